@@ -1,0 +1,1 @@
+"""A Python implementation of Pulumi's `pulumi-language-python` language host plugin."""

@@ -1,0 +1,42 @@
+"""Entry point: `pulumi-language-python [-flags...] ENGINE_ADDRESS`; prints the port it serves on."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+from concurrent import futures
+
+import grpc
+from pulumi.runtime.proto import language_pb2_grpc
+
+from .servicer import LanguageHost
+
+# The engine's messages can be large (whole configs, big stacks): lift gRPC's 4 MB default.
+_ADDRESS = re.compile(r"^[\w.\-\[\]]+:\d+$")
+_MAX_MESSAGE = 400 * 1024 * 1024
+
+
+def main(argv: list[str]) -> int:
+    """Serve until the engine kills us. Flags the official host takes (-root, -tracing...) are ignored:
+    everything needed arrives in the request's ProgramInfo."""
+    addresses = [a for a in argv if _ADDRESS.match(a)]
+    engine_address = addresses[-1] if addresses else ""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=8),
+        options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
+                 ("grpc.max_send_message_length", _MAX_MESSAGE)],
+    )
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageHost(engine_address), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(port, flush=True)
+    # The engine stops plugins with SIGINT/SIGTERM when it is done: that is a normal exit, not an error.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: (server.stop(grace=0), sys.exit(0)))
+    server.wait_for_termination()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
