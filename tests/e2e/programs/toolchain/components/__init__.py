@@ -1,0 +1,1 @@
+"""Provider classes of the toolchain probe: imported (pickled by reference), never defined in __main__."""
