@@ -1,0 +1,27 @@
+"""hf-rag-space: settings -> bundle -> RagSpaceDeployment (+ FrontendApiUrl) -> stack outputs."""
+
+from pathlib import Path
+
+import pulumi
+
+from components.bundle import bundle_for
+from components.deployment import RagSpaceDeployment
+from components.frontend import maybe_frontend
+from components.settings import load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+settings = load_settings(PROJECT_DIR)
+bundle = bundle_for(settings)
+blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
+deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir)
+frontend = maybe_frontend(settings, deployment.space_url)
+
+pulumi.export("spaceId", deployment.space.space_id)
+pulumi.export("repoUrl", deployment.repo_url)
+pulumi.export("spaceUrl", deployment.space_url)
+pulumi.export("docsUrl", deployment.docs_url)
+pulumi.export("healthUrl", deployment.health_url)
+pulumi.export("filesRevision", deployment.files.revision)
+if frontend is not None:
+    pulumi.export("frontendClientFile", frontend.path)

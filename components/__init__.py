@@ -1,0 +1,1 @@
+"""Components of the hf-rag-space Pulumi program: settings, bundle, templates and Hub resources."""

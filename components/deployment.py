@@ -1,0 +1,72 @@
+"""RagSpaceDeployment: the whole backend deployment as one component.
+
+Order on the Hub: the Space, then every secret and variable, then the single files commit, so the one
+rebuild that commit starts already has the final configuration (then SpaceHealth, when enabled).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from components.bundle import Bundle
+from components.settings import Settings
+from components.space import Space, SpaceArgs
+from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
+from components.space_files import SpaceFiles, SpaceFilesArgs, stage_blobs
+
+#: What each managed Space setting is for (shown on the Hub next to the key; never the value).
+DESCRIPTIONS = {
+    "GEMINI_API_KEY": "Google Gemini API key (managed by hf-rag-space)",
+    "QDRANT_URL": "Qdrant cluster URL (managed by hf-rag-space)",
+    "QDRANT_API_KEY": "Qdrant API key (managed by hf-rag-space)",
+    "DATABASE_URL": "Postgres URL with sslmode=require (managed by hf-rag-space)",
+    "QDRANT_COLLECTION": "Qdrant collection name (managed by hf-rag-space)",
+    "LOG_LEVEL": "Backend log level (managed by hf-rag-space)",
+    "ALLOWED_ORIGINS": "CORS origins, comma-separated (managed by hf-rag-space)",
+}
+
+
+def _logical(key: str) -> str:
+    return key.lower().replace("_", "-")
+
+
+class RagSpaceDeployment(pulumi.ComponentResource):
+    """A Docker Space holding the backend bundle, with its secrets and variables."""
+
+    space: Space
+    files: SpaceFiles
+    space_url: pulumi.Output[str]
+
+    def __init__(self, name: str, settings: Settings, bundle: Bundle, blob_dir: Path,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("hf-rag-space:index:RagSpaceDeployment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        endpoint = settings.hub_endpoint.rstrip("/")
+        self.space = Space(f"{name}-space", SpaceArgs(
+            hub_endpoint=endpoint, owner=settings.hf_owner, name=settings.space_name,
+            private=settings.private, hardware=settings.hardware, sleep_time=settings.sleep_time,
+        ), child)
+        after_space = pulumi.ResourceOptions(parent=self, depends_on=[self.space])
+        config: list[pulumi.Resource] = []
+        for key, value in settings.secrets.items():
+            config.append(SpaceSecret(f"{name}-secret-{_logical(key)}", SpaceSettingArgs(
+                hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
+                description=DESCRIPTIONS.get(key, "managed by hf-rag-space")), after_space))
+        for key, value in settings.variables.items():
+            config.append(SpaceVariable(f"{name}-variable-{_logical(key)}", SpaceSettingArgs(
+                hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
+                description=DESCRIPTIONS.get(key, "managed by hf-rag-space")), after_space))
+        self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
+            hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
+            blob_dir=str(stage_blobs(bundle.files, blob_dir)),
+        ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
+        self.space_url = self.space.host
+        self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
+        self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")
+        self.docs_url = self.space_url.apply(lambda url: f"{url}/docs")
+        self.register_outputs({
+            "space_id": self.space.space_id, "repo_url": self.repo_url, "space_url": self.space_url,
+            "docs_url": self.docs_url, "health_url": self.health_url, "files_revision": self.files.revision,
+        })

@@ -1,0 +1,173 @@
+"""FrontendApiUrl: point a frontend's API client at the Space, visibly in preview, undone on destroy.
+
+Children (each named ``{name}-<role>``):
+
+- ``FrontendClientPatch`` (dynamic, ``pulumi-python:dynamic/hf:FrontendClientPatch``): owns the edit
+  of ``frontendDir/frontendClientFile`` (see :mod:`components.frontend_patch_provider`);
+- with ``frontendGitPush``, a ``command:local:Command`` that commits that one file and pushes it,
+  re-run whenever the patched content changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from pulumi import ComponentResource, Input, Output, ResourceOptions
+from pulumi.dynamic import Resource
+from pulumi_command import local
+
+from components.frontend_patch_provider import FrontendClientPatchProvider
+
+COMMIT_MESSAGE = "Point API client at {space_url} (hf-rag-space)"
+"""Message of the commit made with ``frontendGitPush``."""
+
+# Values reach the shell as environment variables, so no quoting is needed in the script.
+GIT_PUSH_SCRIPT = (
+    'git -C "$HF_RAG_FRONTEND_DIR" add -- "$HF_RAG_CLIENT_FILE"'
+    ' && { git -C "$HF_RAG_FRONTEND_DIR" diff --cached --quiet -- "$HF_RAG_CLIENT_FILE"'
+    ' || git -C "$HF_RAG_FRONTEND_DIR" commit -m "$HF_RAG_COMMIT_MESSAGE" -- "$HF_RAG_CLIENT_FILE"; }'
+    ' && git -C "$HF_RAG_FRONTEND_DIR" push'
+)
+"""Commit only the client file (``git commit -- file``) if it changed, then push."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrontendClientPatchArgs:
+    """Inputs of one client-file patch."""
+
+    dir: Input[str]
+    """Frontend checkout (``frontendDir``), absolute or relative to the Pulumi project."""
+    client_file: Input[str]
+    """API client file inside ``dir`` (``frontendClientFile``)."""
+    dev_url: Input[str]
+    """Backend URL used when the page runs on localhost or a loopback address (``frontendDevUrl``)."""
+    space_url: Input[str]
+    """Backend URL used everywhere else: the Space's URL."""
+
+
+class FrontendClientPatch(Resource, module="hf", name="FrontendClientPatch"):
+    """The managed base-URL block in one client file; delete restores the original statement."""
+
+    dir: Output[str]
+    """Frontend directory as given."""
+    client_file: Output[str]
+    """Client file inside ``dir``."""
+    dev_url: Output[str]
+    """URL used on localhost / loopback."""
+    space_url: Output[str]
+    """URL used on any other host."""
+    path: Output[str]
+    """``dir/client_file``, also the resource id."""
+    original: Output[str]
+    """The text the managed block replaced (restored on delete)."""
+    managed: Output[str]
+    """The managed block as written (or as found by refresh)."""
+    line: Output[int]
+    """Line of the managed block's first marker."""
+    content_sha256: Output[str]
+    """SHA-256 of the whole file as last written by the patch."""
+
+    def __init__(self, name: str, args: FrontendClientPatchArgs, opts: ResourceOptions | None = None) -> None:
+        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        props.update(path=None, original=None, managed=None, line=None, content_sha256=None)
+        super().__init__(FrontendClientPatchProvider(), name, props, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrontendApiUrlArgs:
+    """Inputs of :class:`FrontendApiUrl`."""
+
+    dir: Input[str]
+    """Frontend checkout (``frontendDir``)."""
+    client_file: Input[str]
+    """API client file inside ``dir`` (``frontendClientFile``, e.g. ``src/services/api.ts``)."""
+    dev_url: Input[str]
+    """Backend URL for localhost / loopback pages (``frontendDevUrl``)."""
+    space_url: Input[str]
+    """The Space's URL (the deployment's ``spaceUrl`` output)."""
+    git_push: bool = False
+    """Commit the patched file in ``dir`` and push it (``frontendGitPush``)."""
+
+
+class FrontendApiUrl(ComponentResource):
+    """Points a frontend's API client at the Space by hostname; ``pulumi destroy`` undoes it."""
+
+    path: Output[str]
+    """The patched client file."""
+    content_sha256: Output[str]
+    """SHA-256 of the patched file (the git-push trigger)."""
+
+    def __init__(self, name: str, args: FrontendApiUrlArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("hf-rag-space:index:FrontendApiUrl", name, None, opts)
+        patch = FrontendClientPatch(
+            f"{name}-client",
+            FrontendClientPatchArgs(
+                dir=args.dir, client_file=args.client_file, dev_url=args.dev_url, space_url=args.space_url
+            ),
+            ResourceOptions(parent=self),
+        )
+        self.path = patch.path
+        self.content_sha256 = patch.content_sha256
+        self.git_push: local.Command | None = None
+        if args.git_push:
+            self.git_push = local.Command(
+                f"{name}-git-push",
+                create=GIT_PUSH_SCRIPT,
+                environment={
+                    "HF_RAG_FRONTEND_DIR": Output.from_input(args.dir).apply(os.path.abspath),
+                    "HF_RAG_CLIENT_FILE": args.client_file,
+                    "HF_RAG_COMMIT_MESSAGE": Output.from_input(args.space_url).apply(
+                        lambda url: COMMIT_MESSAGE.format(space_url=url)
+                    ),
+                },
+                triggers=[patch.content_sha256],
+                opts=ResourceOptions(parent=self, depends_on=[patch]),
+            )
+        self.register_outputs({"path": self.path, "content_sha256": self.content_sha256})
+
+
+class FrontendSettings(Protocol):
+    """The settings :func:`maybe_frontend` reads (``components.settings.Settings`` has them)."""
+
+    @property
+    def frontend_dir(self) -> str | None: ...
+    @property
+    def frontend_client_file(self) -> str: ...
+    @property
+    def frontend_dev_url(self) -> str: ...
+    @property
+    def frontend_git_push(self) -> bool: ...
+
+
+def maybe_frontend(
+    settings: FrontendSettings,
+    space_url: Input[str],
+    name: str = "frontend",
+    opts: ResourceOptions | None = None,
+) -> FrontendApiUrl | None:
+    """A FrontendApiUrl for the stack's ``frontendDir``, or None when it is not set."""
+    if not settings.frontend_dir:
+        return None
+    return FrontendApiUrl(
+        name,
+        FrontendApiUrlArgs(
+            dir=settings.frontend_dir,
+            client_file=settings.frontend_client_file,
+            dev_url=settings.frontend_dev_url,
+            space_url=space_url,
+            git_push=settings.frontend_git_push,
+        ),
+        opts,
+    )
+
+
+__all__ = [
+    "COMMIT_MESSAGE",
+    "FrontendApiUrl",
+    "FrontendApiUrlArgs",
+    "FrontendClientPatch",
+    "FrontendClientPatchArgs",
+    "maybe_frontend",
+]

@@ -1,0 +1,282 @@
+"""The only module of the product that talks to the Hub through huggingface_hub.
+
+Providers call the small functions here; each turns the client's exceptions into a `HubError` whose
+message says what went wrong and what to do. Idempotent Space calls that huggingface_hub does not
+retry itself (settings, secrets, variables, runtime reads) are retried with capped exponential
+backoff and jitter, honouring `Retry-After`. Commits are never retried blindly: callers re-read the
+remote head and re-plan (see space_files.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx2
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+T = TypeVar("T")
+TOKEN_CONFIG_KEY = "hfToken"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 6
+MAX_BACKOFF_SECONDS = 20.0
+#: Files the Hub writes itself into every new repo; we neither upload nor delete them.
+HUB_OWNED_FILES = frozenset({".gitattributes"})
+
+
+class HubError(Exception):
+    """A Hub call failed; the message is meant for the person running `pulumi up`."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class SpaceGone(HubError):
+    """The Space (or the entry asked for) does not exist on the Hub."""
+
+
+def token_from(config_value: str | None) -> str:
+    """The token: stack config `hfToken` (secret) first, then the HF_TOKEN environment variable."""
+    token = (config_value or os.environ.get("HF_TOKEN") or "").strip()
+    if not token:
+        raise HubError(
+            "No Hugging Face token: run `pulumi config set --secret hfToken hf_...` or export HF_TOKEN."
+        )
+    return token
+
+
+def client(endpoint: str, token: str) -> HfApi:
+    """A client for one Hub endpoint (the real Hub or localhub)."""
+    return HfApi(endpoint=endpoint.rstrip("/"), token=token, library_name="hf-rag-space")
+
+
+def _retry_after(response: httpx2.Response | None) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def explain(exc: BaseException, what: str) -> HubError:
+    """Turn a client exception into a short message naming the action and the fix."""
+    if isinstance(exc, HubError):
+        return exc
+    if isinstance(exc, RepositoryNotFoundError):
+        return SpaceGone(f"{what}: not found on the Hub (deleted, or not visible to this token).", 404)
+    if isinstance(exc, HfHubHTTPError):
+        response = exc.response
+        status = response.status_code if response is not None else None
+        server = (getattr(exc, "server_message", None) or "").strip()
+        detail = f" The Hub said: {server}" if server else ""
+        if status == 401:
+            return HubError(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
+                            f"a valid token for this Hub.{detail}", 401)
+        if status == 403:
+            return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
+                            f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
+        if status == 404:
+            return SpaceGone(f"{what}: not found (404).{detail}", 404)
+        if status == 409:
+            return HubError(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
+        if status == 412:
+            return HubError(f"{what}: the Space changed on the Hub while we worked (412). Run `pulumi up` "
+                            f"again: it re-reads the Space and sends only what differs.{detail}", 412)
+        if status == 429:
+            wait = _retry_after(response)
+            when = f"retry in {wait:.0f} s" if wait is not None else "wait a few minutes"
+            return HubError(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again "
+                            f"(the Hub allows about 128 commits per repo per hour).{detail}", 429, wait)
+        return HubError(f"{what}: the Hub answered {status}.{detail}", status)
+    if isinstance(exc, httpx2.TransportError):
+        return HubError(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
+                        "and your network, then run `pulumi up` again.")
+    return HubError(f"{what}: {type(exc).__name__}: {exc}")
+
+
+def _retryable(error: HubError) -> bool:
+    return error.status in RETRY_STATUSES or (error.status is None and "cannot reach" in str(error))
+
+
+def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run one Hub call; translate its errors; retry transient failures when `retry` (idempotent calls)."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return fn()
+        except Exception as exc:
+            error = explain(exc, what)
+            if not retry or not _retryable(error) or attempt == MAX_ATTEMPTS:
+                raise error from None
+            backoff = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+            sleep(max(backoff, error.retry_after or 0.0))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def translated(what: str) -> Iterator[None]:
+    """Translate client errors raised inside the block (no retry)."""
+    try:
+        yield
+    except Exception as exc:
+        raise explain(exc, what) from None
+
+
+# --- identity ------------------------------------------------------------------------------------
+
+def namespaces(api: HfApi) -> tuple[str, set[str]]:
+    """The token's user name and the organisations it belongs to (a read-only call)."""
+    info = call("Checking the token (whoami)", api.whoami)
+    orgs = {org.get("name", "") for org in info.get("orgs") or []}
+    return info.get("name", ""), orgs
+
+
+# --- Spaces --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpaceState:
+    """What the Hub reports about a Space."""
+
+    space_id: str
+    private: bool
+    host: str
+    subdomain: str
+    hardware: str | None
+    sleep_time: int | None
+    stage: str | None
+    sha: str | None
+
+
+def get_space(api: HfApi, space_id: str) -> SpaceState | None:
+    """The Space, or None when it does not exist."""
+    try:
+        info = call(f"Reading Space {space_id}", lambda: api.space_info(space_id))
+    except SpaceGone:
+        return None
+    runtime = info.runtime
+    subdomain = info.subdomain or ""
+    host = info.host or (f"https://{subdomain}.hf.space" if subdomain else "")
+    return SpaceState(
+        space_id=space_id,
+        private=bool(info.private),
+        host=host.rstrip("/"),
+        subdomain=subdomain,
+        hardware=str(runtime.requested_hardware or runtime.hardware or "") or None if runtime else None,
+        sleep_time=runtime.sleep_time if runtime else None,
+        stage=str(runtime.stage) if runtime else None,
+        sha=info.sha,
+    )
+
+
+def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sleep_time: int) -> bool:
+    """Create a Docker Space; returns False when it already existed (and was adopted)."""
+    extra: dict[str, Any] = {"space_hardware": hardware} if hardware != "cpu-basic" else {}
+    if sleep_time:
+        extra["space_sleep_time"] = sleep_time
+    try:
+        call(f"Creating Space {space_id}",
+             lambda: api.create_repo(space_id, repo_type="space", space_sdk="docker", private=private, **extra),
+             retry=False)
+        return True
+    except HubError as error:
+        if error.status != 409:
+            raise
+    # It exists. Ours (an interrupted earlier run, or a Space made by hand we may write to) is adopted;
+    # somebody else's is an error.
+    if get_space(api, space_id) is None:
+        raise HubError(f"Creating Space {space_id}: the name is taken by a Space you cannot see. "
+                       "Pick another `spaceName`.", 409)
+    return False
+
+
+def update_space(api: HfApi, space_id: str, *, private: bool | None = None, hardware: str | None = None,
+                 sleep_time: int | None = None) -> None:
+    """Change only what is given."""
+    if private is not None:
+        call(f"Setting visibility of {space_id}", lambda: api.update_repo_settings(
+            space_id, repo_type="space", private=private))
+    if hardware is not None:
+        call(f"Requesting hardware {hardware} for {space_id}",
+             lambda: api.request_space_hardware(space_id, hardware))  # type: ignore[arg-type]
+    if sleep_time:
+        call(f"Setting sleep time of {space_id}", lambda: api.set_space_sleep_time(space_id, sleep_time))
+
+
+def delete_space(api: HfApi, space_id: str) -> None:
+    """Delete the Space; already gone is fine."""
+    call(f"Deleting Space {space_id}", lambda: api.delete_repo(space_id, repo_type="space", missing_ok=True))
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def git_blob_id(data: bytes) -> str:
+    """The git blob SHA-1 the Hub reports as a file's `oid`."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]:
+    """Every file of the Space's main branch: path -> git blob id, and the head commit."""
+    head = call(f"Reading Space {space_id}", lambda: api.space_info(space_id)).sha
+
+    def listing() -> dict[str, str]:
+        return {
+            entry.path: entry.blob_id  # type: ignore[union-attr]
+            for entry in api.list_repo_tree(space_id, repo_type="space", recursive=True, revision=head)
+            if getattr(entry, "blob_id", None) is not None
+        }
+
+    return call(f"Listing files of {space_id}", listing), head
+
+
+def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes], deletions: list[str],
+           message: str, parent: str | None) -> str:
+    """One commit with these uploads and deletions on top of `parent`; returns the new commit id."""
+    operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=d) for p, d in uploads.items()]
+    operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
+    info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
+                lambda: api.create_commit(space_id, operations, commit_message=message, repo_type="space",
+                                          parent_commit=parent), retry=False)
+    return str(info.oid)
+
+
+# --- secrets and variables -----------------------------------------------------------------------
+
+def secret_keys(api: HfApi, space_id: str) -> set[str]:
+    """Names of the Space's secrets (the Hub never returns values)."""
+    return set(call(f"Listing secrets of {space_id}", lambda: api.get_space_secrets(space_id)))
+
+
+def set_secret(api: HfApi, space_id: str, key: str, value: str, description: str | None) -> None:
+    call(f"Setting secret {key} on {space_id}",
+         lambda: api.add_space_secret(space_id, key, value, description=description))
+
+
+def delete_secret(api: HfApi, space_id: str, key: str) -> None:
+    with suppress(SpaceGone):
+        call(f"Deleting secret {key} from {space_id}", lambda: api.delete_space_secret(space_id, key))
+
+
+def variables(api: HfApi, space_id: str) -> dict[str, str]:
+    """The Space's variables: name -> value."""
+    found = call(f"Listing variables of {space_id}", lambda: api.get_space_variables(space_id))
+    return {key: str(var.value) for key, var in found.items()}
+
+
+def set_variable(api: HfApi, space_id: str, key: str, value: str, description: str | None) -> None:
+    call(f"Setting variable {key} on {space_id}",
+         lambda: api.add_space_variable(space_id, key, value, description=description))
+
+
+def delete_variable(api: HfApi, space_id: str, key: str) -> None:
+    with suppress(SpaceGone):
+        call(f"Deleting variable {key} from {space_id}", lambda: api.delete_space_variable(space_id, key))

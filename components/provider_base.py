@@ -1,0 +1,40 @@
+"""What every Hub-backed dynamic provider shares: credentials from `configure()`, the client, diffs.
+
+Credentials never travel as resource inputs and are never pickled: `configure()` runs in the provider
+process after unpickling and reads the stack's `hfToken` (or HF_TOKEN), so `pulumi destroy` works with
+a rotated token without an `up` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from huggingface_hub import HfApi
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.runtime.rpc import UNKNOWN
+
+from components import hub
+
+
+class HubProvider(ResourceProvider):
+    """A dynamic provider that talks to one Hub endpoint named by its `hub_endpoint` input."""
+
+    _token_config: str | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._token_config = req.config.get(hub.TOKEN_CONFIG_KEY)
+
+    def api(self, props: Mapping[str, Any]) -> HfApi:
+        return hub.client(str(props["hub_endpoint"]), hub.token_from(self._token_config))
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value not known yet (during preview)."""
+    return value == UNKNOWN
+
+
+def changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
+    """The named keys whose value differs (or is not known yet). Never compares whole dicts:
+    `olds` holds `__provider` and outputs too."""
+    return [k for k in keys if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]

@@ -1,0 +1,561 @@
+"""Stack settings: every config key of Pulumi.yaml, typed and validated in one place.
+
+Defaults live only in Pulumi.yaml (the CLI merges them before the program runs), so
+``Settings.from_config`` treats a missing defaulted key as an error and only optional keys
+may be absent. All problems are collected and raised together as one ``ConfigError``.
+Secret values stay plain ``str`` here (the caller wraps them in ``Output.secret``) but never
+appear in ``repr`` or in error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+from urllib.parse import parse_qs, urlsplit
+
+from components.errors import ConfigError
+
+T = TypeVar("T")
+
+#: Every key of the Pulumi.yaml config schema, in schema order.
+CONFIG_KEYS = (
+    "hfOwner",
+    "spaceName",
+    "private",
+    "hardware",
+    "sleepTime",
+    "hubEndpoint",
+    "hfToken",
+    "backendDir",
+    "frontendUrl",
+    "frontendDir",
+    "frontendClientFile",
+    "frontendDevUrl",
+    "frontendGitPush",
+    "geminiApiKey",
+    "qdrantUrl",
+    "qdrantApiKey",
+    "databaseUrl",
+    "qdrantCollection",
+    "logLevel",
+    "allowedOrigins",
+    "extraSecrets",
+    "extraVariables",
+    "healthCheck",
+    "healthPath",
+    "healthTimeoutSeconds",
+    "healthRequire",
+)
+
+#: Keys whose values are secrets (never printed).
+SECRET_KEYS = ("hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl", "extraSecrets")
+
+#: Space secret name -> config key, for the secrets this project manages.
+MANAGED_SECRETS = {
+    "GEMINI_API_KEY": "geminiApiKey",
+    "QDRANT_URL": "qdrantUrl",
+    "QDRANT_API_KEY": "qdrantApiKey",
+    "DATABASE_URL": "databaseUrl",
+}
+
+#: Space variable name -> config key, for the variables this project manages.
+MANAGED_VARIABLES = {
+    "QDRANT_COLLECTION": "qdrantCollection",
+    "LOG_LEVEL": "logLevel",
+    "ALLOWED_ORIGINS": "allowedOrigins",
+}
+
+#: Hardware flavors of huggingface_hub 2.4.0 ``SpaceHardware`` (a unit test keeps them in sync).
+HARDWARE_FLAVORS = (
+    "cpu-basic",
+    "cpu-upgrade",
+    "zero-a10g",
+    "t4-small",
+    "t4-medium",
+    "l4x1",
+    "l4x4",
+    "l40sx1",
+    "l40sx4",
+    "l40sx8",
+    "a10g-small",
+    "a10g-large",
+    "a10g-largex2",
+    "a10g-largex4",
+    "a100-large",
+    "a100x4",
+    "a100x8",
+    "rtx-pro-6000",
+    "rtx-pro-6000x2",
+    "rtx-pro-6000x4",
+    "rtx-pro-6000x8",
+)
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+HEALTH_REQUIRE = ("healthy", "reachable")
+
+_HUB_NAME = re.compile(r"[A-Za-z0-9_.-]{1,96}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SSL_MODES = ("require", "verify-ca", "verify-full")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+_TOKEN_HINT = "set it with `pulumi config set --secret hfToken hf_...` or export HF_TOKEN"
+
+
+def hub_name_problem(value: str) -> str | None:
+    """Return why ``value`` is not a valid Hub user, org or repo name, or None when it is.
+
+    Rules (huggingface_hub ``validate_repo_id`` and the Hub server): 1-96 ASCII characters from
+    ``[A-Za-z0-9_.-]``; no leading or trailing ``-`` or ``.``; no ``--`` or ``..``; no ``.git`` suffix.
+    """
+    if not _HUB_NAME.fullmatch(value):
+        return "must be 1-96 characters from letters, digits, '-', '_' and '.'"
+    if value[0] in "-." or value[-1] in "-.":
+        return "must not start or end with '-' or '.'"
+    if "--" in value or ".." in value:
+        return "must not contain '--' or '..'"
+    if value.endswith(".git"):
+        return "must not end with '.git'"
+    return None
+
+
+def origin_of(url: str) -> str | None:
+    """Return the ``scheme://host[:port]`` origin of an http(s) URL, or None if it is not one."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Validated stack settings; field names are the snake_case of the config keys."""
+
+    hf_owner: str
+    """User or organisation that owns the Space."""
+    space_name: str
+    """Space name (Hub rules)."""
+    private: bool
+    hardware: str
+    sleep_time: int
+    hub_endpoint: str
+    """Hub API endpoint, without a trailing slash."""
+    hf_token: str = field(repr=False)
+    """Write token (from ``hfToken`` or ``HF_TOKEN``)."""
+    backend_dir: str
+    """``backendDir`` as configured."""
+    backend_path: Path
+    """``backendDir`` resolved to an absolute path."""
+    frontend_url: str | None
+    frontend_dir: str | None
+    """``frontendDir`` as configured; None leaves the frontend alone."""
+    frontend_path: Path | None
+    """``frontendDir`` resolved to an absolute path."""
+    frontend_client_file: str
+    frontend_dev_url: str
+    frontend_git_push: bool
+    gemini_api_key: str | None = field(repr=False)
+    qdrant_url: str | None = field(repr=False)
+    qdrant_api_key: str | None = field(repr=False)
+    database_url: str | None = field(repr=False)
+    qdrant_collection: str
+    log_level: str
+    """Upper-case log level."""
+    allowed_origins: tuple[str, ...]
+    """Extra CORS origins (``allowedOrigins``), without the frontend origin."""
+    extra_secrets: dict[str, str] = field(repr=False)
+    extra_variables: dict[str, str]
+    health_check: bool
+    health_path: str
+    health_timeout_seconds: int
+    health_require: Literal["healthy", "reachable"]
+
+    @property
+    def space_id(self) -> str:
+        """The Space's repo id, ``owner/name``."""
+        return f"{self.hf_owner}/{self.space_name}"
+
+    @property
+    def frontend_origin(self) -> str | None:
+        """Origin of ``frontendUrl``, or None when it is not set."""
+        return origin_of(self.frontend_url) if self.frontend_url else None
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The frontend origin merged with ``allowedOrigins``, de-duplicated, in order."""
+        merged = [self.frontend_origin, *self.allowed_origins]
+        return tuple(dict.fromkeys(o for o in merged if o))
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """Space secrets: the managed ones that are set, plus ``extraSecrets`` (sorted by name)."""
+        managed = {
+            "GEMINI_API_KEY": self.gemini_api_key,
+            "QDRANT_URL": self.qdrant_url,
+            "QDRANT_API_KEY": self.qdrant_api_key,
+            "DATABASE_URL": self.database_url,
+        }
+        merged = {k: v for k, v in managed.items() if v is not None} | self.extra_secrets
+        return dict(sorted(merged.items()))
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Space variables: QDRANT_COLLECTION, LOG_LEVEL, ALLOWED_ORIGINS, then ``extraVariables``.
+
+        ALLOWED_ORIGINS is left out when there is no origin at all; ``extraVariables`` wins on
+        a clash (a test uses that to force a broken CORS setting).
+        """
+        managed = {"QDRANT_COLLECTION": self.qdrant_collection, "LOG_LEVEL": self.log_level}
+        if self.cors_origins:
+            managed["ALLOWED_ORIGINS"] = ",".join(self.cors_origins)
+        return dict(sorted((managed | self.extra_variables).items()))
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret value (token included), e.g. to make sure none is bundled."""
+        return tuple(sorted({self.hf_token, *self.secrets.values()}))
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, str | None], env: Mapping[str, str], project_dir: Path) -> Settings:
+        """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem.
+
+        Args:
+            cfg: config key -> raw value as Pulumi gives it ("true"/"false", integers as
+                strings, maps as JSON); None or absent when not set.
+            env: environment, for the ``HF_TOKEN`` fallback.
+            project_dir: directory of Pulumi.yaml; relative directories are resolved from it.
+        """
+        return _Reader(cfg, env, project_dir).settings()
+
+
+def load_settings(project_dir: Path | None = None) -> Settings:
+    """Read the stack's config through ``pulumi.Config()`` and validate it."""
+    import pulumi
+
+    config = pulumi.Config()
+    raw = {key: config.get(key) for key in CONFIG_KEYS}
+    root = project_dir or Path(pulumi.get_root_directory() or os.getcwd())
+    return Settings.from_config(raw, os.environ, root)
+
+
+class _Reader:
+    """Parses one raw config mapping, collecting errors instead of stopping at the first."""
+
+    def __init__(self, cfg: Mapping[str, str | None], env: Mapping[str, str], project_dir: Path) -> None:
+        self.cfg = cfg
+        self.env = env
+        self.project_dir = project_dir
+        self.errors: list[ConfigError] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.append(ConfigError(key, message))
+
+    # -- raw access -------------------------------------------------------------------------
+
+    def optional(self, key: str) -> str | None:
+        """A value that may be absent; empty counts as absent."""
+        value = self.cfg.get(key)
+        return value if value else None
+
+    def required(self, key: str, hint: str | None = None) -> str | None:
+        """A value that must be present (Pulumi.yaml gives it a default or the user must set it)."""
+        value = self.cfg.get(key)
+        if value is None or (value == "" and hint is not None):
+            self.fail(key, f"is not set; {hint or f'set it with `pulumi config set {key} <value>`'}")
+            return None
+        return value
+
+    def secret(self, key: str) -> str | None:
+        value = self.optional(key)
+        if value is not None and value != value.strip():
+            self.fail(key, _whitespace_fix(key, f"pulumi config set --secret {key} ..."))
+            return None
+        return value
+
+    def parse(self, key: str, convert: Callable[[str], T], expected: str) -> T | None:
+        raw = self.required(key)
+        if raw is None:
+            return None
+        try:
+            return convert(raw)
+        except ValueError:
+            self.fail(key, f"must be {expected}, got {raw!r}")
+            return None
+
+    def choice(self, key: str, choices: tuple[str, ...], normalise: Callable[[str], str] = str) -> str | None:
+        raw = self.required(key)
+        if raw is None:
+            return None
+        value = normalise(raw.strip())
+        if value not in choices:
+            self.fail(key, f"must be one of {', '.join(choices)}; got {raw!r}")
+            return None
+        return value
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def hub_name(self, key: str, what: str) -> str | None:
+        value = self.required(key, f"set it with `pulumi config set {key} <{what}>`")
+        if value is None:
+            return None
+        problem = hub_name_problem(value)
+        if problem:
+            self.fail(key, f"{value!r} is not a valid Hub {what}: it {problem}")
+            return None
+        return value
+
+    def token(self) -> str | None:
+        value = self.optional("hfToken")
+        source = "hfToken"
+        if value is None:
+            value = self.env.get("HF_TOKEN") or None
+            source = "HF_TOKEN"
+        if value is None:
+            self.fail("hfToken", f"no Hugging Face token; {_TOKEN_HINT}")
+            return None
+        if value != value.strip():
+            where = "the HF_TOKEN environment variable" if source == "HF_TOKEN" else "the value"
+            self.fail("hfToken", f"{where} has leading or trailing whitespace; {_TOKEN_HINT} without it")
+            return None
+        return value
+
+    def url(self, key: str) -> str | None:
+        value = self.required(key)
+        if value is not None and origin_of(value) is None:
+            self.fail(key, f"must be an http(s) URL such as https://example.com; got {value!r}")
+            return None
+        return value.rstrip("/") if value is not None else None
+
+    def directory(self, key: str, *, required: bool) -> tuple[str | None, Path | None]:
+        raw = self.required(key) if required else self.optional(key)
+        if raw == "" and required:
+            self.fail(key, f"must not be empty; set it with `pulumi config set {key} <dir>`")
+        if not raw:
+            return None, None
+        path = (self.project_dir / raw).resolve()
+        if not path.is_dir():
+            self.fail(key, f"directory {str(path)!r} does not exist; fix `pulumi config set {key} <dir>`")
+            return raw, None
+        return raw, path
+
+    def backend(self) -> tuple[str | None, Path | None]:
+        raw, path = self.directory("backendDir", required=True)
+        if path is not None:
+            missing = [p for p in ("app/main.py", "requirements.txt") if not (path / p).is_file()]
+            if missing:
+                self.fail(
+                    "backendDir",
+                    f"{str(path)!r} has no {' or '.join(missing)}; point backendDir at the FastAPI "
+                    "backend (the directory holding app/main.py and requirements.txt)",
+                )
+        return raw, path
+
+    def frontend_url(self) -> str | None:
+        value = self.optional("frontendUrl")
+        if value is not None and origin_of(value) is None:
+            self.fail("frontendUrl", f"must be an http(s) URL like https://my-app.vercel.app; got {value!r}")
+            return None
+        return value
+
+    def allowed_origins(self) -> tuple[str, ...]:
+        raw = self.cfg.get("allowedOrigins")
+        if raw is None:
+            self.required("allowedOrigins")
+            return ()
+        origins: list[str] = []
+        for entry in (e.strip() for e in raw.split(",")):
+            if not entry:
+                continue
+            origin = "*" if entry == "*" else origin_of(entry)
+            parts = urlsplit(entry)
+            has_path = parts.path not in ("", "/") or bool(parts.query or parts.fragment)
+            if origin is None or (entry != "*" and has_path):
+                self.fail(
+                    "allowedOrigins",
+                    f"{entry!r} is not an origin; use comma-separated scheme://host[:port] entries (no path) or '*'",
+                )
+                continue
+            origins.append(origin)
+        return tuple(dict.fromkeys(origins))
+
+    def database_url(self) -> str | None:
+        value = self.secret("databaseUrl")
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        scheme, _, driver = parts.scheme.lower().partition("+")
+        if scheme not in ("postgres", "postgresql") or not parts.netloc:
+            self.fail(
+                "databaseUrl",
+                "must be a Postgres URL (postgresql://user:pass@host/db?sslmode=require; "
+                "postgres:// and postgresql+driver:// work too); fix it with "
+                "`pulumi config set --secret databaseUrl ...`",
+            )
+            return None
+        query = parse_qs(parts.query)
+        ssl = query.get("sslmode", []) + (query.get("ssl", []) if driver == "asyncpg" else [])
+        if not any(mode in _SSL_MODES for mode in ssl):
+            self.fail(
+                "databaseUrl",
+                "must require TLS: add `sslmode=require` to its query string "
+                "(`pulumi config set --secret databaseUrl 'postgresql://...?sslmode=require'`)",
+            )
+            return None
+        return value
+
+    def qdrant_url(self) -> str | None:
+        value = self.secret("qdrantUrl")
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK  # local demos and tests
+        if not (parts.scheme == "https" or loopback) or not parts.netloc:
+            self.fail("qdrantUrl", "must be an https:// URL (https://<cluster>.cloud.qdrant.io:6333)")
+            return None
+        if value.endswith("/"):
+            self.fail("qdrantUrl", "must not end with '/'; set it again without the trailing slash")
+            return None
+        return value
+
+    def json_map(self, key: str, *, secret: bool) -> dict[str, str]:
+        raw = self.optional(key)
+        if raw is None:
+            return {}
+        how = f"pulumi config set {'--secret ' if secret else ''}--path '{key}.NAME' <value>"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self.fail(key, f"must be a map of NAME -> value; set entries with `{how}`")
+            return {}
+        result: dict[str, str] = {}
+        for name, value in data.items():
+            if not _ENV_NAME.fullmatch(name):
+                self.fail(key, f"{name!r} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+                continue
+            if secret:
+                if not isinstance(value, str):
+                    self.fail(key, f"the value of {name} must be a string; set it with `{how}`")
+                    continue
+                if value != value.strip():
+                    self.fail(key, f"the value of {name} {_whitespace_fix(key, how)}")
+                    continue
+                result[name] = value
+            elif isinstance(value, bool):
+                result[name] = "true" if value else "false"
+            elif isinstance(value, str | int | float):
+                result[name] = str(value)
+            else:
+                self.fail(key, f"the value of {name} must be a string, number or boolean")
+        return result
+
+    def extras(self) -> tuple[dict[str, str], dict[str, str]]:
+        secrets = self.json_map("extraSecrets", secret=True)
+        variables = self.json_map("extraVariables", secret=False)
+        for name in sorted(secrets):
+            if name in MANAGED_SECRETS:
+                self.fail("extraSecrets", f"{name} is managed; set it with `{MANAGED_SECRETS[name]}` instead")
+            elif name in MANAGED_VARIABLES or name in variables:
+                self.fail("extraSecrets", f"{name} is also a Space variable; a name can be one or the other")
+        for name in sorted(variables):
+            if name in MANAGED_SECRETS:
+                self.fail("extraVariables", f"{name} is a Space secret; use `{MANAGED_SECRETS[name]}`")
+        return secrets, variables
+
+    def settings(self) -> Settings:
+        hf_owner = self.hub_name("hfOwner", "user or organisation name")
+        space_name = self.hub_name("spaceName", "Space name")
+        private = self.parse("private", _bool, "true or false")
+        hardware = self.choice("hardware", HARDWARE_FLAVORS, str.lower)
+        sleep_time = self.parse("sleepTime", int, "an integer")
+        if sleep_time is not None and sleep_time < -1:
+            self.fail("sleepTime", "must be -1 (never sleep), 0 (Hub default) or a number of seconds")
+        hub_endpoint = self.url("hubEndpoint")
+        hf_token = self.token()
+        backend_dir, backend_path = self.backend()
+        frontend_url = self.frontend_url()
+        frontend_dir, frontend_path = self.directory("frontendDir", required=False)
+        frontend_client_file = self.required("frontendClientFile")
+        if frontend_path and frontend_client_file and not (frontend_path / frontend_client_file).is_file():
+            self.fail("frontendClientFile", f"{frontend_client_file!r} does not exist in frontendDir")
+        frontend_dev_url = self.url("frontendDevUrl")
+        frontend_git_push = self.parse("frontendGitPush", _bool, "true or false")
+        gemini_api_key = self.secret("geminiApiKey")
+        qdrant_url = self.qdrant_url()
+        qdrant_api_key = self.secret("qdrantApiKey")
+        database_url = self.database_url()
+        qdrant_collection = self.required("qdrantCollection")
+        if qdrant_collection is not None and not qdrant_collection.strip():
+            self.fail("qdrantCollection", "must not be empty")
+        log_level = self.choice("logLevel", LOG_LEVELS, str.upper)
+        allowed_origins = self.allowed_origins()
+        extra_secrets, extra_variables = self.extras()
+        health_check = self.parse("healthCheck", _bool, "true or false")
+        health_path = self.required("healthPath")
+        if health_path is not None and not health_path.startswith("/"):
+            self.fail("healthPath", f"must start with '/', e.g. /api/health; got {health_path!r}")
+        health_timeout = self.parse("healthTimeoutSeconds", int, "an integer")
+        if health_timeout is not None and health_timeout <= 0:
+            self.fail("healthTimeoutSeconds", f"must be a positive number of seconds; got {health_timeout}")
+        health_require = self.choice("healthRequire", HEALTH_REQUIRE, str.lower)
+
+        if self.errors:
+            raise ConfigError.combine(self.errors)
+        # Every value below was checked above; the asserts narrow the types for mypy.
+        assert hf_owner and space_name and hardware and hub_endpoint and hf_token and backend_dir
+        assert backend_path and frontend_client_file and frontend_dev_url and qdrant_collection
+        assert log_level and health_path and health_require in HEALTH_REQUIRE
+        assert private is not None and sleep_time is not None and frontend_git_push is not None
+        assert health_check is not None and health_timeout is not None
+        return Settings(
+            hf_owner=hf_owner,
+            space_name=space_name,
+            private=private,
+            hardware=hardware,
+            sleep_time=sleep_time,
+            hub_endpoint=hub_endpoint,
+            hf_token=hf_token,
+            backend_dir=backend_dir,
+            backend_path=backend_path,
+            frontend_url=frontend_url,
+            frontend_dir=frontend_dir,
+            frontend_path=frontend_path,
+            frontend_client_file=frontend_client_file,
+            frontend_dev_url=frontend_dev_url,
+            frontend_git_push=frontend_git_push,
+            gemini_api_key=gemini_api_key,
+            qdrant_url=qdrant_url,
+            qdrant_api_key=qdrant_api_key,
+            database_url=database_url,
+            qdrant_collection=qdrant_collection,
+            log_level=log_level,
+            allowed_origins=allowed_origins,
+            extra_secrets=extra_secrets,
+            extra_variables=extra_variables,
+            health_check=health_check,
+            health_path=health_path,
+            health_timeout_seconds=health_timeout,
+            health_require=cast(Literal["healthy", "reachable"], health_require),
+        )
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError(raw)
+    return value == "true"
+
+
+def _whitespace_fix(key: str, how: str) -> str:
+    return f"has leading or trailing whitespace (often a pasted newline); set it again without it: `{how}`"

@@ -1,0 +1,133 @@
+"""SpaceSecret and SpaceVariable: one dynamic resource per key of a Space's settings.
+
+Hub endpoints: POST/DELETE/GET /api/spaces/{id}/secrets and /api/spaces/{id}/variables.
+A secret's value is a secret input: encrypted in state, plaintext only inside this provider, never
+returned under another key and never part of an id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components import hub
+from components.provider_base import HubProvider, changed, is_unknown
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENTITY = ("hub_endpoint", "space_id", "key")
+CONTENT = ("value", "description")
+
+
+class _SettingProvider(HubProvider):
+    """Shared CRUD for a secret or a variable; subclasses say which."""
+
+    kind = "setting"
+
+    def _set(self, props: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _remove(self, props: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _remote(self, props: dict[str, Any]) -> tuple[bool, str | None]:
+        """(exists, value if the Hub tells it)."""
+        raise NotImplementedError
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        key, value = news.get("key"), news.get("value")
+        if not is_unknown(key) and not ENV_NAME.match(str(key)):
+            failures.append(CheckFailure("key", f"{self.kind} name {key!r} is not a valid environment variable "
+                                         "name: use letters, digits and '_', not starting with a digit."))
+        if isinstance(value, str) and not is_unknown(value) and value != value.strip():
+            failures.append(CheckFailure("value", f"the value of {self.kind} {key} has leading or trailing "
+                                         "whitespace: set it again without the spaces or newline."))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = changed(olds, news, IDENTITY)
+        updates = changed(olds, news, CONTENT)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._set(props)
+        return CreateResult(f"{props['space_id']}/{props['key']}", dict(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._set(news)
+        return UpdateResult(dict(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            exists, value = self._remote(props)
+        except hub.SpaceGone:
+            return ReadResult(None, {})
+        if not exists:
+            return ReadResult(None, {})
+        outs = dict(props) if value is None else {**props, "value": value}
+        return ReadResult(id_, outs, {k: outs[k] for k in (*IDENTITY, *CONTENT) if k in outs})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._remove(props)
+
+
+class SpaceSecretProvider(_SettingProvider):
+    """A Space secret. The Hub never returns secret values, so refresh can only see that the key exists."""
+
+    kind = "secret"
+
+    def _set(self, props: dict[str, Any]) -> None:
+        hub.set_secret(self.api(props), props["space_id"], props["key"], props["value"], props.get("description"))
+
+    def _remove(self, props: dict[str, Any]) -> None:
+        hub.delete_secret(self.api(props), props["space_id"], props["key"])
+
+    def _remote(self, props: dict[str, Any]) -> tuple[bool, str | None]:
+        return props["key"] in hub.secret_keys(self.api(props), props["space_id"]), None
+
+
+class SpaceVariableProvider(_SettingProvider):
+    """A Space variable (public: the Hub shows its value); refresh sees value changes."""
+
+    kind = "variable"
+
+    def _set(self, props: dict[str, Any]) -> None:
+        hub.set_variable(self.api(props), props["space_id"], props["key"], props["value"], props.get("description"))
+
+    def _remove(self, props: dict[str, Any]) -> None:
+        hub.delete_variable(self.api(props), props["space_id"], props["key"])
+
+    def _remote(self, props: dict[str, Any]) -> tuple[bool, str | None]:
+        found = hub.variables(self.api(props), props["space_id"])
+        return props["key"] in found, found.get(props["key"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpaceSettingArgs:
+    """Inputs of a SpaceSecret or SpaceVariable."""
+
+    hub_endpoint: pulumi.Input[str]
+    space_id: pulumi.Input[str]
+    key: str
+    value: pulumi.Input[str]
+    description: str | None = None
+
+
+class SpaceSecret(Resource, module="hf", name="SpaceSecret"):
+    """One secret of a Space; its value stays secret in state and output."""
+
+    def __init__(self, name: str, args: SpaceSettingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**args.__dict__, "value": pulumi.Output.secret(args.value)}
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["value"]))
+        super().__init__(SpaceSecretProvider(), name, props, opts)
+
+
+class SpaceVariable(Resource, module="hf", name="SpaceVariable"):
+    """One variable of a Space."""
+
+    def __init__(self, name: str, args: SpaceSettingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(SpaceVariableProvider(), name, dict(args.__dict__), opts)

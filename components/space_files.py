@@ -1,0 +1,139 @@
+"""The SpaceFiles dynamic resource: every file of a Space, kept equal to the bundle's manifest.
+
+State holds only the manifest (path -> sha256) and the Hub's blob ids, never file contents: the
+program stages the contents in a content-addressed directory (`stage_blobs`), and the provider reads
+them from there when it has something to send. `pulumi preview --diff` shows exactly which paths change.
+
+An update sends ONE commit with the added, changed and deleted files, planned against the Space's
+current tree (so hand edits on the Hub are undone and an interrupted run is finished, never repeated).
+No change means no Hub request at all: the diff compares manifests locally.
+Hub endpoints: GET /api/spaces/{id}, GET /api/spaces/{id}/tree/{rev}, POST /api/spaces/{id}/preupload,
+POST /api/spaces/{id}/commit/main.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components import hub
+from components.provider_base import HubProvider, changed
+
+IDENTITY = ("hub_endpoint", "space_id")
+MAX_REPLANS = 3
+DRIFT_PREFIX = "remote:"
+
+
+def stage_blobs(files: Mapping[str, bytes], blob_dir: Path) -> Path:
+    """Write each file's content as `blob_dir/<sha256>` (once), drop blobs no file uses; return the dir."""
+    blob_dir.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for data in files.values():
+        digest = hashlib.sha256(data).hexdigest()
+        wanted.add(digest)
+        target = blob_dir / digest
+        if not target.exists():
+            partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
+            partial.write_bytes(data)
+            partial.replace(target)
+    for stale in blob_dir.iterdir():
+        if stale.name not in wanted and not stale.name.startswith("."):
+            stale.unlink(missing_ok=True)
+    return blob_dir
+
+
+def _read_blob(blob_dir: str, path: str, digest: str) -> bytes:
+    data = (Path(blob_dir) / digest).read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise hub.HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
+    return data
+
+
+class SpaceFilesProvider(HubProvider):
+    """Keeps a Space's tree equal to the manifest."""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = changed(olds, news, IDENTITY)
+        updates = changed(olds, news, ("manifest",))
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(props["space_id"], self._sync(props))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._sync(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            remote, head = hub.remote_files(self.api(props), id_)
+        except hub.SpaceGone:
+            return ReadResult(None, {})
+        known: dict[str, str] = props.get("blob_ids") or {}
+        manifest = dict(props.get("manifest") or {})
+        for path in list(manifest):
+            if remote.get(path) != known.get(path):
+                # Edited or deleted by hand: record what is there, so the next `up` puts it right.
+                manifest[path] = f"{DRIFT_PREFIX}{remote.get(path, 'missing')}"
+        for path, oid in remote.items():
+            if path not in manifest and path not in hub.HUB_OWNED_FILES:
+                manifest[path] = f"{DRIFT_PREFIX}{oid}"
+        outs = {**props, "manifest": manifest, "revision": head}
+        return ReadResult(id_, outs, {k: outs[k] for k in ("hub_endpoint", "space_id", "manifest", "blob_dir")})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """Nothing to do: the files live and die with their Space, which is deleted right after this
+        (a commit deleting every file first would only trigger a useless rebuild)."""
+
+    def _sync(self, props: dict[str, Any]) -> dict[str, Any]:
+        api = self.api(props)
+        space_id = props["space_id"]
+        manifest: dict[str, str] = props["manifest"]
+        blobs = {path: _read_blob(props["blob_dir"], path, digest) for path, digest in manifest.items()}
+        blob_ids = {path: hub.git_blob_id(data) for path, data in blobs.items()}
+        for attempt in range(1, MAX_REPLANS + 1):
+            remote, head = hub.remote_files(api, space_id)
+            uploads = {p: blobs[p] for p in sorted(blobs) if remote.get(p) != blob_ids[p]}
+            deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
+            if not uploads and not deletions:
+                return {**props, "revision": head, "blob_ids": blob_ids}
+            message = f"Deploy {len(uploads)} changed and {len(deletions)} deleted file(s) (hf-rag-space)"
+            try:
+                revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
+                                      parent=head)
+            except hub.HubError as error:
+                # 412: somebody committed meanwhile. A failure of unknown outcome (5xx, dropped
+                # connection) may have landed. Either way: re-read the head and re-plan, never resend blindly.
+                if attempt == MAX_REPLANS or not (error.status in (412, 500, 502, 503, 504) or error.status is None):
+                    raise
+                pulumi.log.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
+                continue
+            return {**props, "revision": revision, "blob_ids": blob_ids}
+        raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpaceFilesArgs:
+    """Inputs of SpaceFiles: the manifest and where its contents are staged."""
+
+    hub_endpoint: pulumi.Input[str]
+    space_id: pulumi.Input[str]
+    manifest: dict[str, str]
+    blob_dir: str
+
+
+class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
+    """All files of one Space. `revision` is the commit that holds them."""
+
+    revision: pulumi.Output[str]
+    blob_ids: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**args.__dict__, "revision": None, "blob_ids": None}
+        super().__init__(SpaceFilesProvider(), name, props, opts)

@@ -1,0 +1,127 @@
+"""Render the Space's generated files (Dockerfile, README.md) from ``templates/``.
+
+One strict Jinja2 environment (``StrictUndefined``: a typo fails instead of rendering empty);
+output is deterministic so content hashes, and therefore diffs, stay stable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from components.settings import MANAGED_SECRETS, Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+APP_PORT = 7860
+
+#: README front matter constants (Space card metadata).
+CARD_EMOJI = "💬"
+CARD_COLOR_FROM = "blue"
+CARD_COLOR_TO = "indigo"
+CARD_SHORT_DESCRIPTION = "FastAPI RAG chatbot backend: Gemini, Qdrant and Postgres"
+
+SECRET_PURPOSES = {
+    "GEMINI_API_KEY": "Google Gemini API key (embeddings and answers)",
+    "QDRANT_URL": "Qdrant cluster URL (https, no trailing slash)",
+    "QDRANT_API_KEY": "Qdrant API key",
+    "DATABASE_URL": "Postgres URL with `sslmode=require` (chat history)",
+}
+VARIABLE_PURPOSES = {
+    "QDRANT_COLLECTION": "Qdrant collection holding the document chunks",
+    "LOG_LEVEL": "Backend log level",
+    "ALLOWED_ORIGINS": "Comma-separated CORS origins",
+}
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    autoescape=False,
+)
+
+
+def render(name: str, **context: Any) -> str:
+    """Render ``templates/<name>`` with ``context``; undefined names raise."""
+    return _ENV.get_template(name).render(**context)
+
+
+def render_dockerfile(*, health_path: str) -> str:
+    """The Space's Dockerfile (Hugging Face Docker rules; HEALTHCHECK on ``health_path``)."""
+    return render("Dockerfile.j2", health_url=f"http://localhost:{APP_PORT}{health_path}")
+
+
+def render_readme(settings: Settings) -> str:
+    """The Space's README.md: Space card front matter plus documentation built from ``settings``.
+
+    Lists secret names and purposes, never values. The front matter is written by
+    huggingface_hub's card support (``SpaceCardData.to_yaml``) and parsed back by ``SpaceCard``
+    so a malformed header fails here rather than on the Hub. This is the one place besides
+    ``components/hub.py`` that imports huggingface_hub, locally, because the card format is
+    its domain and has nothing to do with the HTTP API that hub.py wraps.
+    """
+    from huggingface_hub.repocard import SpaceCard
+    from huggingface_hub.repocard_data import SpaceCardData
+
+    card_data = SpaceCardData(
+        title=settings.space_name,
+        sdk="docker",
+        app_port=APP_PORT,
+        emoji=CARD_EMOJI,
+        colorFrom=CARD_COLOR_FROM,
+        colorTo=CARD_COLOR_TO,
+        short_description=CARD_SHORT_DESCRIPTION,
+        pinned=False,
+    )
+    body = render("README.md.j2", **readme_context(settings))
+    card = SpaceCard(f"---\n{card_data.to_yaml()}\n---\n\n{body}")
+    return str(card.content)
+
+
+def readme_context(settings: Settings) -> dict[str, Any]:
+    """Template context for README.md.j2 (secret names only, never values)."""
+    secret_names = set(settings.secrets)
+    secrets = [
+        {"name": name, "purpose": SECRET_PURPOSES[name], "set": name in secret_names} for name in MANAGED_SECRETS
+    ] + [
+        {"name": name, "purpose": "Additional secret (`extraSecrets`)", "set": True}
+        for name in sorted(settings.extra_secrets)
+    ]
+    variables = [
+        {"name": name, "value": value, "purpose": VARIABLE_PURPOSES.get(name, "Additional variable")}
+        for name, value in settings.variables.items()
+    ]
+    allowed = settings.variables.get("ALLOWED_ORIGINS", "")
+    return {
+        "title": settings.space_name,
+        "space_id": settings.space_id,
+        "health_path": settings.health_path,
+        "hardware": settings.hardware,
+        "private": settings.private,
+        "secrets": secrets,
+        "variables": variables,
+        "origins": [o for o in (s.strip() for s in allowed.split(",")) if o],
+        "health_example": json.dumps(health_example(settings), indent=2),
+    }
+
+
+def health_example(settings: Settings) -> dict[str, Any]:
+    """A health answer as the example backend gives it for these settings."""
+
+    def service(*required: str | None) -> dict[str, str]:
+        return {"status": "connected" if all(required) else "not_configured"}
+
+    return {
+        "status": "healthy",
+        "version": "1.0.0",
+        "services": {
+            "fastapi": "running",
+            "qdrant": service(settings.qdrant_url),
+            "postgres": service(settings.database_url),
+            "gemini": service(settings.gemini_api_key),
+        },
+    }

@@ -1,0 +1,177 @@
+"""Rendered Dockerfile (Hugging Face Docker rules) and README.md (Space card + docs)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+from huggingface_hub.repocard import SpaceCard
+
+from components.settings import Settings
+from components.templating import health_example, render, render_dockerfile, render_readme
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SECRET_VALUES = {
+    "hfToken": "hf_" + "Q" * 34,
+    "geminiApiKey": "AIzaGeminiSecretValue",
+    "qdrantUrl": "https://cluster-secret.cloud.qdrant.io:6333",
+    "qdrantApiKey": "qdrant-secret-key-value",
+    "databaseUrl": "postgresql://u:pgPassw0rdSecret@db.example.com/app?sslmode=require",
+    "extraSecrets": json.dumps({"SENTRY_DSN": "https://sentry-secret-dsn@o1.ingest.sentry.io/1"}),
+}
+
+
+def settings(**overrides: str) -> Settings:
+    schema = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
+    cfg: dict[str, str | None] = {
+        k: str(v["default"]).lower() if isinstance(v["default"], bool) else str(v["default"])
+        for k, v in schema.items()
+        if "default" in v
+    }
+    cfg |= {"hfOwner": "alice", "spaceName": "rag-chatbot", "backendDir": "examples/rag-backend"}
+    cfg |= {"hfToken": "hf_token_for_tests"} | overrides
+    return Settings.from_config(cfg, {}, PROJECT_DIR)
+
+
+# -- Dockerfile -----------------------------------------------------------------------------
+
+
+def parse_dockerfile(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs: comments and blank lines dropped, continuations joined."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in text.splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        keyword, _, args = (pending + line).strip().partition(" ")
+        instructions.append((keyword.upper(), " ".join(args.split())))
+        pending = ""
+    assert not pending, "dangling line continuation"
+    return instructions
+
+
+def index(instructions: list[tuple[str, str]], keyword: str, contains: str = "") -> int:
+    return next(i for i, (k, a) in enumerate(instructions) if k == keyword and contains in a)
+
+
+def test_dockerfile_follows_hugging_face_rules() -> None:
+    ins = parse_dockerfile(render_dockerfile(health_path="/api/health"))
+    args = dict(ins)  # last value per keyword; fine for single-use keywords
+    assert ins[0] == ("FROM", "python:3.11-slim")
+
+    apt = ins[index(ins, "RUN", "apt-get install")][1]
+    assert re.search(r"apt-get install -y --no-install-recommends gcc g\+\+ curl", apt)
+    assert apt.startswith("apt-get update") and "rm -rf /var/lib/apt/lists/*" in apt
+
+    useradd, user = index(ins, "RUN", "useradd"), index(ins, "USER")
+    assert ins[useradd][1] == "useradd -m -u 1000 user" and useradd < user
+    assert args["USER"] == "user"
+    assert args["ENV"] == "HOME=/home/user PATH=/home/user/.local/bin:$PATH"
+    assert args["WORKDIR"] == "$HOME/app"
+
+    copies = [i for i, (k, _) in enumerate(ins) if k == "COPY"]
+    assert copies and all(ins[i][1].startswith("--chown=user ") for i in copies)
+    assert all(i > user for i in copies)
+    requirements = index(ins, "COPY", "requirements.txt")
+    pip = index(ins, "RUN", "pip install")
+    code = index(ins, "COPY", "app ./app")
+    assert requirements < pip < code
+    assert ins[pip][1] == "pip install --no-cache-dir --upgrade -r requirements.txt"
+
+    assert args["EXPOSE"] == "7860"
+    healthcheck = args["HEALTHCHECK"]
+    command = json.loads(healthcheck.partition(" CMD ")[2])
+    assert command[:2] == ["curl", "-f"] and command[-1] == "http://localhost:7860/api/health"
+    assert json.loads(args["CMD"]) == ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "7860"]
+    assert ins[-1][0] == "CMD"
+
+
+@pytest.mark.parametrize("path", ["/healthz", '/api/v1/health?deep=1&x="y"', "/ok'$(id)"])
+def test_dockerfile_healthcheck_path_is_quoted_safely(path: str) -> None:
+    healthcheck = dict(parse_dockerfile(render_dockerfile(health_path=path)))["HEALTHCHECK"]
+    assert json.loads(healthcheck.partition(" CMD ")[2])[-1] == f"http://localhost:7860{path}"
+
+
+# -- README ---------------------------------------------------------------------------------
+
+
+def front_matter(readme: str) -> dict[str, object]:
+    match = re.match(r"---\n(.*?)\n---\n", readme, re.S)
+    assert match, "README must start with YAML front matter"
+    data = yaml.safe_load(match.group(1))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_readme_front_matter() -> None:
+    readme = render_readme(settings())
+    data = front_matter(readme)
+    assert data["sdk"] == "docker" and data["app_port"] == 7860
+    assert data["title"] == "rag-chatbot"
+    assert all(data[k] for k in ("emoji", "colorFrom", "colorTo", "short_description"))
+    assert len(str(data["short_description"])) <= 60
+    assert SpaceCard(readme).data.to_dict() == data  # huggingface_hub reads it back the same
+
+
+def test_readme_sections_from_settings() -> None:
+    readme = render_readme(
+        settings(**SECRET_VALUES, frontendUrl="https://my-app.vercel.app/", allowedOrigins="http://localhost:3000")
+    )
+    for heading in [
+        "Features",
+        "API Endpoints",
+        "Required Secrets",
+        "Variables",
+        "Configuration",
+        "CORS",
+        "Health check",
+        "Cold start",
+    ]:
+        assert f"\n## {heading}\n" in readme
+    for route in ["| POST | `/api/chat` |", "| GET | `/api/health` |", "| GET | `/docs` |"]:
+        assert route in readme
+    for name in ["GEMINI_API_KEY", "QDRANT_URL", "QDRANT_API_KEY", "DATABASE_URL", "SENTRY_DSN"]:
+        assert f"| `{name}` |" in readme
+    assert "- `https://my-app.vercel.app`\n- `http://localhost:3000`\n" in readme
+    assert "| `LOG_LEVEL` | `INFO` |" in readme
+    assert "30\u201360 seconds" in readme and "sleep" in readme
+
+
+def test_readme_never_contains_secret_values() -> None:
+    readme = render_readme(settings(**SECRET_VALUES))
+    values = [*SECRET_VALUES.values(), "pgPassw0rdSecret", "sentry-secret-dsn"]
+    assert not [v for v in values if v in readme]
+
+
+def test_readme_health_example_matches_settings_and_backend_shape() -> None:
+    s = settings(geminiApiKey="AIzaGeminiSecretValue")
+    block = re.search(r"```json\n(.*?)\n```", render_readme(s), re.S)
+    assert block
+    example = json.loads(block.group(1))
+    assert example == health_example(s)
+    assert set(example) == {"status", "version", "services"}
+    assert example["services"]["fastapi"] == "running"
+    assert example["services"]["gemini"] == {"status": "connected"}
+    assert example["services"]["qdrant"] == {"status": "not_configured"}
+
+
+def test_readme_without_origins_says_so() -> None:
+    assert "none: set `frontendUrl` or `allowedOrigins`" in render_readme(settings())
+
+
+def test_rendering_is_deterministic() -> None:
+    s = settings(**SECRET_VALUES)
+    assert render_readme(s) == render_readme(s)
+    assert render_dockerfile(health_path="/x") == render_dockerfile(health_path="/x")
+
+
+def test_undefined_template_variables_fail() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        render("README.md.j2", title="x")
