@@ -321,9 +321,6 @@ def _constructors(code: str) -> Iterator[tuple[int, int, int]]:
                 yield m.start(), brace, body_end
 
 
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
-
-
 def _matching(code: str, open_pos: int) -> int:
     """Offset of the bracket closing the one at ``open_pos`` (in masked code), or -1."""
     depth = 0

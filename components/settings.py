@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar, cast
@@ -226,7 +226,13 @@ class Settings:
         return tuple(sorted({self.hf_token, *self.secrets.values()}))
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, str | None], env: Mapping[str, str], project_dir: Path) -> Settings:
+    def from_config(
+        cls,
+        cfg: Mapping[str, str | None],
+        env: Mapping[str, str],
+        project_dir: Path,
+        encrypted: Collection[str] | None = None,
+    ) -> Settings:
         """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem.
 
         Args:
@@ -234,18 +240,30 @@ class Settings:
                 strings, maps as JSON); None or absent when not set.
             env: environment, for the ``HF_TOKEN`` fallback.
             project_dir: directory of Pulumi.yaml; relative directories are resolved from it.
+            encrypted: the keys stored encrypted (`pulumi config set --secret`); when given, a key
+                of SECRET_KEYS set in plaintext is an error. Pulumi.yaml cannot say "optional but
+                secret" (a declared key without default is required, a secret one may not have a
+                default), so the secret keys are left out of its schema and enforced here.
         """
-        return _Reader(cfg, env, project_dir).settings()
+        reader = _Reader(cfg, env, project_dir)
+        if encrypted is not None:
+            for key in SECRET_KEYS:
+                if cfg.get(key) and key not in encrypted:
+                    reader.fail(key, f"is stored in plaintext in the stack file: re-set it encrypted with "
+                                f"`pulumi config set --secret {key} <value>`")
+        return reader.settings()
 
 
 def load_settings(project_dir: Path | None = None) -> Settings:
     """Read the stack's config through ``pulumi.Config()`` and validate it."""
     import pulumi
+    from pulumi.runtime.config import is_config_secret
 
     config = pulumi.Config()
     raw = {key: config.get(key) for key in CONFIG_KEYS}
+    encrypted = {key for key in SECRET_KEYS if is_config_secret(f"{config.name}:{key}")}
     root = project_dir or Path(pulumi.get_root_directory() or os.getcwd())
-    return Settings.from_config(raw, os.environ, root)
+    return Settings.from_config(raw, os.environ, root, encrypted)
 
 
 class _Reader:

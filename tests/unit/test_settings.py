@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 from pathlib import Path
 
 import pulumi
@@ -85,9 +86,24 @@ def keys(errors: list[ConfigError]) -> list[str]:
 
 
 def test_config_keys_match_pulumi_yaml() -> None:
-    schema = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
-    assert list(schema) == list(CONFIG_KEYS)
-    assert [k for k, spec in schema.items() if spec.get("secret")] == list(SECRET_KEYS)
+    text = (PROJECT_DIR / "Pulumi.yaml").read_text()
+    schema = yaml.safe_load(text)["config"]
+    # Every plain key is declared with a default; every secret key is documented in the comment
+    # above the schema instead (Pulumi cannot declare an optional secret) and enforced in settings.py.
+    assert sorted(schema) == sorted(k for k in CONFIG_KEYS if k not in SECRET_KEYS)
+    assert all(spec.get("description") for spec in schema.values())
+    assert sorted(k for k, spec in schema.items() if "default" not in spec) == ["hfOwner", "spaceName"]
+    documented = re.findall(r"^#   (\w+) ", text, re.M)
+    assert documented == list(SECRET_KEYS)
+
+
+def test_secret_keys_stored_in_plaintext_are_refused(backend: Path) -> None:
+    cfg = make_cfg(backend, geminiApiKey="plain-but-secret-1234")
+    with pytest.raises(ConfigError) as err:
+        Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken"})
+    assert "hf-rag-space:geminiApiKey" in str(err.value) and "--secret geminiApiKey" in str(err.value)
+    assert "plain-but-secret-1234" not in str(err.value)
+    assert Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken", "geminiApiKey"}).gemini_api_key
 
 
 def test_hardware_flavors_match_huggingface_hub() -> None:
@@ -444,7 +460,7 @@ def test_all_problems_in_one_error_without_secret_values(backend: Path) -> None:
 def test_load_settings_reads_pulumi_config(backend: Path) -> None:
     def run() -> Settings:
         config = {f"hf-rag-space:{k}": v for k, v in make_cfg(backend, backendDir="backend").items() if v is not None}
-        pulumi.runtime.set_all_config(config)
+        pulumi.runtime.set_all_config(config, secret_keys=["hf-rag-space:hfToken"])
         return load_settings(project_dir=backend.parent)
 
     previous = pulumi.runtime.settings.SETTINGS.project
