@@ -77,6 +77,11 @@ class Stack:
     def preview(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("preview", "--diff", *extra, check=check)
 
+    def plan(self) -> dict[str, str]:
+        """`pulumi preview --json`: logical name -> operation, for every step that changes something."""
+        steps = json.loads(self.run("preview", "--json").stdout).get("steps") or []
+        return {step["urn"].rsplit("::", 1)[1]: step["op"] for step in steps if step["op"] != "same"}
+
     def refresh(self, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("refresh", "--yes", "--skip-preview", check=check)
 

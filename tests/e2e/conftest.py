@@ -1,0 +1,79 @@
+"""Fixtures for end-to-end tests: localhub running as a subprocess, and a copy of this Pulumi project
+driven by the real `pulumi` CLI against it."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localhub import serve
+from tests.e2e.pulumi_cli import REPO, Stack
+
+OWNER = "alice"
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "templates")
+
+
+@dataclass
+class Hub:
+    """A running localhub with one write token for OWNER."""
+
+    handle: Any
+    token: str
+
+    @property
+    def endpoint(self) -> str:
+        return str(self.handle.endpoint)
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.handle.stats()
+        return result
+
+    def reset_stats(self) -> None:
+        self.handle.reset_stats()
+
+    def api(self) -> Any:
+        from huggingface_hub import HfApi
+
+        return HfApi(endpoint=self.endpoint, token=self.token)
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    token = f"hf_{secrets.token_hex(20)}"
+    with serve(tmp_path / "hub", tokens={token: OWNER, "hf_readonlytoken0000000000000000000": f"{OWNER}:read",
+                                         "hf_bobtoken000000000000000000000000000": "bob"},
+               orgs={"acme": [OWNER]}) as handle:
+        yield Hub(handle, token)
+
+
+def copy_project(dest: Path, backend: Path | None = None) -> Path:
+    """This project's program (not its stacks or state) plus a private copy of the example backend."""
+    dest.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    text = (dest / "Pulumi.yaml").read_text().replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
+    (dest / "Pulumi.yaml").write_text(text)
+    shutil.copytree(backend or REPO / "examples" / "rag-backend", dest / "backend",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path, hub: Hub) -> Stack:
+    """A fresh stack of a copy of the project, configured for localhub (health checks off by default)."""
+    workdir = copy_project(tmp_path / "project")
+    stack = Stack.create(workdir, tmp_path / "state")
+    stack.config_set("hfOwner", OWNER)
+    stack.config_set("spaceName", "rag-chatbot")
+    stack.config_set("hubEndpoint", hub.endpoint)
+    stack.config_set("backendDir", "backend")
+    stack.config_set("frontendUrl", "https://my-app.example.com")
+    stack.config_set("hfToken", hub.token, secret=True)
+    return stack
