@@ -37,6 +37,7 @@ from components.frontend_patch import (
     restore,
     valid_url,
 )
+from components.provider_base import with_unknowns_as_sentinel
 
 ESBUILD_ENV = "HF_RAG_SPACE_ESBUILD"
 """Environment variable overriding the esbuild binary (default ``tools/node_modules/.bin/esbuild``)."""
@@ -203,6 +204,7 @@ class FrontendClientPatchProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate known inputs: directory and file exist, URLs are http(s), a unique spot exists."""
         failures: list[CheckFailure] = []
+        news = with_unknowns_as_sentinel(news)
         inputs = {key: news.get(key) for key in INPUTS}
         for key in INPUTS:
             value = inputs[key]
@@ -242,6 +244,7 @@ class FrontendClientPatchProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace on a new file; update on new URLs or when the file's managed block differs."""
+        news = with_unknowns_as_sentinel(news)
         replaces = [k for k in ("dir", "client_file") if _differs(olds, news, k)]
         changed = [k for k in ("dev_url", "space_url") if _differs(olds, news, k)]
         if not replaces and not changed:

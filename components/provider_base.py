@@ -12,6 +12,7 @@ from typing import Any
 
 from huggingface_hub import HfApi
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub
@@ -30,8 +31,14 @@ class HubProvider(ResourceProvider):
 
 
 def is_unknown(value: Any) -> bool:
-    """True for a value not known yet (during preview)."""
-    return value == UNKNOWN
+    """True for a value not known yet (during preview). SDK 3.259 hands check/diff an
+    `pulumi.output.Unknown` instance; older SDKs (and the wire) use the UNKNOWN sentinel string."""
+    return isinstance(value, Unknown) or value == UNKNOWN
+
+
+def with_unknowns_as_sentinel(props: Mapping[str, Any]) -> dict[str, Any]:
+    """`props` with every unknown top-level value spelled as the UNKNOWN sentinel string."""
+    return {k: UNKNOWN if is_unknown(v) else v for k, v in props.items()}
 
 
 def changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
