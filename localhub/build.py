@@ -1,0 +1,161 @@
+"""The "build" of a Docker Space: the checks the Hub (or the container) would fail on, and the launch plan.
+
+Every failure names its rule, e.g. ``[rule dockerfile-user-1000]``, in the build log and the runtime's
+``errorMessage``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from localhub import dockerfile, frontmatter
+
+DEFAULT_APP_PORT = 7860
+HOST_OPTIONS = ("--host", "--server.address", "--server-name", "-H")
+PORT_OPTIONS = ("--port", "--server.port", "--server-port", "-p")
+BIND_OPTIONS = ("--bind", "-b")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class BuildPlan:
+    """What to run: the container command, its environment, and the port it must listen on."""
+
+    app_port: int
+    argv: list[str]
+    env: dict[str, str]
+    workdir: str
+
+
+@dataclass
+class BuildResult:
+    log: list[str] = field(default_factory=list)
+    plan: BuildPlan | None = None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(self, rule: str, message: str) -> None:
+        self.failures.append((rule, message))
+        self.log.append(f"ERROR: [rule {rule}] {message}\n")
+
+    @property
+    def error_message(self) -> str:
+        return "; ".join(f"[rule {rule}] {msg}" for rule, msg in self.failures)
+
+
+def cmd_port(argv: list[str]) -> tuple[int, str] | None:
+    """Index and value of the port the command listens on, from ``--port`` or ``--bind host:port``."""
+    found = dockerfile.find_option(argv, PORT_OPTIONS)
+    if found:
+        return found
+    bind = dockerfile.find_option(argv, BIND_OPTIONS)
+    if bind and ":" in bind[1]:
+        return bind[0], bind[1].rsplit(":", 1)[1]
+    return None
+
+
+def cmd_host(argv: list[str]) -> str | None:
+    found = dockerfile.find_option(argv, HOST_OPTIONS)
+    if found:
+        return found[1]
+    bind = dockerfile.find_option(argv, BIND_OPTIONS)
+    if bind:
+        return bind[1].rsplit(":", 1)[0] if ":" in bind[1] else bind[1]
+    return None
+
+
+def _check_readme(files: set[str], read: Callable[[str], bytes], result: BuildResult) -> int | None:
+    if "README.md" not in files:
+        result.fail("readme-missing", "README.md is missing; a Space needs one with YAML front matter (sdk: docker)")
+        return None
+    try:
+        meta = frontmatter.parse(read("README.md").decode("utf-8", "replace"))
+    except frontmatter.FrontMatterError as e:
+        result.fail("readme-front-matter", str(e))
+        return None
+    if meta is None:
+        result.fail("readme-front-matter", "README.md has no YAML front matter (--- ... ---) declaring the sdk")
+        return None
+    if meta.get("sdk") != "docker":
+        result.fail("readme-sdk", f"README.md front matter must set 'sdk: docker', got sdk={meta.get('sdk')!r}")
+        return None
+    port = meta.get("app_port")
+    if port is None:
+        result.log.append(f"WARNING: [rule readme-app-port] app_port not set, using {DEFAULT_APP_PORT}\n")
+        return DEFAULT_APP_PORT
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        result.fail("readme-app-port", f"README.md app_port must be an integer port, got {port!r}")
+        return None
+    return port
+
+
+def _check_user(df: dockerfile.Dockerfile, result: BuildResult) -> None:
+    user = df.user
+    if user is None:
+        result.fail(
+            "dockerfile-user-1000",
+            "the image runs as root; Spaces run as UID 1000: add `RUN useradd -m -u 1000 user` and `USER user`",
+        )
+        return
+    uid = int(user) if user.isdigit() else (0 if user == "root" else df.users.get(user))
+    if uid != 1000:
+        how = f"UID {uid}" if uid is not None else "no `useradd -u 1000` creating it"
+        result.fail("dockerfile-user-1000", f"USER {user} is not UID 1000 ({how}); Spaces run as UID 1000")
+
+
+def _check_cmd(df: dockerfile.Dockerfile, app_port: int | None, result: BuildResult) -> None:
+    argv = df.argv
+    if not argv:
+        result.fail("dockerfile-cmd", "the Dockerfile has no CMD or ENTRYPOINT to start the app")
+        return
+    port = cmd_port(argv)
+    if port is None:
+        result.log.append("WARNING: [rule dockerfile-cmd-port] no --port in CMD; the app must listen on $PORT\n")
+    elif app_port is not None and port[1] != str(app_port):
+        result.fail(
+            "dockerfile-cmd-port",
+            f"CMD listens on port {port[1]} but README.md app_port is {app_port}; the Space would never be healthy",
+        )
+    host = cmd_host(argv)
+    server = argv[0].rsplit("/", 1)[-1]
+    if host in LOOPBACK or (host is None and server == "uvicorn"):
+        result.fail(
+            "dockerfile-cmd-host",
+            f"CMD binds {host or '127.0.0.1 (uvicorn default)'}; bind 0.0.0.0 so the Space proxy can reach the app",
+        )
+
+
+def _check_copies(df: dockerfile.Dockerfile, files: set[str], result: BuildResult) -> None:
+    dirs = {p.rsplit("/", i)[0] for p in files for i in range(1, p.count("/") + 1)}
+    for line, sources in df.copies:
+        for src in sources:
+            norm = src.strip("/").removeprefix("./").rstrip("/") or "."
+            if norm == "." or norm in files or norm in dirs:
+                continue
+            if any(c in norm for c in "*?[") and any(fnmatch.fnmatch(p, norm) for p in files | dirs):
+                continue
+            result.fail("dockerfile-copy-source", f"line {line}: COPY source {src!r} does not exist in the repo")
+
+
+def check(files: set[str], read: Callable[[str], bytes]) -> BuildResult:
+    """Run every rule over the committed files; ``plan`` is set only when all pass."""
+    result = BuildResult()
+    app_port = _check_readme(files, read, result)
+    if "Dockerfile" not in files:
+        result.fail("dockerfile-missing", "no Dockerfile at the root of the repo (sdk: docker needs one)")
+        return result
+    try:
+        df = dockerfile.parse(read("Dockerfile").decode("utf-8", "replace"))
+    except dockerfile.DockerfileError as e:
+        result.fail("dockerfile-parse", f"Dockerfile parse error: {e}")
+        return result
+    for ins in df.instructions:
+        result.log.append(f"--> {ins.keyword} {ins.args}\n")
+    _check_user(df, result)
+    _check_cmd(df, app_port, result)
+    _check_copies(df, files, result)
+    if not result.failures and app_port is not None and df.argv:
+        result.plan = BuildPlan(app_port, list(df.argv), dict(df.env), df.workdir)
+        result.log.append("--> Build succeeded (localhub: no image built; the app runs in localhub's Python)\n")
+    return result

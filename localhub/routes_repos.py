@@ -1,0 +1,231 @@
+"""Account and repo routes: whoami, create / delete / settings, info, and README validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from localhub import frontmatter
+from localhub.errors import HubError, bad_request, repo_not_found
+from localhub.hub import REPO_TYPES, endpoint, flag, hub_of, json_body, validate_name, web_prefix
+from localhub.runtime import DEFAULT_SLEEP_TIME, subdomain
+from localhub.spaces_common import HARDWARE, check_env_key
+from localhub.storage import RepoKey
+from localhub.timeutil import now_iso
+
+router = APIRouter()
+
+
+@router.get("/api/whoami-v2")
+def whoami(request: Request) -> dict[str, Any]:
+    hub = hub_of(request)
+    return hub.auth.whoami(hub.auth.require(request))
+
+
+@router.get("/api/agent-harnesses")
+def agent_harnesses() -> list[Any]:
+    return []
+
+
+@router.post("/api/validate-yaml")
+def validate_yaml(request: Request) -> JSONResponse:
+    body = json_body(request)
+    try:
+        frontmatter.parse(str(body.get("content", "")))
+    except frontmatter.FrontMatterError as e:
+        return JSONResponse({"errors": [{"message": str(e)}], "warnings": []}, status_code=400)
+    return JSONResponse({"errors": [], "warnings": []})
+
+
+def _visibility(body: dict[str, Any]) -> bool | None:
+    if body.get("visibility") is not None:
+        if body["visibility"] not in ("public", "private", "protected"):
+            raise bad_request(f"Invalid visibility {body['visibility']!r}")
+        return bool(body["visibility"] != "public")
+    if body.get("private") is not None:
+        return bool(body["private"])
+    return None
+
+
+def _settings_list(items: Any, what: str) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for item in items or []:
+        if not isinstance(item, dict) or "key" not in item or "value" not in item:
+            raise bad_request(f"Each of {what} must be an object with 'key' and 'value'")
+        entry = {"value": str(item["value"]), "updatedAt": now_iso()}
+        if item.get("description"):
+            entry["description"] = str(item["description"])
+        out[check_env_key(str(item["key"]))] = entry
+    return out
+
+
+@router.post("/api/repos/create")
+def create_repo(request: Request) -> JSONResponse:
+    hub = hub_of(request)
+    principal = hub.auth.require(request)
+    body = json_body(request)
+    repo_type = body.get("type") or "model"
+    if repo_type not in REPO_TYPES:
+        raise bad_request(f"Invalid repo type {repo_type!r}")
+    name = str(body.get("name") or "")
+    namespace = str(body.get("organization") or principal.user)
+    if "/" in name:
+        namespace, name = name.split("/", 1)
+    validate_name(namespace)
+    validate_name(name)
+    key = RepoKey(repo_type, namespace, name)
+    url = f"{endpoint(request)}/{web_prefix(repo_type)}{key.repo_id}"
+    if not hub.auth.is_member(principal.user, namespace):
+        raise HubError(403, f"You don't have the rights to create a repo under the namespace {namespace!r}.")
+    if principal.role != "write":
+        raise HubError(403, "You don't have the rights to create a repo: your token is read-only.")
+    meta: dict[str, Any] = {"private": bool(_visibility(body)), "createdAt": now_iso()}
+    if repo_type == "space":
+        sdk = body.get("sdk")
+        if sdk not in ("gradio", "streamlit", "docker", "static"):
+            raise bad_request("Invalid or missing 'sdk': must be one of gradio, streamlit, docker, static")
+        hardware = body.get("hardware") or "cpu-basic"
+        if hardware not in HARDWARE:
+            raise bad_request(f"Invalid hardware flavor {hardware!r}")
+        meta.update(
+            sdk=sdk,
+            hardware=hardware,
+            sleepTime=int(body.get("sleepTimeSeconds") or DEFAULT_SLEEP_TIME),
+            secrets=_settings_list(body.get("secrets"), "secrets"),
+            variables=_settings_list(body.get("variables"), "variables"),
+            paused=False,
+        )
+    if not hub.store.create_repo(key, meta, principal.user):
+        what = {"space": "space", "model": "model", "dataset": "dataset"}[repo_type]
+        return JSONResponse(
+            {"error": f"You already created this {what} repo", "url": url},
+            status_code=409,
+            headers={"X-Error-Message": f"You already created this {what} repo"},
+        )
+    if repo_type == "space":
+        hub.runtime.port(key)
+    return JSONResponse({"url": url, "name": key.repo_id, "id": f"localhub-{key.type}-{key.repo_id}"})
+
+
+@router.delete("/api/repos/delete")
+def delete_repo(request: Request) -> PlainTextResponse:
+    hub = hub_of(request)
+    principal = hub.auth.require(request)
+    body = json_body(request)
+    repo_type = body.get("type") or "model"
+    name = str(body.get("name") or "")
+    namespace = str(body.get("organization") or principal.user)
+    if "/" in name:
+        namespace, name = name.split("/", 1)
+    repo = hub.repo(request, repo_type, namespace, name, write=True)
+    if repo.key.type == "space":
+        hub.runtime.forget(repo.key)
+    if not hub.store.delete_repo(repo.key):
+        raise repo_not_found(repo.key.repo_id)
+    return PlainTextResponse("OK")
+
+
+@router.put("/api/{repo_type}s/{namespace}/{name}/settings")
+def update_settings(request: Request, repo_type: str, namespace: str, name: str) -> dict[str, Any]:
+    hub = hub_of(request)
+    repo = hub.repo(request, repo_type, namespace, name, write=True)
+    body = json_body(request)
+    private = _visibility(body)
+    gated = body.get("gated")
+    if gated not in (None, False, "auto", "manual"):
+        raise bad_request(f"Invalid gated value {gated!r}")
+
+    def change(meta: dict[str, Any]) -> None:
+        if private is not None:
+            meta["private"] = private
+        if gated is not None:
+            meta["gated"] = gated
+
+    meta = hub.store.update_meta(repo.key, change)
+    return {"private": bool(meta.get("private")), "gated": meta.get("gated", False)}
+
+
+def repo_info(request: Request, repo_type: str, namespace: str, name: str, revision: str) -> dict[str, Any]:
+    hub = hub_of(request)
+    repo = hub.repo(request, repo_type, namespace, name)
+    key, meta = repo.key, repo.meta
+    sha = hub.store.resolve(key, revision)
+    commit = hub.store.read_commit(sha)
+    blobs = flag(request.query_params.get("blobs"))
+    siblings = []
+    for path, entry in sorted(commit.tree.items()):
+        sibling: dict[str, Any] = {"rfilename": path}
+        if blobs:
+            sibling.update(size=entry.size, blobId=entry.oid)
+        siblings.append(sibling)
+    info: dict[str, Any] = {
+        "_id": f"localhub-{key.type}-{key.repo_id}",
+        "id": key.repo_id,
+        "author": namespace,
+        "sha": sha,
+        "lastModified": commit.date,
+        "createdAt": meta.get("createdAt"),
+        "private": bool(meta.get("private")),
+        "gated": meta.get("gated", False),
+        "disabled": False,
+        "likes": 0,
+        "tags": [],
+        "siblings": siblings,
+        "usedStorage": sum(e.size for e in commit.tree.values()),
+    }
+    if "README.md" in commit.tree:
+        card = frontmatter.parse_lenient(hub.store.read_blob(commit.tree["README.md"].oid).decode("utf-8", "replace"))
+        if card is not None:
+            info["cardData"] = card
+    if key.type == "space":
+        info.update(
+            sdk=meta.get("sdk"),
+            runtime=hub.runtime.runtime_json(key, meta),
+            host=hub.runtime.host(key),
+            subdomain=subdomain(key.repo_id),
+        )
+        info["tags"] = [meta.get("sdk"), "region:us"]
+    elif key.type == "model":
+        info["modelId"] = key.repo_id
+    return info
+
+
+@router.get("/api/{repo_type}s/{namespace}/{name}")
+def info_main(request: Request, repo_type: str, namespace: str, name: str) -> dict[str, Any]:
+    return repo_info(request, repo_type, namespace, name, "main")
+
+
+@router.get("/api/{repo_type}s/{namespace}/{name}/revision/{revision}")
+def info_revision(request: Request, repo_type: str, namespace: str, name: str, revision: str) -> dict[str, Any]:
+    return repo_info(request, repo_type, namespace, name, revision)
+
+
+@router.get("/api/{repo_type}s")
+def list_repos(request: Request, repo_type: str) -> list[dict[str, Any]]:
+    """``list_spaces`` / ``list_models`` / ``list_datasets``: visible repos, filtered by author and search."""
+    hub = hub_of(request)
+    if repo_type not in REPO_TYPES:
+        raise HubError(404, f"Unknown repo type {repo_type!r}")
+    principal = hub.auth.principal(request)
+    author = request.query_params.get("author")
+    search = (request.query_params.get("search") or "").lower()
+    limit = int(request.query_params.get("limit") or 0) or None
+    out = []
+    for key in hub.store.list_repos():
+        meta = hub.store.get_meta(key)
+        if key.type != repo_type or meta is None or (author and key.namespace != author):
+            continue
+        if search and search not in key.repo_id.lower():
+            continue
+        if meta.get("private") and (principal is None or not hub.auth.is_member(principal.user, key.namespace)):
+            continue
+        item: dict[str, Any] = {"id": key.repo_id, "author": key.namespace, "private": bool(meta.get("private"))}
+        sha = hub.store.head(key)
+        if sha:
+            item.update(sha=sha, lastModified=hub.store.read_commit(sha).date, createdAt=meta.get("createdAt"))
+        if key.type == "space":
+            item.update(sdk=meta.get("sdk"), subdomain=subdomain(key.repo_id))
+        out.append(item)
+    return out[:limit]

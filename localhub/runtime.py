@@ -1,0 +1,384 @@
+"""The Spaces runtime: stages, the "build" checks, and the Space app run as a local subprocess.
+
+Each commit, secret/variable/hardware change or restart starts a new *generation*: the running app is
+stopped, the stage goes BUILDING -> APP_STARTING -> RUNNING (or BUILD_ERROR / RUNTIME_ERROR). Work of an
+older generation is dropped as soon as a newer one starts. There is no container isolation: the app runs
+with localhub's own Python interpreter, as the same OS user.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from localhub import build
+from localhub.logs import LogBuffer
+from localhub.stats import Stats
+from localhub.storage import RepoKey, Store
+from localhub.timeutil import now_iso
+
+PYTHON_SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi", "streamlit", "gradio", "flask")
+NON_APP_FILES = frozenset({".gitattributes", "README.md", ".gitignore"})
+INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
+DEFAULT_SLEEP_TIME = 172800
+
+
+def subdomain(repo_id: str) -> str:
+    """The ``*.hf.space`` subdomain of a Space: ``owner-name`` lowercased, ``_`` and ``.`` as ``-``."""
+    return repo_id.replace("/", "-").replace("_", "-").replace(".", "-").lower()
+
+
+def _pdeathsig() -> None:
+    """In the child: die with localhub (Linux ``PR_SET_PDEATHSIG``), so a killed hub leaves no app behind."""
+    with suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _accepting(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class SpaceState:
+    """In-memory runtime state of one Space."""
+
+    stage: str = "NO_APP_FILE"
+    error: str | None = None
+    generation: int = 0
+    build_log: LogBuffer = field(default_factory=LogBuffer)
+    run_log: LogBuffer = field(default_factory=LogBuffer)
+    process: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+    sha: str | None = None
+
+
+@dataclass
+class RuntimeConfig:
+    """Knobs settable with ``PUT /_localhub/config``."""
+
+    build_delay_seconds: float = 0.0
+    startup_timeout_seconds: float = 120.0
+    KEYS: ClassVar[tuple[str, ...]] = ("build_delay_seconds", "startup_timeout_seconds")
+
+
+class Runtime:
+    """Runs the Spaces of a store."""
+
+    def __init__(self, store: Store, stats: Stats, data_dir: Path, config: RuntimeConfig | None = None) -> None:
+        self.store = store
+        self.stats = stats
+        self.config = config or RuntimeConfig()
+        self.root = Path(data_dir) / "runtime"
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True)
+        self._lock = threading.RLock()
+        self._states: dict[RepoKey, SpaceState] = {}
+        self._ports: dict[RepoKey, int] = {}
+        # Apps are spawned from one long-lived thread: PR_SET_PDEATHSIG fires when the spawning thread exits.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localhub-spawn")
+        self._closed = False
+
+    # ---- queries
+    def state(self, key: RepoKey) -> SpaceState:
+        with self._lock:
+            return self._states.setdefault(key, SpaceState())
+
+    def port(self, key: RepoKey) -> int:
+        """The stable local port the Space's app is served on (persisted in the repo metadata)."""
+        with self._lock:
+            if key in self._ports:
+                return self._ports[key]
+            meta = self.store.get_meta(key) or {}
+            port = meta.get("localPort")
+            taken = set(self._ports.values())
+            if not isinstance(port, int) or port in taken or not _port_free(port):
+                port = _free_port()
+                while port in taken:
+                    port = _free_port()
+                chosen = port
+                with suppress(KeyError):
+                    self.store.update_meta(key, lambda m: m.__setitem__("localPort", chosen))
+            self._ports[key] = port
+            return port
+
+    def host(self, key: RepoKey) -> str:
+        return f"http://127.0.0.1:{self.port(key)}"
+
+    def runtime_json(self, key: RepoKey, meta: dict[str, Any]) -> dict[str, Any]:
+        st = self.state(key)
+        hardware = meta.get("hardware") or "cpu-basic"
+        running = st.stage in ("RUNNING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING")
+        out: dict[str, Any] = {
+            "stage": st.stage,
+            "hardware": {"current": hardware if running else None, "requested": hardware},
+            "storage": None,
+            "gcTimeout": meta.get("sleepTime", DEFAULT_SLEEP_TIME),
+            "replicas": {"requested": 1, "current": 1 if running else 0},
+            "devMode": False,
+            "domains": [{"domain": f"127.0.0.1:{self.port(key)}", "stage": "READY"}],
+            "sdk": meta.get("sdk"),
+            "host": self.host(key),
+        }
+        if st.error:
+            out["errorMessage"] = st.error
+        return out
+
+    # ---- transitions
+    def _next_generation(self, key: RepoKey, stage: str) -> tuple[SpaceState, int]:
+        with self._lock:
+            st = self.state(key)
+            st.generation += 1
+            st.stage, st.error = stage, None
+            proc, workdir = st.process, st.workdir
+            st.process = st.workdir = None
+        self._stop(proc, workdir)
+        return st, st.generation
+
+    def trigger(self, key: RepoKey, reason: str) -> None:
+        """Rebuild and restart the Space (unless it is paused)."""
+        meta = self.store.get_meta(key)
+        if meta is None or self._closed:
+            return
+        if meta.get("paused"):
+            self._next_generation(key, "PAUSED")
+            return
+        st, gen = self._next_generation(key, "BUILDING")
+        self.stats.record_rebuild(key.repo_id)
+        st.build_log.clear()
+        st.build_log.append(f"===== Build Queued at {now_iso()} ({reason}) =====\n")
+        threading.Thread(target=self._pipeline, args=(key, gen), daemon=True, name=f"build-{key.repo_id}").start()
+
+    def pause(self, key: RepoKey) -> None:
+        self._next_generation(key, "PAUSED")
+
+    def forget(self, key: RepoKey) -> None:
+        """The Space was deleted: stop it and drop its state."""
+        st, _ = self._next_generation(key, "NO_APP_FILE")
+        st.build_log.clear()
+        st.run_log.clear()
+        with self._lock:  # the state object stays: its generation counter must keep growing
+            self._ports.pop(key, None)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        with self._lock:
+            keys = list(self._states)
+        for key in keys:
+            self._next_generation(key, "STOPPED")
+        self._spawner.shutdown(wait=False)
+
+    def start_all(self) -> None:
+        """On startup: bring every Space back to the stage it would have on the Hub."""
+        for key in self.store.list_repos():
+            if key.type == "space":
+                self.trigger(key, "localhub started")
+
+    # ---- the pipeline
+    def _current(self, key: RepoKey, gen: int) -> bool:
+        return self.state(key).generation == gen and not self._closed
+
+    def _set(self, key: RepoKey, gen: int, stage: str, error: str | None = None) -> bool:
+        with self._lock:
+            st = self.state(key)
+            if st.generation != gen:
+                return False
+            st.stage, st.error = stage, error
+            return True
+
+    def _pipeline(self, key: RepoKey, gen: int) -> None:
+        try:
+            self._build_and_run(key, gen)
+        except Exception as e:  # the runtime must never take localhub down
+            self.state(key).build_log.append(f"localhub internal error: {e!r}\n")
+            self._set(key, gen, "BUILD_ERROR", f"localhub internal error: {e!r}")
+
+    def _build_and_run(self, key: RepoKey, gen: int) -> None:
+        st = self.state(key)
+        deadline = time.monotonic() + self.config.build_delay_seconds
+        while time.monotonic() < deadline:
+            if not self._current(key, gen):
+                return
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        sha = self.store.head(key)
+        if sha is None or not self._current(key, gen):
+            return
+        tree = self.store.read_commit(sha).tree
+        st.build_log.append(f"===== Build started, commit {sha} =====\n")
+        if not set(tree) - NON_APP_FILES:
+            st.build_log.append("No application file in the repo (NO_APP_FILE)\n")
+            self._set(key, gen, "NO_APP_FILE")
+            return
+        result = build.check(set(tree), lambda p: self.store.read_blob(tree[p].oid))
+        for line in result.log:
+            st.build_log.append(line)
+        if result.plan is None:
+            self._set(key, gen, "BUILD_ERROR", result.error_message or "build failed")
+            return
+        if not self._set(key, gen, "APP_STARTING"):
+            return
+        st.build_log.append(f"===== Application Startup at {now_iso()} =====\n")
+        workdir = self.root / key.type / key.namespace / key.name / uuid.uuid4().hex[:12]
+        workdir.parent.mkdir(parents=True, exist_ok=True)
+        self.store.materialize(sha, workdir)
+        self._run(key, gen, result.plan, workdir, sha)
+
+    def _launch_argv(self, argv: list[str], port: int) -> list[str]:
+        argv = list(argv)
+        exe = argv[0].rsplit("/", 1)[-1]
+        if exe in PYTHON_SERVERS:
+            argv = [sys.executable, "-m", exe, *argv[1:]]
+        elif exe.startswith("python"):
+            argv = [sys.executable, *argv[1:]]
+        found = build.cmd_port(argv)
+        if found:
+            i, value = found
+            argv[i] = str(port) if argv[i] == value else argv[i].replace(value, str(port))
+        for i, word in enumerate(argv):
+            previous = argv[i - 1] if i else ""
+            if previous in build.HOST_OPTIONS:
+                argv[i] = "127.0.0.1"
+            elif word.startswith(tuple(o + "=" for o in build.HOST_OPTIONS)):
+                argv[i] = word.split("=", 1)[0] + "=127.0.0.1"
+            elif previous in build.BIND_OPTIONS and ":" in word:
+                argv[i] = "127.0.0.1:" + word.rsplit(":", 1)[1]
+        return argv
+
+    def _environment(self, key: RepoKey, plan: build.BuildPlan, workdir: Path, port: int) -> dict[str, str]:
+        meta = self.store.get_meta(key) or {}
+        env = {k: os.environ[k] for k in INHERITED_ENV if k in os.environ}
+        host_path = env.get("PATH", os.defpath)
+        for k, v in plan.env.items():
+            env[k] = f"{v}:{host_path}" if k == "PATH" else v
+        home = workdir.parent / (workdir.name + "-home")
+        home.mkdir(exist_ok=True)
+        env.update(
+            {
+                "HOME": str(home),
+                "PORT": str(port),
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "SYSTEM": "spaces",
+                "SPACE_ID": key.repo_id,
+                "SPACE_AUTHOR_NAME": key.namespace,
+                "SPACE_REPO_NAME": key.name,
+                "SPACE_HOST": f"127.0.0.1:{port}",
+                "SPACE_SUBDOMAIN": subdomain(key.repo_id),
+            }
+        )
+        env.update({k: v["value"] for k, v in meta.get("variables", {}).items()})
+        env.update({k: v["value"] for k, v in meta.get("secrets", {}).items()})
+        return env
+
+    def _run(self, key: RepoKey, gen: int, plan: build.BuildPlan, workdir: Path, sha: str) -> None:
+        st = self.state(key)
+        port = self.port(key)
+        argv = self._launch_argv(plan.argv, port)
+        env = self._environment(key, plan, workdir, port)
+        st.run_log.clear()
+        st.run_log.append(f"===== Application Startup at {now_iso()} =====\n")
+
+        def spawn() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                argv,
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_pdeathsig,
+            )
+
+        with self._lock:
+            if st.generation != gen:
+                shutil.rmtree(workdir, ignore_errors=True)
+                return
+            try:
+                proc = self._spawner.submit(spawn).result()
+            except (OSError, RuntimeError) as e:
+                st.run_log.append(f"failed to start {argv[0]}: {e}\n")
+                st.stage, st.error = "RUNTIME_ERROR", f"failed to start the app: {e}"
+                return
+            st.process, st.workdir, st.sha = proc, workdir, sha
+        threading.Thread(target=self._pump, args=(proc, st.run_log), daemon=True).start()
+        deadline = time.monotonic() + self.config.startup_timeout_seconds
+        while self._current(key, gen):
+            code = proc.poll()
+            if code is not None:
+                self._exited(key, gen, proc)
+                return
+            if _accepting(port):
+                if self._set(key, gen, "RUNNING"):
+                    threading.Thread(target=self._watch, args=(key, gen, proc), daemon=True).start()
+                return
+            if time.monotonic() > deadline:
+                st.run_log.append(f"Launch timed out: nothing listening on port {plan.app_port}\n")
+                self._set(key, gen, "RUNTIME_ERROR", "Launch timed out, workload was not healthy")
+                return
+            time.sleep(0.05)
+
+    @staticmethod
+    def _pump(proc: subprocess.Popen[bytes], log: LogBuffer) -> None:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            log.append(raw.decode("utf-8", "replace"))
+        proc.stdout.close()
+
+    def _watch(self, key: RepoKey, gen: int, proc: subprocess.Popen[bytes]) -> None:
+        proc.wait()
+        self._exited(key, gen, proc)
+
+    def _exited(self, key: RepoKey, gen: int, proc: subprocess.Popen[bytes]) -> None:
+        code = proc.wait()
+        time.sleep(0.1)  # let the pump thread drain the last lines (the traceback)
+        self._set(key, gen, "RUNTIME_ERROR", f"Exit code: {code}. Reason: the application process exited")
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen[bytes] | None, workdir: Path | None) -> None:
+        if proc is not None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(proc.pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    break
+                try:
+                    proc.wait(timeout=5)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(workdir.parent / (workdir.name + "-home"), ignore_errors=True)

@@ -1,0 +1,305 @@
+"""Git-like object store: content-addressed blobs and commits, repo metadata, atomically published refs.
+
+Layout under the data dir::
+
+    objects/ab/cdef...                  blobs (keyed by git blob SHA-1) and commits (JSON, keyed by SHA-1)
+    repos/<type>/<ns>/<name>/repo.json  repo metadata (visibility, sdk, Space settings, secrets, variables)
+    repos/<type>/<ns>/<name>/refs/main  head commit id of the branch
+
+A commit writes every object first and publishes the ref last with ``os.replace``, so a crash mid-commit
+leaves the previous head intact (at worst a few unreferenced objects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localhub.errors import HubError, entry_not_found, revision_not_found
+from localhub.timeutil import now_iso
+
+GITATTRIBUTES = (
+    b"*.7z filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.gz filter=lfs diff=lfs merge=lfs -text\n*.pt filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.zip filter=lfs diff=lfs merge=lfs -text\n"
+)
+
+
+def git_blob_sha1(content: bytes) -> str:
+    """The git blob id of ``content``: ``sha1(b"blob <len>\\0" + content)``."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+@dataclass(frozen=True)
+class RepoKey:
+    """Identifies a repo: type (``space``, ``model``, ``dataset``), namespace and name."""
+
+    type: str
+    namespace: str
+    name: str
+
+    @property
+    def repo_id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    oid: str
+    size: int
+
+
+@dataclass
+class Commit:
+    """A commit: the full flat tree (path -> blob), its parents and message."""
+
+    id: str
+    parents: list[str]
+    tree: dict[str, FileEntry]
+    title: str
+    message: str
+    authors: list[str]
+    date: str
+
+
+@dataclass
+class AddFile:
+    path: str
+    content: bytes
+
+
+@dataclass
+class DeleteFile:
+    path: str
+
+
+@dataclass
+class DeleteFolder:
+    path: str
+
+
+Operation = AddFile | DeleteFile | DeleteFolder
+
+
+def _atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def validate_path(path: str) -> str:
+    """Reject paths git or the Hub would refuse (422, like the real Hub)."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == ".git":
+        raise HubError(422, f"Invalid path in repository: {path!r}")
+    return path
+
+
+@dataclass
+class Store:
+    """The on-disk state of every repo."""
+
+    root: Path
+    _locks: dict[RepoKey, threading.Lock] = field(default_factory=dict)
+    _meta_lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        (self.root / "repos").mkdir(parents=True, exist_ok=True)
+
+    # ---- objects
+    def _object_path(self, oid: str) -> Path:
+        return self.root / "objects" / oid[:2] / oid[2:]
+
+    def put_blob(self, content: bytes) -> str:
+        oid = git_blob_sha1(content)
+        path = self._object_path(oid)
+        if not path.exists():
+            _atomic_write(path, content)
+        return oid
+
+    def read_blob(self, oid: str) -> bytes:
+        return self._object_path(oid).read_bytes()
+
+    def blob_path(self, oid: str) -> Path:
+        return self._object_path(oid)
+
+    def _put_commit(self, body: dict[str, Any]) -> str:
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        oid = hashlib.sha1(b"commit %d\0" % len(raw) + raw).hexdigest()
+        _atomic_write(self._object_path(oid), raw, fsync=True)
+        return oid
+
+    def read_commit(self, oid: str) -> Commit:
+        body = json.loads(self._object_path(oid).read_bytes())
+        tree = {p: FileEntry(e[0], e[1]) for p, e in body["tree"].items()}
+        return Commit(oid, body["parents"], tree, body["title"], body["message"], body["authors"], body["date"])
+
+    def has_commit(self, oid: str) -> bool:
+        return len(oid) == 40 and self._object_path(oid).is_file()
+
+    # ---- repos
+    def _repo_dir(self, key: RepoKey) -> Path:
+        return self.root / "repos" / key.type / key.namespace / key.name
+
+    def lock(self, key: RepoKey) -> threading.Lock:
+        with self._meta_lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get_meta(self, key: RepoKey) -> dict[str, Any] | None:
+        path = self._repo_dir(key) / "repo.json"
+        try:
+            return dict(json.loads(path.read_bytes()))
+        except FileNotFoundError:
+            return None
+
+    def list_repos(self) -> Iterator[RepoKey]:
+        for meta_path in sorted((self.root / "repos").glob("*/*/*/repo.json")):
+            rtype, ns, name = meta_path.parts[-4:-1]
+            yield RepoKey(rtype, ns, name)
+
+    def create_repo(self, key: RepoKey, meta: dict[str, Any], author: str) -> bool:
+        """Create the repo with an initial commit; False if it already exists."""
+        with self._meta_lock:
+            if self.get_meta(key) is not None:
+                return False
+            oid = self.put_blob(GITATTRIBUTES)
+            sha = self._put_commit(
+                {
+                    "parents": [],
+                    "tree": {".gitattributes": [oid, len(GITATTRIBUTES)]},
+                    "title": "initial commit",
+                    "message": "",
+                    "authors": [author],
+                    "date": now_iso(),
+                }
+            )
+            repo_dir = self._repo_dir(key)
+            _atomic_write(repo_dir / "refs" / "main", sha.encode(), fsync=True)
+            _atomic_write(repo_dir / "repo.json", json.dumps(meta, indent=1).encode(), fsync=True)
+            return True
+
+    def update_meta(self, key: RepoKey, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Apply ``change`` to the metadata and write it back atomically."""
+        with self._meta_lock:
+            meta = self.get_meta(key)
+            if meta is None:
+                raise KeyError(key)
+            change(meta)
+            _atomic_write(self._repo_dir(key) / "repo.json", json.dumps(meta, indent=1).encode(), fsync=True)
+            return meta
+
+    def delete_repo(self, key: RepoKey) -> bool:
+        with self._meta_lock:
+            repo_dir = self._repo_dir(key)
+            if not (repo_dir / "repo.json").exists():
+                return False
+            trash = self.root / "trash" / uuid.uuid4().hex
+            trash.parent.mkdir(exist_ok=True)
+            os.replace(repo_dir, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
+
+    # ---- refs and commits
+    def head(self, key: RepoKey, branch: str = "main") -> str | None:
+        try:
+            return (self._repo_dir(key) / "refs" / branch).read_text().strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def resolve(self, key: RepoKey, revision: str) -> str:
+        """A branch name or 40-hex commit id (of this repo's history) to a commit id."""
+        if "/" not in revision and revision not in ("", ".", ".."):
+            sha = self.head(key, revision)
+            if sha:
+                return sha
+        rev = revision.lower()
+        if len(rev) == 40 and all(c in "0123456789abcdef" for c in rev) and self.has_commit(rev):
+            return rev
+        raise revision_not_found(revision)
+
+    def history(self, sha: str) -> Iterator[Commit]:
+        current: str | None = sha
+        while current:
+            commit = self.read_commit(current)
+            yield commit
+            current = commit.parents[0] if commit.parents else None
+
+    def commit(
+        self,
+        key: RepoKey,
+        operations: list[Operation],
+        title: str,
+        message: str,
+        author: str,
+        branch: str = "main",
+        parent: str | None = None,
+    ) -> tuple[str, bool]:
+        """Apply ``operations`` on top of the branch head and publish the new commit.
+
+        Returns ``(commit id, created)``; a commit that changes nothing creates nothing and returns the head.
+        """
+        with self.lock(key):
+            head = self.head(key, branch)
+            if head is None:
+                raise revision_not_found(branch)
+            if parent is not None and not head.startswith(parent.lower()):
+                raise HubError(412, "The branch was updated since you opened this page. Please refresh and try again.")
+            old_tree = self.read_commit(head).tree
+            tree = dict(old_tree)
+            for op in operations:
+                if isinstance(op, AddFile):
+                    tree[validate_path(op.path)] = FileEntry(self.put_blob(op.content), len(op.content))
+                elif isinstance(op, DeleteFile):
+                    if tree.pop(op.path, None) is None:
+                        raise entry_not_found(op.path + ": A file with this name doesn't exist")
+                else:
+                    prefix = op.path.rstrip("/") + "/"
+                    doomed = [p for p in tree if p.startswith(prefix)]
+                    if not doomed:
+                        raise entry_not_found(op.path + ": A folder with this name doesn't exist")
+                    for p in doomed:
+                        del tree[p]
+            if tree == old_tree:
+                return head, False
+            sha = self._put_commit(
+                {
+                    "parents": [head],
+                    "tree": {p: [e.oid, e.size] for p, e in sorted(tree.items())},
+                    "title": title,
+                    "message": message,
+                    "authors": [author],
+                    "date": now_iso(),
+                }
+            )
+            _atomic_write(self._repo_dir(key) / "refs" / branch, sha.encode(), fsync=True)
+            return sha, True
+
+    def materialize(self, sha: str, dest: Path) -> None:
+        """Write the files of commit ``sha`` into ``dest`` (created, must not exist)."""
+        tmp = dest.with_name(dest.name + ".tmp-" + uuid.uuid4().hex[:8])
+        for path, entry in self.read_commit(sha).tree.items():
+            target = tmp / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self._object_path(entry.oid), target)
+        tmp.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)

@@ -1,0 +1,106 @@
+"""Dockerfile parsing, build rules and the launch command, without a server."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from localhub import build, dockerfile
+from localhub.runtime import Runtime, subdomain
+
+README = b"---\nsdk: docker\napp_port: 7860\n---\n"
+
+
+def check(docker: str, readme: bytes = README, extra: tuple[str, ...] = ()) -> build.BuildResult:
+    data = {"README.md": readme, "Dockerfile": docker.encode()}
+    return build.check({"README.md", "Dockerfile", *extra}, lambda p: data[p])
+
+
+def test_multi_stage_uses_the_final_stage() -> None:
+    result = check(
+        "ARG PY=3.11\nFROM python:${PY} AS build\nUSER root\n"
+        "FROM python:3.11-slim\nRUN groupadd app && useradd --uid 1000 -m -g app appuser\nUSER appuser\n"
+        'ENTRYPOINT ["gunicorn", "-k", "uvicorn.workers.UvicornWorker"]\nCMD ["-b", "0.0.0.0:7860", "main:app"]\n'
+    )
+    assert result.failures == [] and result.plan is not None
+    assert result.plan.argv[:2] == ["gunicorn", "-k"]
+
+
+def test_shell_form_cmd_expands_env() -> None:
+    result = check(
+        "FROM python:3.11\nRUN useradd -m -u 1000 user\nUSER 1000\nENV PORT=7860\n"
+        'CMD sh -c "uvicorn main:app --host 0.0.0.0 --port ${PORT}"\n'
+    )
+    assert result.plan is not None and result.plan.argv[-1] == "7860"
+
+
+def test_continuations_and_comments() -> None:
+    result = check(
+        "# syntax=docker/dockerfile:1\nFROM python:3.11\nRUN useradd \\\n  # a comment inside\n  -m -u 1000 user\n"
+        'USER user\nCMD ["python", "-m", "uvicorn", "main:app", "--host=0.0.0.0", "--port=7860"]\n'
+    )
+    assert result.failures == []
+
+
+def test_exec_form_does_not_expand_variables() -> None:
+    result = check(
+        "FROM python\nRUN useradd -u 1000 u\nUSER u\nENV P=7860\n"
+        'CMD ["uvicorn", "m:a", "--host", "0.0.0.0", "--port", "$P"]\n'
+    )
+    assert [rule for rule, _ in result.failures] == ["dockerfile-cmd-port"]
+
+
+@pytest.mark.parametrize(
+    ("docker", "rule"),
+    [
+        ("", "dockerfile-parse"),
+        ("RUN echo hi\n", "dockerfile-parse"),
+        (
+            'FROM python\nUSER root\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0", "--port", "7860"]\n',
+            "dockerfile-user-1000",
+        ),
+        ("FROM python\nRUN useradd -u 1000 u\nUSER u\n", "dockerfile-cmd"),
+        (
+            "FROM python\nRUN useradd -u 1000 u\nUSER u\nCMD uvicorn m:a --host 127.0.0.1 --port 7860\n",
+            "dockerfile-cmd-host",
+        ),
+    ],
+)
+def test_rules(docker: str, rule: str) -> None:
+    assert rule in [r for r, _ in check(docker).failures]
+
+
+def test_missing_app_port_defaults_to_7860() -> None:
+    result = check(
+        'FROM python\nRUN useradd -u 1000 u\nUSER u\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0", "--port", "7860"]\n',
+        readme=b"---\nsdk: docker\n---\n",
+    )
+    assert result.failures == [] and any("readme-app-port" in line for line in result.log)
+
+
+def test_parse_errors_name_the_line() -> None:
+    with pytest.raises(dockerfile.DockerfileError, match="line 2"):
+        dockerfile.parse("FROM python\nBOGUS x\n")
+
+
+def test_launch_argv_rewrites_server_host_and_port() -> None:
+    launch = Runtime._launch_argv
+    argv = launch(None, ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "7860"], 5555)  # type: ignore[arg-type]
+    assert argv == [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "5555"]
+    argv = launch(None, ["gunicorn", "-b", "0.0.0.0:7860", "m:a"], 5555)  # type: ignore[arg-type]
+    assert argv[-2:] == ["127.0.0.1:5555", "m:a"]
+    argv = launch(None, ["python", "-m", "uvicorn", "m:a", "--host=0.0.0.0", "--port=7860"], 5555)  # type: ignore[arg-type]
+    assert argv == [sys.executable, "-m", "uvicorn", "m:a", "--host=127.0.0.1", "--port=5555"]
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "expected"),
+    [
+        ("NimaBoscarino/hotdog-gradio", "nimaboscarino-hotdog-gradio"),
+        ("user/tmp_test_space", "user-tmp-test-space"),
+        ("black-forest-labs/FLUX.1-schnell", "black-forest-labs-flux-1-schnell"),
+    ],
+)
+def test_subdomain(repo_id: str, expected: str) -> None:
+    assert subdomain(repo_id) == expected

@@ -1,0 +1,91 @@
+"""Space settings and lifecycle: secrets, variables, runtime, hardware, sleep time, pause, restart, logs."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from huggingface_hub import HfApi
+from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
+
+from localhub import LocalHub
+from tests.hub.conftest import create_space, wait_stage
+
+
+def test_secrets(api: HfApi, hub: LocalHub, space_id: str) -> None:
+    create_space(api, space_id)
+    api.add_space_secret(space_id, "API_KEY", "s3cret", description="the key")
+    api.add_space_secret(space_id, "OTHER", "x")
+    secrets = api.get_space_secrets(space_id)
+    assert set(secrets) == {"API_KEY", "OTHER"}
+    assert secrets["API_KEY"].description == "the key" and secrets["API_KEY"].updated_at is not None
+    raw = httpx.get(f"{hub.endpoint}/api/spaces/{space_id}/secrets", headers={"authorization": "Bearer alice-token"})
+    assert "s3cret" not in raw.text
+    api.delete_space_secret(space_id, "OTHER")
+    api.delete_space_secret(space_id, "OTHER")  # idempotent
+    assert set(api.get_space_secrets(space_id)) == {"API_KEY"}
+
+
+def test_variables(api: HfApi, space_id: str) -> None:
+    create_space(api, space_id)
+    after_add = api.add_space_variable(space_id, "MODE", "prod", description="run mode")
+    assert after_add["MODE"].value == "prod" and after_add["MODE"].description == "run mode"
+    api.add_space_variable(space_id, "MODE", "dev")
+    variables = api.get_space_variables(space_id)
+    assert variables["MODE"].value == "dev" and variables["MODE"].updated_at is not None
+    assert api.delete_space_variable(space_id, "MODE") == {}
+    assert api.delete_space_variable(space_id, "MODE") == {}
+
+
+def test_invalid_secret_key_is_400(api: HfApi, space_id: str) -> None:
+    create_space(api, space_id)
+    with pytest.raises(BadRequestError):
+        api.add_space_secret(space_id, "not a key", "v")
+
+
+def test_hardware_and_sleep_time(api: HfApi, space_id: str) -> None:
+    create_space(api, space_id)
+    runtime = api.request_space_hardware(space_id, "t4-small")
+    assert runtime.requested_hardware == "t4-small"
+    runtime = api.set_space_sleep_time(space_id, 3600)
+    assert runtime.sleep_time == 3600
+    assert api.get_space_runtime(space_id).raw["gcTimeout"] == 3600
+    with pytest.raises(BadRequestError):
+        api.request_space_hardware(space_id, "quantum-xl")  # type: ignore[arg-type]
+
+
+def test_pause_and_restart(api: HfApi, space_id: str) -> None:
+    create_space(api, space_id)
+    assert api.pause_space(space_id).stage == "PAUSED"
+    assert api.get_space_runtime(space_id).stage == "PAUSED"
+    api.add_space_secret(space_id, "K", "v")  # a paused Space stays paused
+    assert api.get_space_runtime(space_id).stage == "PAUSED"
+    assert api.restart_space(space_id).stage == "BUILDING"
+    assert wait_stage(api, space_id) == "NO_APP_FILE"
+    api.restart_space(space_id, factory_reboot=True)
+    assert wait_stage(api, space_id) == "NO_APP_FILE"
+
+
+def test_lifecycle_on_missing_space(api: HfApi) -> None:
+    with pytest.raises(RepositoryNotFoundError):
+        api.pause_space("alice/ghost-space")
+    with pytest.raises(RepositoryNotFoundError):
+        api.add_space_secret("alice/ghost-space", "K", "v")
+
+
+def test_logs_are_sse(api: HfApi, hub: LocalHub, space_id: str) -> None:
+    create_space(api, space_id)
+    api.restart_space(space_id)
+    wait_stage(api, space_id)
+    lines = list(api.fetch_space_logs(space_id, build=True))
+    assert any("NO_APP_FILE" in line for line in lines)
+    r = httpx.get(f"{hub.endpoint}/api/spaces/{space_id}/logs/build", headers={"authorization": "Bearer alice-token"})
+    assert r.headers["content-type"].startswith("text/event-stream") and "date" in r.headers
+    assert r.text.startswith('data: {"data": ')
+    assert list(api.fetch_space_logs(space_id)) == []
+
+
+def test_host_route(hub: LocalHub, api: HfApi) -> None:
+    create_space(api, "alice/My_Space.v1", exist_ok=True)
+    r = httpx.get(f"{hub.endpoint}/api/spaces/alice/My_Space.v1/host").json()
+    assert r["subdomain"] == "alice-my-space-v1"
+    assert r["host"] == api.space_info("alice/My_Space.v1").host
