@@ -280,3 +280,89 @@ def set_variable(api: HfApi, space_id: str, key: str, value: str, description: s
 def delete_variable(api: HfApi, space_id: str, key: str) -> None:
     with suppress(SpaceGone):
         call(f"Deleting variable {key} from {space_id}", lambda: api.delete_space_variable(space_id, key))
+
+
+# --- runtime: stages, waiting, logs --------------------------------------------------------------
+
+#: Stages a Space passes through while a build or start is under way.
+INTERMEDIATE_STAGES = frozenset({"BUILDING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
+#: Stages in which the Space failed; the logs say why.
+ERROR_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR"})
+#: How long a Space that still shows RUNNING right after a change may take to start its new build.
+SETTLE_SECONDS = 15.0
+PROGRESS_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the Space's runtime reports: stage, why it failed, and the commit it runs when known."""
+
+    stage: str
+    error_message: str | None
+    sha: str | None
+
+
+class SpaceTimeout(HubError):
+    """The Space did not reach a final stage in time; `stage` is where it was stuck."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def space_runtime(api: HfApi, space_id: str) -> Runtime:
+    """The Space's current runtime (retried on transient errors)."""
+    runtime = call(f"Reading the runtime of {space_id}", lambda: api.get_space_runtime(space_id))
+    raw = runtime.raw or {}
+    stage = runtime.stage
+    sha = raw.get("sha")
+    return Runtime(stage=str(stage.value if hasattr(stage, "value") else stage),
+                   error_message=raw.get("errorMessage") or None, sha=str(sha) if sha else None)
+
+
+def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeout: float,
+                       expect_rebuild: bool = True, on_progress: Callable[[str], None] = lambda _m: None,
+                       poll_seconds: float = 1.0, settle_seconds: float = SETTLE_SECONDS,
+                       clock: Callable[[], float] = time.monotonic,
+                       sleep: Callable[[float], None] = time.sleep) -> Runtime:
+    """Poll `get_space_runtime` until the Space has finished building and starting `revision`.
+
+    `HfApi.wait_for_space` stops at the first non-intermediate stage, which right after a commit may
+    still be the previous build's RUNNING. So a final stage counts only once the runtime reports
+    `revision` as its sha, or after a building/starting stage was seen, or (the build having been
+    faster than the first poll, or the change not needing one) after `settle_seconds` of no change.
+    Reports progress through `on_progress` every PROGRESS_EVERY_SECONDS. Raises SpaceTimeout.
+    """
+    start = clock()
+    next_progress = start + PROGRESS_EVERY_SECONDS
+    seen_build = not expect_rebuild
+    while True:
+        runtime = space_runtime(api, space_id)
+        now = clock()
+        elapsed = now - start
+        if runtime.stage in INTERMEDIATE_STAGES:
+            seen_build = True
+        elif revision and runtime.sha == revision:
+            return runtime
+        elif seen_build or (runtime.sha is None and elapsed >= settle_seconds):
+            return runtime
+        if elapsed >= timeout:
+            raise SpaceTimeout(
+                f"Space {space_id} is still {runtime.stage} after {elapsed:.0f} s (healthTimeoutSeconds="
+                f"{timeout:.0f}). Look at its build logs on the Hub; raise `healthTimeoutSeconds` if the "
+                "build is just slow.", runtime.stage)
+        if now >= next_progress:
+            on_progress(f"{space_id}: {runtime.stage}, {elapsed:.0f} s elapsed")
+            next_progress = now + PROGRESS_EVERY_SECONDS
+        sleep(max(0.0, min(poll_seconds, timeout - elapsed)))
+
+
+def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40) -> list[str]:
+    """The last `tail` lines of the Space's build or run logs (empty when they cannot be read)."""
+    lines: list[str] = []
+    try:
+        for chunk in api.fetch_space_logs(space_id, build=build):
+            lines.extend(chunk.splitlines())
+    except Exception:  # the logs only explain a failure; never let reading them hide it
+        return lines[-tail:]
+    return [line.rstrip() for line in lines[-tail:]]

@@ -47,18 +47,18 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         self._children: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
-    def Handshake(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC names)
+    def Handshake(self, request: Any, context: Any) -> Any:
         if request.engine_address:
             self.engine_address = request.engine_address
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetPluginInfo(self, request: Any, context: Any) -> Any:
         return plugin_pb2.PluginInfo(version=VERSION)
 
     def _env_for(self, info: Any, pwd: str) -> python_env.PythonEnv:
         return python_env.resolve(_root(info, pwd), _options(info))
 
-    def GetRequiredPackages(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetRequiredPackages(self, request: Any, context: Any) -> Any:
         env = self._env_for(request.info, request.info.program_directory)
         packages = [
             plugin_pb2.PackageDependency(kind="resource", name=p["name"], version=p["version"],
@@ -67,7 +67,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         ]
         return language_pb2.GetRequiredPackagesResponse(packages=packages)
 
-    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
         env = self._env_for(request.info, request.pwd)
         plugins = [
             plugin_pb2.PluginDependency(kind="resource", name=p["name"], version=p["version"],
@@ -76,22 +76,22 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         ]
         return language_pb2.GetRequiredPluginsResponse(plugins=plugins)
 
-    def GetProgramDependencies(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetProgramDependencies(self, request: Any, context: Any) -> Any:
         env = self._env_for(request.info, request.pwd)
         deps = [language_pb2.DependencyInfo(name=d["name"], version=d["version"])
                 for d in env.inspect()["dists"]]
         return language_pb2.GetProgramDependenciesResponse(dependencies=deps)
 
-    def About(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def About(self, request: Any, context: Any) -> Any:
         env = self._env_for(request.info, os.getcwd())
         version = subprocess.run([env.python, "--version"], capture_output=True, text=True, check=False)
         return language_pb2.AboutResponse(executable=env.python,
                                           version=version.stdout.strip().removeprefix("Python "))
 
-    def RuntimeOptionsPrompts(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def RuntimeOptionsPrompts(self, request: Any, context: Any) -> Any:
         return language_pb2.RuntimeOptionsResponse()
 
-    def InstallDependencies(self, request: Any, context: Any) -> Iterator[Any]:  # noqa: N802
+    def InstallDependencies(self, request: Any, context: Any) -> Iterator[Any]:
         """Create the virtualenv if needed and install requirements.txt, streaming pip's output."""
         options = _options(request.info)
         root = _root(request.info, request.directory)
@@ -113,7 +113,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             if proc.returncode != 0:
                 context.abort(grpc.StatusCode.UNKNOWN, f"{' '.join(command)} failed ({proc.returncode})")
 
-    def Run(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Run(self, request: Any, context: Any) -> Any:
         """Run the program in a child interpreter connected to the engine's resource monitor."""
         try:
             env = self._env_for(request.info, request.pwd)
@@ -151,7 +151,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             return language_pb2.RunResponse(bail=True)
         return language_pb2.RunResponse(error=f"Program exited with non-zero exit code: {code}")
 
-    def Cancel(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Cancel(self, request: Any, context: Any) -> Any:
         with self._lock:
             for proc in self._children:
                 proc.terminate()

@@ -1,8 +1,9 @@
 """Tests of the backend itself (run from examples/rag-backend: `pytest`); never bundled."""
 
+from fastapi.testclient import TestClient
+
 from app.core.config import Settings
 from app.main import create_app
-from fastapi.testclient import TestClient
 
 
 def test_health_not_configured() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from app.core.config import Settings
 from app.models.schemas import ServiceHealth
 from app.services.gemini import GeminiError, client, post
