@@ -93,7 +93,7 @@ if [ ! -x "$PREFIX/venv/bin/python" ] || ! "$PREFIX/venv/bin/python" -c "import 
    || [ "$("$PREFIX/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pulumi"))')" != "$V" ]; then
   say "creating the plugins' Python environment ($PREFIX/venv, pulumi==$V)"
   "$PYTHON" -m venv "$PREFIX/venv"
-  "$PREFIX/venv/bin/pip" install -q --disable-pip-version-check "pulumi==$V" "$(grep '^grpcio' "$here/requirements.txt" || echo grpcio)" 2>&1 | tail -3
+  "$PREFIX/venv/bin/pip" install -q --disable-pip-version-check "pulumi==$V" grpcio -c "$here/constraints.txt" 2>&1 | tail -3
 fi
 rm -rf "$PREFIX/toolchain" && cp -r "$here/toolchain" "$PREFIX/toolchain"
 find "$PREFIX/toolchain" -name __pycache__ -prune -exec rm -rf {} +

@@ -8,11 +8,11 @@ cd "$here"
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-64)
+want=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-64)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
   echo "$want" >"$stamp"
 else
   echo "setup: .venv is up to date"
