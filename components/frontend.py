@@ -95,7 +95,7 @@ class FrontendApiUrl(ComponentResource):
     """Points a frontend's API client at the Space by hostname; ``pulumi destroy`` undoes it."""
 
     path: Output[str]
-    """The patched client file."""
+    """The patched client file, as an absolute path (the ``frontendClientFile`` stack output)."""
     content_sha256: Output[str]
     """SHA-256 of the patched file (the git-push trigger)."""
 
@@ -108,7 +108,9 @@ class FrontendApiUrl(ComponentResource):
             ),
             ResourceOptions(parent=self),
         )
-        self.path = patch.path
+        # The patch keeps ``dir`` as configured (a path relative to the project survives moving the
+        # project); the program runs in the project directory, so the output path is made absolute here.
+        self.path = patch.path.apply(os.path.abspath)
         self.content_sha256 = patch.content_sha256
         self.git_push: local.Command | None = None
         if args.git_push:

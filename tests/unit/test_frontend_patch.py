@@ -597,7 +597,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources.append(args)
         outputs = dict(args.inputs)
         if args.typ.endswith(":FrontendClientPatch"):
-            outputs.update(path="p", content_sha256="abc123")
+            # As the provider does: ``dir/client_file``, with ``dir`` as configured.
+            outputs.update(path=str(Path(args.inputs["dir"]) / args.inputs["client_file"]), content_sha256="abc123")
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -659,3 +660,19 @@ def test_component_children_and_git_push_command(mocks: RecordingMocks, git_push
     if component.git_push is not None:
         waits.append(component.git_push.urn)
     return pulumi.Output.all(*waits).apply(verify)
+
+
+@pulumi.runtime.test
+def test_component_path_output_is_absolute(mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> Any:
+    """Under the real CLI a relative frontendDir left `frontendClientFile` relative to the project."""
+    from components.frontend import maybe_frontend
+
+    monkeypatch.chdir(tmp_path)  # the program's working directory: the project
+    component = maybe_frontend(FakeSettings(frontend_dir="../web"), SPACE, "web")
+    assert component is not None
+
+    def verify(path: str) -> None:
+        assert path == str(tmp_path.parent / "web" / "src" / "services" / "api.ts")
+
+    return component.path.apply(verify)
