@@ -18,10 +18,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import jinja2
+
+from components import templating
 
 BEGIN_MARKER = "// >>> hf-rag-space managed: API base URL (edit via pulumi config) >>>"
 """First line of the managed block."""
@@ -29,7 +30,6 @@ END_MARKER = "// <<< hf-rag-space managed <<<"
 """Last line of the managed block."""
 
 TEMPLATE = "frontend_base_url.ts.j2"
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _BEGIN_RE = re.compile(r"^[ \t]*//[ \t]*>>>[ \t]*hf-rag-space managed\b.*$", re.MULTILINE)
 _END_RE = re.compile(r"^[ \t]*//[ \t]*<<<[ \t]*hf-rag-space managed\b.*$", re.MULTILINE)
@@ -204,14 +204,8 @@ def hint(indent: str = "    ") -> str:
 
 @cache
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    """The project's template environment (templating.py), plus a JavaScript string filter."""
+    env = templating.environment().overlay()
     env.filters["js_string"] = _js_string
     return env
 

@@ -45,6 +45,11 @@ _ENV = jinja2.Environment(
 )
 
 
+def environment() -> jinja2.Environment:
+    """The one Jinja environment over templates/ (StrictUndefined, no autoescape)."""
+    return _ENV
+
+
 def render(name: str, **context: Any) -> str:
     """Render ``templates/<name>`` with ``context``; undefined names raise."""
     return _ENV.get_template(name).render(**context)
