@@ -23,5 +23,7 @@ pulumi.export("spaceUrl", deployment.space_url)
 pulumi.export("docsUrl", deployment.docs_url)
 pulumi.export("healthUrl", deployment.health_url)
 pulumi.export("filesRevision", deployment.files.revision)
+if deployment.health is not None:
+    pulumi.export("health", deployment.health.health)
 if frontend is not None:
     pulumi.export("frontendClientFile", frontend.path)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pulumi
 
 from components.bundle import Bundle
+from components.health import SpaceHealth, SpaceHealthArgs, config_digest
 from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
@@ -37,6 +38,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
 
     space: Space
     files: SpaceFiles
+    health: SpaceHealth | None
     space_url: pulumi.Output[str]
 
     def __init__(self, name: str, settings: Settings, bundle: Bundle, blob_dir: Path,
@@ -63,10 +65,21 @@ class RagSpaceDeployment(pulumi.ComponentResource):
             blob_dir=str(stage_blobs(bundle.files, blob_dir)),
         ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
         self.space_url = self.space.host
+        self.health = None
+        if settings.health_check:
+            digest = config_digest(settings.space_id, {**{f"secret:{k}": v for k, v in settings.secrets.items()},
+                                                       **{f"variable:{k}": v for k, v in settings.variables.items()}})
+            self.health = SpaceHealth(f"{name}-health", SpaceHealthArgs(
+                hub_endpoint=endpoint, space_id=self.space.space_id, space_url=self.space_url,
+                health_path=settings.health_path, revision=self.files.revision, config_digest=digest,
+                frontend_origin=settings.frontend_origin, require=settings.health_require,
+                timeout_seconds=settings.health_timeout_seconds, private=settings.private,
+            ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")
         self.docs_url = self.space_url.apply(lambda url: f"{url}/docs")
         self.register_outputs({
             "space_id": self.space.space_id, "repo_url": self.repo_url, "space_url": self.space_url,
             "docs_url": self.docs_url, "health_url": self.health_url, "files_revision": self.files.revision,
+            **({"health": self.health.health} if self.health is not None else {}),
         })

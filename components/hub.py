@@ -330,7 +330,8 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
     `HfApi.wait_for_space` stops at the first non-intermediate stage, which right after a commit may
     still be the previous build's RUNNING. So a final stage counts only once the runtime reports
     `revision` as its sha, or after a building/starting stage was seen, or (the build having been
-    faster than the first poll, or the change not needing one) after `settle_seconds` of no change.
+    faster than the first poll, or the change not needing one) after `settle_seconds` of no change
+    (also when the runtime reports another sha: its meaning is not documented, so it never blocks).
     Reports progress through `on_progress` every PROGRESS_EVERY_SECONDS. Raises SpaceTimeout.
     """
     start = clock()
@@ -342,10 +343,13 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
         elapsed = now - start
         if runtime.stage in INTERMEDIATE_STAGES:
             seen_build = True
-        elif revision and runtime.sha == revision:
-            return runtime
-        elif seen_build or (runtime.sha is None and elapsed >= settle_seconds):
-            return runtime
+        else:
+            runs_revision = bool(revision) and runtime.sha == revision
+            settled = elapsed >= settle_seconds  # no build started: the change needed none, or it was quick
+            if settled and not (runs_revision or seen_build):
+                on_progress(f"{space_id}: {runtime.stage} with no new build after {elapsed:.0f} s; checking it")
+            if runs_revision or seen_build or settled:
+                return runtime
         if elapsed >= timeout:
             raise SpaceTimeout(
                 f"Space {space_id} is still {runtime.stage} after {elapsed:.0f} s (healthTimeoutSeconds="

@@ -76,4 +76,5 @@ def project(tmp_path: Path, hub: Hub) -> Stack:
     stack.config_set("backendDir", "backend")
     stack.config_set("frontendUrl", "https://my-app.example.com")
     stack.config_set("hfToken", hub.token, secret=True)
+    stack.config_set("healthCheck", "false")  # fast by default; tests/e2e/test_health.py turns it on
     return stack

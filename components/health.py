@@ -1,0 +1,269 @@
+"""The SpaceHealth dynamic resource: `pulumi up` ends only when the backend really serves.
+
+Created after the files commit and run again whenever the files revision, the secrets or variables
+(through a digest of their values), the URLs or the expectations change. Create and update:
+1. wait for the Space to build and start the new revision (hub.wait_for_new_build), logging progress;
+   on BUILD_ERROR / RUNTIME_ERROR / CONFIG_ERROR fail with the stage and the last 40 log lines;
+2. GET spaceUrl + healthPath, retrying while the Space wakes up (502/503/504, connection errors);
+   the token goes along for a private Space and is never logged;
+3. judge the answer (`healthRequire`: healthy, or merely reachable) with a hint per failing service;
+4. a CORS preflight to /api/chat from the frontend origin must be allowed.
+Delete is a no-op (nothing exists on the Hub); read returns the state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components import hub
+from components.provider_base import HubProvider, changed, is_unknown
+
+INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "config_digest",
+          "frontend_origin", "require", "timeout_seconds", "private")
+#: A change of these means the Space rebuilds, so the wait must see a new build.
+REBUILD_INPUTS = ("space_id", "revision", "config_digest")
+CHAT_PATH = "/api/chat"
+RETRY_STATUSES = frozenset({502, 503, 504})
+LOG_TAIL = 40
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+HINTS = {
+    "qdrant": "Qdrant: free-tier clusters suspend after inactivity; resume it in the Qdrant Cloud console, "
+              "and check `qdrantUrl` (https, no trailing slash), `qdrantApiKey` and `qdrantCollection`.",
+    "postgres": "Postgres: check `databaseUrl`: it needs `sslmode=require` and the right password.",
+    "gemini": "Gemini: check `geminiApiKey` (the key must be valid for the Generative Language API).",
+}
+
+
+class HealthError(Exception):
+    """The deployed backend is not serving as expected; the message says why and what to do."""
+
+
+def config_digest(space_id: str, values: Mapping[str, str]) -> str:
+    """sha256 over the sorted `KEY=value` lines of the Space's secrets and variables (salted with the
+    Space id), so a change of any value re-runs the check while the values never appear."""
+    text = "\n".join(f"{key}={values[key]}" for key in sorted(values))
+    return hashlib.sha256(f"{space_id}\n{text}".encode()).hexdigest()
+
+
+# --- pure parts ----------------------------------------------------------------------------------
+
+def service_status(value: Any) -> str:
+    """A service's status from the health JSON: `{"status": ...}` or a bare string."""
+    if isinstance(value, Mapping):
+        return str(value.get("status", "unknown"))
+    return str(value) if value is not None else "unknown"
+
+
+def summarize(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The `health` output: overall status and each service's status (no error texts)."""
+    services = body.get("services")
+    statuses = {name: service_status(v) for name, v in services.items()} if isinstance(services, Mapping) else {}
+    return {"status": str(body.get("status", "unknown")), "services": statuses}
+
+
+def unhealthy_services(body: Mapping[str, Any]) -> list[str]:
+    """One line per failing service: its status, its own error text, and a hint."""
+    services = body.get("services")
+    problems = []
+    for name, value in (services.items() if isinstance(services, Mapping) else []):
+        status = service_status(value)
+        if status in ("connected", "running", "not_configured", "healthy", "ok"):
+            continue
+        error = value.get("error") if isinstance(value, Mapping) else None
+        hint = HINTS.get(name, "")
+        problems.append(f"- {name}: {status}" + (f" ({error})" if error else "") + (f". {hint}" if hint else ""))
+    return problems
+
+
+def judge(body: Any, require: str, url: str) -> dict[str, Any]:
+    """Check one health answer against `require`; return the summary or raise HealthError."""
+    if not isinstance(body, Mapping):
+        raise HealthError(f"{url} answered 200 but not with a JSON object; is `healthPath` the backend's "
+                          "health endpoint?")
+    summary = summarize(body)
+    if require == "reachable" or summary["status"] == "healthy":
+        return summary
+    problems = unhealthy_services(body) or ["- (no service reported as failing)"]
+    raise HealthError(f"{url} reports status {summary['status']!r}, not 'healthy':\n" + "\n".join(problems)
+                      + "\nFix the service(s) above and run `pulumi up` again (or set `healthRequire` to "
+                      "`reachable` to accept a degraded backend).")
+
+
+def log_tail(lines: list[str], limit: int = LOG_TAIL) -> str:
+    """The last `limit` non-empty lines, indented, for an error message."""
+    kept = [line for line in lines if line.strip()][-limit:]
+    return "\n".join(f"    {line}" for line in kept) if kept else "    (the logs are empty)"
+
+
+def failure_message(space_id: str, runtime: hub.Runtime, lines: list[str], build: bool) -> str:
+    """What to print when the Space ended in an error stage."""
+    which = "build" if build else "run"
+    why = f": {runtime.error_message}" if runtime.error_message else ""
+    return (f"Space {space_id} ended in {runtime.stage}{why}\nLast {LOG_TAIL} lines of its {which} logs:\n"
+            f"{log_tail(lines)}")
+
+
+def cors_problem(response: httpx.Response, origin: str) -> str | None:
+    """Why a preflight answer does not allow `origin`, or None when it does."""
+    allowed = response.headers.get("access-control-allow-origin")
+    if 200 <= response.status_code < 300 and allowed in (origin, "*"):
+        return None
+    return (f"the CORS preflight (OPTIONS {CHAT_PATH}, Origin: {origin}) was refused (HTTP "
+            f"{response.status_code}, Access-Control-Allow-Origin: {allowed or 'absent'}). The Space variable "
+            f"ALLOWED_ORIGINS must contain {origin}: set `hf-rag-space:frontendUrl` to the frontend's URL or add "
+            "the origin to `hf-rag-space:allowedOrigins` (and do not override ALLOWED_ORIGINS in `extraVariables`).")
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+def http_client(token: str | None, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The client for the Space's own URL; it carries the token only for a private Space."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(headers=headers, timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=True,
+                        transport=transport)
+
+
+def get_with_retry(client: httpx.Client, url: str, deadline: float, *,
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                   on_retry: Callable[[str], None] = lambda _m: None) -> httpx.Response:
+    """GET `url`, retrying with capped backoff while the Space answers 502/503/504 or cannot be reached
+    (it may be waking up), until `deadline`."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = client.get(url)
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            why = f"HTTP {response.status_code}"
+        except httpx.TransportError as exc:
+            why = type(exc).__name__
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
+                              "may still be waking up: run `pulumi up` again, or look at its run logs.")
+        on_retry(f"{url}: {why}, retrying")
+        sleep(min(remaining, min(10.0, 0.5 * 2 ** (attempt - 1))))
+
+
+def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
+               on_retry: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    """The health GET and the CORS preflight; returns the `health` output or raises HealthError."""
+    base = str(props["space_url"]).rstrip("/")
+    url = f"{base}{props['health_path']}"
+    response = get_with_retry(client, url, deadline, on_retry=on_retry)
+    if response.status_code in (401, 403):
+        raise HealthError(f"{url} answered {response.status_code}: the Space is private and refused the token; "
+                          "check that `hfToken` / HF_TOKEN can read it.")
+    if response.status_code != 200:
+        raise HealthError(f"{url} answered HTTP {response.status_code}; check `healthPath` "
+                          f"(now {props['health_path']!r}) and the Space's run logs.")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    summary = judge(body, str(props["require"]), url)
+    origin = props.get("frontend_origin")
+    summary["cors"] = "skipped (no frontendUrl)"
+    if origin:
+        preflight = client.options(f"{base}{CHAT_PATH}", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type"})
+        problem = cors_problem(preflight, str(origin))
+        if problem:
+            raise HealthError(f"{base}: {problem}")
+        summary["cors"] = f"allows {origin}"
+    return summary
+
+
+# --- the provider --------------------------------------------------------------------------------
+
+class SpaceHealthProvider(HubProvider):
+    """Waits for the Space and checks its health endpoint and CORS."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = []
+        require = news.get("require")
+        if not is_unknown(require) and require not in ("healthy", "reachable"):
+            failures.append(CheckFailure("require", "healthRequire must be `healthy` or `reachable`"))
+        path = news.get("health_path")
+        if not is_unknown(path) and not str(path).startswith("/"):
+            failures.append(CheckFailure("health_path", "healthPath must start with `/`, e.g. /api/health"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=bool(changed(olds, news, INPUTS)), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=True))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._run(news, expect_rebuild=bool(changed(olds, news, REBUILD_INPUTS))))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing exists on the Hub for a health check."""
+
+    def _run(self, props: dict[str, Any], *, expect_rebuild: bool) -> dict[str, Any]:
+        space_id = str(props["space_id"])
+        timeout = float(props["timeout_seconds"])
+        deadline = time.monotonic() + timeout
+        api = self.api(props)
+        pulumi.log.info(f"{space_id}: waiting for the Space to build and start (up to {timeout:.0f} s)")
+        try:
+            runtime = hub.wait_for_new_build(api, space_id, revision=props.get("revision"), timeout=timeout,
+                                             expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
+        except hub.SpaceTimeout as error:
+            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from None
+        if runtime.stage in hub.ERROR_STAGES:
+            build = runtime.stage != "RUNTIME_ERROR"
+            lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4)
+            raise HealthError(failure_message(space_id, runtime, lines, build))
+        if runtime.stage in ("PAUSED", "STOPPED", "NO_APP_FILE", "DELETING"):
+            raise HealthError(f"Space {space_id} is {runtime.stage}, not running"
+                              + (": restart it on the Hub (or `restart_space`)." if runtime.stage == "PAUSED"
+                                 else "."))
+        pulumi.log.info(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
+        token = hub.token_from(self._token_config) if props.get("private") else None
+        with http_client(token) as client:
+            summary = check_http(client, props, deadline, on_retry=pulumi.log.info)
+        pulumi.log.info(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
+        return {**props, "health": summary}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpaceHealthArgs:
+    """Inputs of SpaceHealth: where to look and what to expect."""
+
+    hub_endpoint: pulumi.Input[str]
+    space_id: pulumi.Input[str]
+    space_url: pulumi.Input[str]
+    health_path: str
+    revision: pulumi.Input[str]
+    config_digest: pulumi.Input[str]
+    frontend_origin: str | None
+    require: str
+    timeout_seconds: int
+    private: bool
+
+
+class SpaceHealth(Resource, module="hf", name="SpaceHealth"):
+    """The backend's health after the last change. `health` holds the overall and per-service status."""
+
+    health: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, args: SpaceHealthArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**args.__dict__, "config_digest": pulumi.Output.secret(args.config_digest), "health": None}
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["config_digest"]))
+        super().__init__(SpaceHealthProvider(), name, props, opts)
