@@ -16,17 +16,14 @@ from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
 from components.space_files import SpaceFiles, SpaceFilesArgs, stage_blobs
+from components.templating import SECRET_PURPOSES, VARIABLE_PURPOSES
 
-#: What each managed Space setting is for (shown on the Hub next to the key; never the value).
-DESCRIPTIONS = {
-    "GEMINI_API_KEY": "Google Gemini API key (managed by hf-rag-space)",
-    "QDRANT_URL": "Qdrant cluster URL (managed by hf-rag-space)",
-    "QDRANT_API_KEY": "Qdrant API key (managed by hf-rag-space)",
-    "DATABASE_URL": "Postgres URL with sslmode=require (managed by hf-rag-space)",
-    "QDRANT_COLLECTION": "Qdrant collection name (managed by hf-rag-space)",
-    "LOG_LEVEL": "Backend log level (managed by hf-rag-space)",
-    "ALLOWED_ORIGINS": "CORS origins, comma-separated (managed by hf-rag-space)",
-}
+#: Shown on the Hub next to each key (never the value); the purposes are the README's (templating.py).
+PURPOSES = {**SECRET_PURPOSES, **VARIABLE_PURPOSES}
+
+
+def _description(key: str) -> str:
+    return f"{PURPOSES.get(key, 'Additional setting')} (managed by hf-rag-space)"
 
 
 def _logical(key: str) -> str:
@@ -52,14 +49,12 @@ class RagSpaceDeployment(pulumi.ComponentResource):
         ), child)
         after_space = pulumi.ResourceOptions(parent=self, depends_on=[self.space])
         config: list[pulumi.Resource] = []
-        for key, value in settings.secrets.items():
-            config.append(SpaceSecret(f"{name}-secret-{_logical(key)}", SpaceSettingArgs(
-                hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
-                description=DESCRIPTIONS.get(key, "managed by hf-rag-space")), after_space))
-        for key, value in settings.variables.items():
-            config.append(SpaceVariable(f"{name}-variable-{_logical(key)}", SpaceSettingArgs(
-                hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
-                description=DESCRIPTIONS.get(key, "managed by hf-rag-space")), after_space))
+        kinds = ((SpaceSecret, "secret", settings.secrets), (SpaceVariable, "variable", settings.variables))
+        for resource, kind, values in kinds:
+            for key, value in values.items():
+                config.append(resource(f"{name}-{kind}-{_logical(key)}", SpaceSettingArgs(
+                    hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
+                    description=_description(key)), after_space))
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
             blob_dir=str(stage_blobs(bundle.files, blob_dir)),

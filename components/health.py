@@ -152,7 +152,7 @@ def get_with_retry(client: httpx.Client, url: str, deadline: float, *,
             raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
                               "may still be waking up: run `pulumi up` again, or look at its run logs.")
         on_retry(f"{url}: {why}, retrying")
-        sleep(min(remaining, min(10.0, 0.5 * 2 ** (attempt - 1))))
+        sleep(min(remaining, hub.backoff_seconds(attempt, 10.0)))
 
 
 def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,

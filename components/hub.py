@@ -109,6 +109,11 @@ def _retryable(error: HubError) -> bool:
     return error.status in RETRY_STATUSES or (error.status is None and "cannot reach" in str(error))
 
 
+def backoff_seconds(attempt: int, cap: float) -> float:
+    """Capped exponential backoff before retry number `attempt` (1-based): 0.5 s, 1 s, 2 s, ... `cap`."""
+    return min(cap, 0.5 * 2 ** (attempt - 1))
+
+
 def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[[float], None] = time.sleep) -> T:
     """Run one Hub call; translate its errors; retry transient failures when `retry` (idempotent calls)."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -118,8 +123,8 @@ def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[
             error = explain(exc, what)
             if not retry or not _retryable(error) or attempt == MAX_ATTEMPTS:
                 raise error from None
-            backoff = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-            sleep(max(backoff, error.retry_after or 0.0))
+            jittered = backoff_seconds(attempt, MAX_BACKOFF_SECONDS) * (0.5 + random.random() / 2)
+            sleep(max(jittered, error.retry_after or 0.0))
     raise AssertionError("unreachable")
 
 
@@ -362,11 +367,10 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
 
 
 def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40) -> list[str]:
-    """The last `tail` lines of the Space's build or run logs (empty when they cannot be read)."""
+    """The last `tail` lines of the Space's build or run logs (what could be read of them)."""
     lines: list[str] = []
-    try:
+    # The logs only explain a failure: an error while reading them must never hide that failure.
+    with suppress(Exception):
         for chunk in api.fetch_space_logs(space_id, build=build):
             lines.extend(chunk.splitlines())
-    except Exception:  # the logs only explain a failure; never let reading them hide it
-        return lines[-tail:]
     return [line.rstrip() for line in lines[-tail:]]
