@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-destroy test test-fast lint
+.PHONY: setup demo demo-destroy test test-fast lint bench
 
 setup:
 	bash scripts/setup.sh
@@ -26,3 +26,6 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy components localhub toolchain __main__.py
 
+
+bench: setup
+	bash bench/run.sh
