@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -27,6 +28,9 @@ TOKEN_CONFIG_KEY = "hfToken"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_SECONDS = 20.0
+#: A 429 asking for a longer wait than this is not waited out inside `pulumi up` (a commit quota can
+#: ask for most of an hour): the error says how long to wait before running `pulumi up` again.
+MAX_WAIT_SECONDS = 60.0
 #: Files the Hub writes itself into every new repo; we neither upload nor delete them.
 HUB_OWNED_FILES = frozenset({".gitattributes"})
 
@@ -34,10 +38,13 @@ HUB_OWNED_FILES = frozenset({".gitattributes"})
 class HubError(Exception):
     """A Hub call failed; the message is meant for the person running `pulumi up`."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 transient: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        #: True when the request may not have reached the Hub, or its answer was lost (network error).
+        self.transient = transient
 
 
 class SpaceGone(HubError):
@@ -59,14 +66,33 @@ def client(endpoint: str, token: str) -> HfApi:
     return HfApi(endpoint=endpoint.rstrip("/"), token=token, library_name="hf-rag-space")
 
 
-def _retry_after(response: httpx2.Response | None) -> float | None:
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+_RATELIMIT_RESET = re.compile(r";\s*t=(\d+)")
+_RETRY_IN_MINUTES = re.compile(r"retry this action in (\d+) minute", re.IGNORECASE)
+
+
+def _retry_after(response: httpx2.Response | None, server_message: str = "") -> float | None:
+    """Seconds the Hub asks us to wait: `Retry-After`, else the `RateLimit` header's `t=`, else the
+    "retry this action in N minutes" of the Hub's commit-quota message."""
+    if response is not None:
+        value = response.headers.get("Retry-After")
+        try:
+            if value is not None:
+                return float(value)
+        except ValueError:
+            pass
+        reset = _RATELIMIT_RESET.search(response.headers.get("RateLimit") or "")
+        if reset:
+            return float(reset.group(1))
+    minutes = _RETRY_IN_MINUTES.search(server_message)
+    return float(minutes.group(1)) * 60 if minutes else None
+
+
+def wait_text(seconds: float) -> str:
+    """`45 s`, or `about 12 min (until 14:05 UTC)` for longer waits."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    until = time.strftime("%H:%M UTC", time.gmtime(time.time() + seconds))
+    return f"about {seconds / 60:.0f} min (until {until})"
 
 
 def explain(exc: BaseException, what: str) -> HubError:
@@ -94,24 +120,34 @@ def explain(exc: BaseException, what: str) -> HubError:
             return HubError(f"{what}: the Space changed on the Hub while we worked (412). Run `pulumi up` "
                             f"again: it re-reads the Space and sends only what differs.{detail}", 412)
         if status == 429:
-            wait = _retry_after(response)
-            when = f"retry in {wait:.0f} s" if wait is not None else "wait a few minutes"
-            return HubError(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again "
-                            f"(the Hub allows about 128 commits per repo per hour).{detail}", 429, wait)
+            wait = _retry_after(response, server)
+            when = f"wait {wait_text(wait)}" if wait is not None else "wait a few minutes"
+            return HubError(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again; it "
+                            f"sends only what is still missing (the Hub allows about 128 commits per repo per "
+                            f"hour).{detail}", 429, wait)
         return HubError(f"{what}: the Hub answered {status}.{detail}", status)
     if isinstance(exc, httpx2.TransportError):
         return HubError(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
-                        "and your network, then run `pulumi up` again.")
+                        "and your network, then run `pulumi up` again.", transient=True)
     return HubError(f"{what}: {type(exc).__name__}: {exc}")
 
 
-def _retryable(error: HubError) -> bool:
-    return error.status in RETRY_STATUSES or (error.status is None and "cannot reach" in str(error))
+def retryable(error: HubError) -> bool:
+    """A failure worth retrying now: 5xx, a network error, or a 429 whose wait is short (or unknown)."""
+    if error.status == 429:
+        return error.retry_after is None or error.retry_after <= MAX_WAIT_SECONDS
+    return error.status in RETRY_STATUSES or error.transient
 
 
 def backoff_seconds(attempt: int, cap: float) -> float:
     """Capped exponential backoff before retry number `attempt` (1-based): 0.5 s, 1 s, 2 s, ... `cap`."""
     return min(cap, 0.5 * 2 ** (attempt - 1))
+
+
+def retry_delay(attempt: int, error: HubError) -> float:
+    """Backoff with jitter (half to all of `backoff_seconds`), never shorter than the Hub's `Retry-After`."""
+    jittered = backoff_seconds(attempt, MAX_BACKOFF_SECONDS) * (0.5 + random.random() / 2)
+    return max(jittered, min(error.retry_after or 0.0, MAX_WAIT_SECONDS))
 
 
 def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[[float], None] = time.sleep) -> T:
@@ -121,10 +157,9 @@ def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[
             return fn()
         except Exception as exc:
             error = explain(exc, what)
-            if not retry or not _retryable(error) or attempt == MAX_ATTEMPTS:
+            if not retry or not retryable(error) or attempt == MAX_ATTEMPTS:
                 raise error from None
-            jittered = backoff_seconds(attempt, MAX_BACKOFF_SECONDS) * (0.5 + random.random() / 2)
-            sleep(max(jittered, error.retry_after or 0.0))
+            sleep(retry_delay(attempt, error))
     raise AssertionError("unreachable")
 
 
@@ -183,24 +218,35 @@ def get_space(api: HfApi, space_id: str) -> SpaceState | None:
     )
 
 
-def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sleep_time: int) -> bool:
-    """Create a Docker Space; returns False when it already existed (and was adopted)."""
+def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sleep_time: int,
+                 sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Create a Docker Space; returns False when it already existed (and was adopted).
+
+    Creating is not idempotent, but adopting makes it safe to retry: after a transient failure (5xx,
+    short 429, lost connection) we re-read whether the Space exists, adopt it if it does (the failed
+    request may have created it), and send the create again only if it does not.
+    """
     extra: dict[str, Any] = {"space_hardware": hardware} if hardware != "cpu-basic" else {}
     if sleep_time:
         extra["space_sleep_time"] = sleep_time
-    try:
-        call(f"Creating Space {space_id}",
-             lambda: api.create_repo(space_id, repo_type="space", space_sdk="docker", private=private, **extra),
-             retry=False)
-        return True
-    except HubError as error:
-        if error.status != 409:
-            raise
+    what = f"Creating Space {space_id}"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            call(what, lambda: api.create_repo(space_id, repo_type="space", space_sdk="docker", private=private,
+                                               **extra), retry=False)
+            return True
+        except HubError as error:
+            if error.status == 409:
+                break
+            if not retryable(error) or attempt == MAX_ATTEMPTS:
+                raise
+            sleep(retry_delay(attempt, error))
+            if get_space(api, space_id) is not None:
+                return False  # the failed request did create it (or an earlier run did): adopt it
     # It exists. Ours (an interrupted earlier run, or a Space made by hand we may write to) is adopted;
     # somebody else's is an error.
     if get_space(api, space_id) is None:
-        raise HubError(f"Creating Space {space_id}: the name is taken by a Space you cannot see. "
-                       "Pick another `spaceName`.", 409)
+        raise HubError(f"{what}: the name is taken by a Space you cannot see. Pick another `spaceName`.", 409)
     return False
 
 

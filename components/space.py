@@ -106,5 +106,9 @@ class Space(Resource, module="hf", name="Space"):
     subdomain: pulumi.Output[str]
 
     def __init__(self, name: str, args: SpaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {**args.__dict__, "space_id": None, "host": None, "subdomain": None}
+        # `space_id` is known from the inputs: in a preview of a settings update (a visibility flipped by
+        # hand, say) the secrets, variables and files keep a known `space_id` and show no change, instead of
+        # an unknown one that would make each of them a "replace".
+        props = {**args.__dict__, "space_id": pulumi.Output.concat(args.owner, "/", args.name), "host": None,
+                 "subdomain": None}
         super().__init__(SpaceProvider(), name, props, opts)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from components import hub
 from components.provider_base import HubProvider, changed
 
 IDENTITY = ("hub_endpoint", "space_id")
-MAX_REPLANS = 3
+#: Commit attempts per update. Each one re-reads the head and the tree first, so a commit is never sent
+#: twice: one whose outcome is unknown (5xx, lost connection) shows up in the tree if it landed.
+MAX_REPLANS = 6
 DRIFT_PREFIX = "remote:"
 
 
@@ -91,7 +94,7 @@ class SpaceFilesProvider(HubProvider):
         """Nothing to do: the files live and die with their Space, which is deleted right after this
         (a commit deleting every file first would only trigger a useless rebuild)."""
 
-    def _sync(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
         api = self.api(props)
         space_id = props["space_id"]
         manifest: dict[str, str] = props["manifest"]
@@ -108,11 +111,13 @@ class SpaceFilesProvider(HubProvider):
                 revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
                                       parent=head)
             except hub.HubError as error:
-                # 412: somebody committed meanwhile. A failure of unknown outcome (5xx, dropped
-                # connection) may have landed. Either way: re-read the head and re-plan, never resend blindly.
-                if attempt == MAX_REPLANS or not (error.status in (412, 500, 502, 503, 504) or error.status is None):
+                # 412: somebody committed meanwhile. 5xx or a lost connection: the commit may have landed.
+                # 429 with a short wait: it did not. Either way re-read the head and re-plan after a
+                # backoff, never resend blindly. A long 429 (the commit quota) fails with the wait time.
+                if attempt == MAX_REPLANS or not (error.status == 412 or hub.retryable(error)):
                     raise
                 pulumi.log.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
+                sleep(hub.retry_delay(attempt, error))
                 continue
             return {**props, "revision": revision, "blob_ids": blob_ids}
         raise AssertionError("unreachable")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -106,8 +107,17 @@ class HubMiddleware:
             await self.app(scope, replay, send)
             return
         template = route_template(self.routes, scope)
-        status = self.hub.faults.pick(method, path, template)
+        decision = self.hub.faults.decide(method, path, template)
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        status = decision.status
         if status is not None:
+            if decision.after:  # handle it (side effects happen), then answer the error instead
+
+                async def discard(_message: Message) -> None:
+                    return None
+
+                await self.app(scope, replay, discard)
             self.hub.stats.record_fault()
             self.hub.stats.record_request(method, template, len(body), status)
             message_text = f"localhub injected fault: HTTP {status}"

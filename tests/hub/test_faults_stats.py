@@ -129,3 +129,44 @@ def test_bad_fault_spec_is_400(fresh_hub: LocalHub) -> None:
 
 def test_agent_harnesses_is_tolerated(fresh_hub: LocalHub) -> None:
     assert httpx.get(f"{fresh_hub.endpoint}/api/agent-harnesses").status_code == 200
+
+
+def test_fault_after_handling_has_side_effects(fresh_hub: LocalHub, space_id: str) -> None:
+    api = HfApi(endpoint=fresh_hub.endpoint, token="alice-token")
+    create_space(api, space_id)
+    fresh_hub.set_faults(next=1, statuses=[500], routes=["POST /api/*/commit/*"], after=True)
+    with pytest.raises(HfHubHTTPError) as err:
+        commit_files(api, space_id, {"a.txt": b"a"})
+    assert err.value.response.status_code == 500
+    # The commit landed although the client saw a 500: the outcome-unknown case.
+    assert fresh_hub.stats()["commits"] == {space_id: 1}
+    assert "a.txt" in api.list_repo_files(space_id, repo_type="space")
+
+
+def test_delay_holds_matching_requests_and_counts_them(fresh_hub: LocalHub, space_id: str) -> None:
+    import threading
+    import time
+
+    api = HfApi(endpoint=fresh_hub.endpoint, token="alice-token")
+    create_space(api, space_id)
+    fresh_hub.set_faults(delay_seconds=1.5, routes=["POST /api/spaces/*/secrets"])
+    admin = {"authorization": f"Bearer {fresh_hub.admin_token}"}
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (api.add_space_secret(space_id, "K", "v"), done.set()))
+    start = time.monotonic()
+    worker.start()
+    while httpx.get(f"{fresh_hub.endpoint}/_localhub/faults", headers=admin).json()["held"] < 1:
+        assert time.monotonic() - start < 5
+        time.sleep(0.02)
+    assert not done.is_set()  # in flight: admin routes still answer while it is held
+    api.space_info(space_id)  # other routes are not delayed
+    worker.join(10)
+    assert done.is_set() and time.monotonic() - start >= 1.5
+    assert "K" in api.get_space_secrets(space_id)
+    assert fresh_hub.stats()["faults_injected"] == 0
+
+
+def test_bad_delay_is_400(fresh_hub: LocalHub) -> None:
+    r = httpx.put(f"{fresh_hub.endpoint}/_localhub/faults", json={"delay_seconds": -1},
+                  headers={"authorization": f"Bearer {fresh_hub.admin_token}"})
+    assert r.status_code == 400

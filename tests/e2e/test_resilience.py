@@ -1,0 +1,424 @@
+"""Resilience end to end: the real pulumi CLI against localhub with injected faults, killed runs,
+hand edits, concurrent runs and a Hub restart. Every scenario ends with the remote Space compared file
+by file (git blob ids) and key by key (secret values read from localhub's data dir, variable values)
+with what the stack wants, and a search for the canary secret values in everything the CLI printed,
+the state export and the stack file. A summary table is printed at the end of the module."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from components.hub import git_blob_id
+from tests.e2e.conftest import OWNER, Hub
+from tests.e2e.pulumi_cli import Stack
+from tests.e2e.test_deploy import SPACE, canaries, configure_secrets
+
+pytestmark = pytest.mark.e2e
+
+SECRET_KEYS = {"geminiApiKey": "GEMINI_API_KEY", "qdrantUrl": "QDRANT_URL", "qdrantApiKey": "QDRANT_API_KEY",
+               "databaseUrl": "DATABASE_URL"}
+VARIABLES = {"ALLOWED_ORIGINS": "https://my-app.example.com", "LOG_LEVEL": "INFO", "QDRANT_COLLECTION": "documents"}
+LOCKED = "the stack is currently locked by 1 lock(s)"
+REPORT: list[dict[str, Any]] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print the resilience table at the end of the module, whatever `-s` says."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not REPORT:
+        return
+    lines = ["", "| scenario | faults injected | runs | ok first try | ok after one re-run | data lost | "
+             "secrets leaked |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['scenario']} | {r['faults']} | {r['runs']} | {r['first']} | {r['rerun']} | {r['lost']} | "
+              f"{r['leaked']} |" for r in REPORT]
+    with capture.global_and_fixture_disabled():
+        for line in lines:
+            reporter.write_line(line)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def admin_get(hub: Hub, path: str) -> Any:
+    response = httpx.get(f"{hub.endpoint}/_localhub/{path}",
+                         headers={"Authorization": f"Bearer {hub.handle.admin_token}"}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def held(hub: Hub) -> int:
+    return int(admin_get(hub, "faults").get("held", 0))
+
+
+def start_up(stack: Stack) -> subprocess.Popen[str]:
+    """`pulumi up` in the background, in its own process group (so a kill takes its plugins with it)."""
+    return subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name],
+                            cwd=stack.workdir, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
+def wait_held(hub: Hub, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while held(hub) < 1:
+        assert proc.poll() is None, f"pulumi up ended before the held request: {proc.communicate()[0][-3000:]}"
+        assert time.monotonic() < deadline, "the held request never arrived"
+        time.sleep(0.05)
+
+
+def finish(stack: Stack, proc: subprocess.Popen[str], timeout: float = 300) -> str:
+    out = proc.communicate(timeout=timeout)[0]
+    stack.transcript.append(f"$ pulumi up (background, rc={proc.returncode})\n{out}")
+    return out
+
+
+def deploy_commits(hub: Hub, space: str = SPACE) -> int:
+    """Commits in the Space's history after the Hub's initial one (survives a localhub restart)."""
+    return len(list(hub.api().list_repo_commits(space, repo_type="space"))) - 1
+
+
+def remote_tree(hub: Hub, space: str = SPACE) -> dict[str, str]:
+    entries = hub.api().list_repo_tree(space, repo_type="space", recursive=True)
+    return {e.path: e.blob_id for e in entries if hasattr(e, "blob_id") and e.path != ".gitattributes"}
+
+
+def hub_repo_meta(hub: Hub, space: str = SPACE) -> dict[str, Any]:
+    """localhub's stored metadata of the Space (it keeps secret values in plain text: white-box check)."""
+    meta: dict[str, Any] = json.loads((hub.handle.data_dir / "repos" / "space" / space / "repo.json").read_text())
+    return meta
+
+
+def differences(stack: Stack, hub: Hub, secrets: dict[str, str], space: str = SPACE) -> list[str]:
+    """Everything in which the remote Space differs from what the stack wants (empty: converged)."""
+    problems: list[str] = []
+    files = stack.resources(":SpaceFiles")
+    if len(files) != 1:
+        return [f"{len(files)} SpaceFiles resources in state"]
+    state = files[0]["outputs"]
+    staged = Path(state["blob_dir"])
+    wanted = {path: git_blob_id((staged / digest).read_bytes()) for path, digest in state["manifest"].items()}
+    if state.get("blob_ids") != wanted:
+        problems.append("state blob_ids differ from the staged manifest")
+    backend_main = stack.workdir / "backend" / "app" / "main.py"
+    if wanted.get("app/main.py") != git_blob_id(backend_main.read_bytes()):
+        problems.append("the manifest does not hold the local app/main.py")
+    remote = remote_tree(hub, space)
+    problems += [f"file {p}: remote {remote.get(p)} != wanted {wanted.get(p)}"
+                 for p in sorted(set(remote) | set(wanted)) if remote.get(p) != wanted.get(p)]
+    meta = hub_repo_meta(hub, space)
+    remote_secrets = {k: v["value"] for k, v in (meta.get("secrets") or {}).items()}
+    wanted_secrets = {SECRET_KEYS[k]: v for k, v in secrets.items()}
+    problems += [f"secret {k}: {'wrong value' if k in remote_secrets else 'missing'}"
+                 for k in wanted_secrets if remote_secrets.get(k) != wanted_secrets[k]]
+    problems += [f"secret {k}: not wanted (orphan)" for k in remote_secrets if k not in wanted_secrets]
+    remote_vars = {k: v["value"] for k, v in (meta.get("variables") or {}).items()}
+    if remote_vars != VARIABLES:
+        problems.append(f"variables {remote_vars} != {VARIABLES}")
+    if meta.get("private"):
+        problems.append("the Space is private")
+    return problems
+
+
+def leaks(stack: Stack, secrets: dict[str, str], hub: Hub) -> int:
+    """How many (value, place) pairs show a canary secret or the token in plain text."""
+    places = [stack.everything_printed(), json.dumps(stack.export()),
+              *(p.read_text() for p in stack.workdir.glob("Pulumi.*.yaml"))]
+    return sum(value in place for value in [*secrets.values(), hub.token] for place in places)
+
+
+def clear_failure(output: str) -> bool:
+    """A failed run names the problem without a Python traceback."""
+    return "error:" in output and "Traceback" not in output
+
+
+def record(scenario: str, hub: Hub, faults: int, runs: int, first: str, rerun: str, stack: Stack,
+           secrets: dict[str, str], space: str = SPACE) -> list[str]:
+    """One row of the table: `first` / `rerun` say whether the first run / one re-run succeeded."""
+    problems = differences(stack, hub, secrets, space)
+    leaked = leaks(stack, secrets, hub)
+    REPORT.append({"scenario": scenario, "faults": faults, "runs": runs, "first": first, "rerun": rerun,
+                   "lost": len(problems), "leaked": leaked})
+    assert leaked == 0
+    return problems
+
+
+def yes_no(ok: bool) -> str:
+    return "yes" if ok else "no"
+
+
+def recover_after_kill(stack: Stack, refresh: bool = True) -> None:
+    """What README.md's "Interrupted runs" tells a user to run after a killed `pulumi up`."""
+    stack.run("cancel", "--yes")  # the file backend keeps the dead run's lock until then
+    if refresh:
+        stack.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
+    result = stack.up()
+    assert "pending operations" not in result.stdout + result.stderr or not refresh
+
+
+def edit_backend(stack: Stack, tag: str) -> None:
+    main_py = stack.workdir / "backend" / "app" / "main.py"
+    main_py.write_text(main_py.read_text() + f"\n# {tag}\n")
+
+
+# --- 1. random 5xx / 429 on every route ----------------------------------------------------------
+
+#: The commit path and the reads its re-plan makes: space_info, tree, validate-yaml, preupload, commit.
+COMMIT_PATH = ["GET /api/spaces/*", "GET /api/spaces/*/tree/*", "POST /api/validate-yaml",
+               "POST /api/spaces/*/preupload/*", "POST /api/spaces/*/commit/*"]
+FAULT_CASES = {
+    # id: (rate, routes, seed, after)
+    "seed11": (0.2, ["*"], 11, False),
+    "seed12": (0.2, ["*"], 12, False),
+    "seed21-after": (0.2, ["*"], 21, True),
+    "commit-path-30pct-seed7": (0.3, COMMIT_PATH, 7, False),
+}
+
+
+@pytest.mark.parametrize("case", list(FAULT_CASES))
+def test_up_under_injected_faults(project: Stack, hub: Hub, case: str) -> None:
+    """20% of every request fails (5xx and 429 with Retry-After; `after`: 5xx answered AFTER the request
+    took effect, so the client cannot know the outcome); or 40% of the commit path. First deploy, then
+    an update of one file, a deleted file and a rotated secret: each converges with one commit per change."""
+    rate, routes, seed, after = FAULT_CASES[case]
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    statuses = [500, 502, 503] if after else [500, 502, 503, 429]
+    runs, first_ok, faults = 0, True, 0
+    for phase in ("deploy", "update"):
+        if phase == "update":
+            edit_backend(project, f"phase-{seed}")
+            (project.workdir / "backend" / "app" / "models" / "schemas.py").unlink()
+            secrets["geminiApiKey"] = f"{secrets['geminiApiKey']}-rotated"
+            project.config_set("geminiApiKey", secrets["geminiApiKey"], secret=True)
+        hub.handle.set_faults(rate=rate, statuses=statuses, routes=routes, retry_after=1,
+                              seed=seed if phase == "deploy" else seed + 100, after=after)
+        result = project.up(check=False)
+        runs += 1
+        if result.returncode != 0:
+            first_ok = False
+            assert clear_failure(result.stdout + result.stderr), result.stdout[-3000:] + result.stderr[-3000:]
+            result = project.up(check=False)
+            runs += 1
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        faults += hub.stats()["faults_injected"]
+        hub.handle.clear_faults()
+        hub.reset_stats()
+        assert deploy_commits(hub) == (1 if phase == "deploy" else 2), phase
+    assert faults > 0
+    where = "every route" if routes == ["*"] else "the commit path (space_info, tree, validate-yaml, preupload, commit)"
+    problems = record(f"{rate:.0%} {'/'.join(map(str, statuses))}{' after handling' if after else ''} on {where}, "
+                      f"seed {seed} (deploy + update)", hub, faults, runs, yes_no(first_ok),
+                      "n/a" if first_ok else "yes", project, secrets)
+    assert problems == []
+
+
+# --- 2. the commit quota -------------------------------------------------------------------------
+
+def test_commit_quota_429_says_how_long_to_wait_and_a_rerun_finishes(project: Stack, hub: Hub) -> None:
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    hub.handle.configure(commit_limit=1)
+    project.up()
+    edit_backend(project, "after the quota")
+    start = time.monotonic()
+    result = project.up(check=False)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0 and time.monotonic() - start < 60  # fails fast, does not sleep an hour
+    assert "rate limited by the Hub (429): wait about 60 min (until" in printed, printed[-3000:]
+    assert "then run `pulumi up` again" in printed and clear_failure(printed)
+    assert deploy_commits(hub) == 1
+    hub.handle.configure(reset_commit_counts=True)  # the hour has passed
+    project.up()
+    assert deploy_commits(hub) == 2
+    problems = record("commit quota (commit_limit=1): 429 on the 2nd deploy, re-run after the wait", hub, 1, 3,
+                      "no (429, by design)", "yes", project, secrets)
+    assert problems == []
+
+
+# --- 3. killed runs ------------------------------------------------------------------------------
+
+KILL_POINTS = {
+    # name: (route held while the CLI is killed, signal, run the full recovery recipe?)
+    "space-create": ("POST /api/repos/create", signal.SIGKILL, True),
+    "first-secret": ("POST /api/spaces/*/secrets", signal.SIGKILL, True),
+    "preupload": ("POST /api/spaces/*/preupload/*", signal.SIGKILL, True),
+    "commit": ("POST /api/spaces/*/commit/*", signal.SIGKILL, True),
+    "commit-no-refresh": ("POST /api/spaces/*/commit/*", signal.SIGKILL, False),
+    "secret-sigint": ("POST /api/spaces/*/secrets", signal.SIGINT, False),
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_killed_up_converges_on_rerun(project: Stack, hub: Hub, point: str) -> None:
+    """The CLI (with its plugins) is killed while a request is in flight at localhub (held 3 s, then
+    handled anyway, so it lands after the kill). The re-run converges with no second commit."""
+    route, signum, full_recipe = KILL_POINTS[point]
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    hub.handle.set_faults(delay_seconds=3, routes=[route])
+    proc = start_up(project)
+    wait_held(hub, proc)
+    if signum == signal.SIGKILL:
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its language host and providers: a crash
+    else:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the CLI cancels and lets running operations finish
+    out = finish(project, proc)
+    time.sleep(3.5)  # the held request is handled after the kill
+    hub.handle.clear_faults()
+    assert proc.returncode != 0
+    if signum == signal.SIGINT:
+        project.up()  # a cancelled run leaves no lock and no pending operation
+        assert "pending operations" not in project.transcript[-1]
+    else:
+        recover_after_kill(project, refresh=full_recipe)
+    assert deploy_commits(hub) == 1, out[-2000:]
+    recipe = "up" if signum == signal.SIGINT else ("cancel, refresh --clear-pending-creates, up" if full_recipe
+                                                   else "cancel, up")
+    problems = record(f"{signum.name} of the CLI while `{route}` is in flight; then {recipe}", hub, 0, 2,
+                      "killed", "yes", project, secrets)
+    assert problems == []
+
+
+def test_killed_update_mid_commit_converges(project: Stack, hub: Hub) -> None:
+    """An update (one file edited, one deleted, a secret rotated) killed while its commit is in flight."""
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    project.up()
+    edit_backend(project, "killed update")
+    (project.workdir / "backend" / "app" / "models" / "schemas.py").unlink()
+    secrets["qdrantApiKey"] = f"{secrets['qdrantApiKey']}-rotated"
+    project.config_set("qdrantApiKey", secrets["qdrantApiKey"], secret=True)
+    hub.handle.set_faults(delay_seconds=3, routes=["POST /api/spaces/*/commit/*"])
+    proc = start_up(project)
+    wait_held(hub, proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    finish(project, proc)
+    time.sleep(3.5)
+    hub.handle.clear_faults()
+    recover_after_kill(project)
+    assert deploy_commits(hub) == 2
+    assert "app/models/schemas.py" not in remote_tree(hub)
+    problems = record("SIGKILL of an update (edit, delete, rotate) while its commit is in flight", hub, 0, 3,
+                      "killed", "yes", project, secrets)
+    assert problems == []
+
+
+# --- 4. drift ------------------------------------------------------------------------------------
+
+def test_drift_secret_deleted_file_edited_visibility_flipped(project: Stack, hub: Hub) -> None:
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    project.up()
+    api = hub.api()
+    from huggingface_hub import CommitOperationAdd
+
+    api.create_commit(SPACE, [CommitOperationAdd("app/main.py", b"print('hacked')\n"),
+                              CommitOperationAdd("stray.txt", b"added by hand\n")],
+                      commit_message="hand edit", repo_type="space")
+    api.delete_space_secret(SPACE, "QDRANT_API_KEY")
+    api.update_repo_settings(SPACE, private=True, repo_type="space")
+    refreshed = project.run("refresh", "--yes", "--skip-preview", "--diff")
+    printed = refreshed.stdout
+    # What refresh shows: the secret is gone from the Hub (so from state), visibility and files differ
+    # (each drifted path shows as `remote:<blob id on the Hub>`, so the next `up` rewrites it).
+    secret_gone = re.search(r"- pulumi-python:dynamic/hf:SpaceSecret: \(delete\)\s+"
+                            r"\[id=alice/rag-chatbot/QDRANT_API_KEY\]", printed)
+    assert secret_gone, printed[-6000:]
+    assert re.search(r"~ pulumi-python:dynamic/hf:Space: \(update\)", printed)
+    assert re.search(r"~ private\s*: false => true", printed)
+    assert re.search(r"~ pulumi-python:dynamic/hf:SpaceFiles: \(update\)", printed)
+    assert re.search(r'~ app/main.py\s*: "[0-9a-f]{64}" => "remote:[0-9a-f]{40}"', printed)
+    assert re.search(r'\+ stray.txt\s*: "remote:[0-9a-f]{40}"', printed)
+    assert "QDRANT_URL" not in printed or secrets["qdrantUrl"] not in printed
+    assert project.plan() == {"rag-secret-qdrant-api-key": "create", "rag-files": "update", "rag-space": "update"}
+    project.up()
+    assert differences(project, hub, secrets) == []
+    assert project.plan() == {}
+    problems = record("drift: file edited + file added + secret deleted + made private by hand; refresh, up",
+                      hub, 0, 2, "yes", "n/a", project, secrets)
+    assert problems == []
+
+
+# --- 5. concurrency ------------------------------------------------------------------------------
+
+def test_two_stacks_at_once_and_one_stack_twice(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    other = Stack.create(project.workdir, tmp_path / "state", name="second")
+    for key, value in (("hfOwner", OWNER), ("spaceName", "rag-chatbot-two"), ("hubEndpoint", hub.endpoint),
+                       ("backendDir", "backend"), ("frontendUrl", "https://my-app.example.com"),
+                       ("healthCheck", "false")):
+        other.config_set(key, value)
+    other.config_set("hfToken", hub.token, secret=True)  # the same token
+    configure_secrets(other, secrets)
+    procs = [(stack, start_up(stack)) for stack in (project, other)]
+    for stack, proc in procs:
+        out = finish(stack, proc)
+        assert proc.returncode == 0, out[-3000:]
+    assert differences(other, hub, secrets, f"{OWNER}/rag-chatbot-two") == []
+    assert differences(project, hub, secrets) == []
+
+    # The same stack twice at once: Pulumi's lock refuses the second run, the first one finishes.
+    edit_backend(project, "twice")
+    hub.handle.set_faults(delay_seconds=3, routes=["POST /api/spaces/*/commit/*"])
+    proc = start_up(project)
+    wait_held(hub, proc)
+    second = project.up(check=False)
+    printed = second.stdout + second.stderr
+    assert second.returncode != 0 and LOCKED in printed, printed[-2000:]
+    assert "Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`" in printed
+    out = finish(project, proc)
+    hub.handle.clear_faults()
+    assert proc.returncode == 0, out[-3000:]
+    assert deploy_commits(hub) == 2 and deploy_commits(hub, f"{OWNER}/rag-chatbot-two") == 1
+    problems = record("two stacks at once (same token), then one stack twice at once (2nd refused by the lock)",
+                      hub, 0, 4, "yes", "n/a", project, secrets)
+    assert problems == []
+
+
+# --- 6. the Hub restarts -------------------------------------------------------------------------
+
+def test_localhub_restart_during_up_then_outage(project: Stack, hub: Hub) -> None:
+    """localhub restarts (same port: hubEndpoint is part of the Space's identity) while secrets are being
+    written; then it is down for a whole run. Each run succeeds or fails clearly; the re-run converges."""
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    hub.handle.options["port"] = urlparse(hub.endpoint).port  # restart() keeps the endpoint
+    hub.handle.set_faults(delay_seconds=2, routes=["POST /api/spaces/*/secrets"])
+    proc = start_up(project)
+    wait_held(hub, proc)
+    hub.handle.restart()
+    out = finish(project, proc)
+    first_ok = proc.returncode == 0
+    runs = 1
+    if not first_ok:
+        assert clear_failure(out) and "cannot reach the Hub" in out, out[-3000:]
+        project.up()
+        runs += 1
+    assert differences(project, hub, secrets) == []
+
+    hub.handle.stop()
+    edit_backend(project, "during the outage")
+    result = project.up(check=False)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0 and clear_failure(printed), printed[-3000:]
+    assert "cannot reach the Hub" in printed and "hubEndpoint" in printed
+    hub.handle.start()
+    project.up()
+    assert deploy_commits(hub) == 2
+    problems = record("localhub restarted mid-up; then down for a whole run (clear error), up after it is back",
+                      hub, 0, runs + 2, yes_no(first_ok), "yes", project, secrets)
+    assert problems == []
