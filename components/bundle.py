@@ -122,10 +122,10 @@ def build_bundle(
         if data is not None:
             files[rel] = data
     for rel in [r for r in files if r.endswith(".py")]:
-        parent = Path(rel).parent
-        while parent.parts:
-            files.setdefault(f"{parent.as_posix()}/__init__.py", b"")
-            parent = parent.parent
+        parts = rel.split("/")[:-1]  # rel is relative and posix: its parent directories, deepest first
+        while parts:
+            files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
+            parts.pop()
     requirements = _read(root, "requirements.txt", problems)
     if requirements is not None:
         try:
@@ -215,16 +215,19 @@ def _select(root: Path, top: str, problems: list[str]) -> list[str]:
         visited.add(directory)
         if (directory / ".gitignore").is_file():
             ignores.append((f"{rel_dir}/", _gitignore(directory / ".gitignore")))
-        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        for entry in entries:
             rel = f"{rel_dir}/{entry.name}"
-            path = Path(entry.path)
-            if entry.is_symlink() and not path.resolve().is_relative_to(root):
+            # DirEntry.is_dir()/is_file() follow symlinks like Path's, without a stat for plain entries.
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                 problems.append(f"{rel} is a symlink to outside backendDir; copy the file instead")
-            elif path.is_dir():
-                if (path / "pyvenv.cfg").exists() or DENY.match_file(f"{rel}/") or ignored(f"{rel}/"):
+            elif entry.is_dir():
+                if (os.path.exists(os.path.join(entry.path, "pyvenv.cfg")) or DENY.match_file(f"{rel}/")
+                        or ignored(f"{rel}/")):
                     continue
                 walk(rel)
-            elif path.is_file() and not DENY.match_file(rel):
+            elif entry.is_file() and not DENY.match_file(rel):
                 verdict = ignored(rel)
                 if DENY_SECRETS.match_file(rel):
                     if verdict is False:
@@ -249,15 +252,16 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
 
 
 def _read(root: Path, rel: str, problems: list[str]) -> bytes | None:
-    path = root / rel
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
+        size = os.fstat(handle.fileno()).st_size
+        data = None if size > MAX_FILE_BYTES else handle.read()
+    if data is None:
         problems.append(
             f"{rel} is {size / 1024 / 1024:.1f} MB, over the {MAX_FILE_BYTES // 1024 // 1024} MB limit; "
             "keep data files out of the app (store them in Qdrant or a dataset)"
         )
         return None
-    return path.read_bytes()
+    return data
 
 
 def _summary(problems: list[str]) -> str:

@@ -8,9 +8,13 @@ import sys
 from concurrent import futures
 
 import grpc
-from pulumi.runtime.proto import language_pb2_grpc
 
-from .servicer import LanguageHost
+from . import proto
+
+# Before anything imports the SDK: this process only needs its protocol stubs (see proto.py).
+_, language_pb2_grpc, _ = proto.load(bare_parents=True)
+
+from .servicer import LanguageHost  # noqa: E402
 
 # The engine's messages can be large (whole configs, big stacks): lift gRPC's 4 MB default.
 _ADDRESS = re.compile(r"^[\w.\-\[\]]+:\d+$")

@@ -13,9 +13,11 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
-from . import python_env
+from . import proto, python_env
+
+language_pb2, language_pb2_grpc, plugin_pb2 = proto.load()
+_Servicer: Any = language_pb2_grpc.LanguageRuntimeServicer
 
 VERSION = os.environ.get("HF_RAG_PULUMI_VERSION", "3.259.0")
 BAIL_EXIT_CODE = 32  # the program already reported its error through the engine
@@ -39,7 +41,7 @@ def _root(info: Any, fallback: str) -> str:
     return (info.root_directory if info and info.root_directory else fallback) or os.getcwd()
 
 
-class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
+class LanguageHost(_Servicer):
     """Runs Pulumi Python programs with the interpreter named by the project's runtime options."""
 
     def __init__(self, engine_address: str) -> None:
