@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
@@ -77,7 +78,7 @@ class Bundle:
 
     files: dict[str, bytes] = field(repr=False)
 
-    @property
+    @cached_property
     def manifest(self) -> dict[str, str]:
         """Repo path -> sha256 hex digest of the content, sorted by path."""
         return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self.files.items())}

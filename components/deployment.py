@@ -57,7 +57,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                     description=_description(key)), after_space))
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
-            blob_dir=str(stage_blobs(bundle.files, blob_dir)),
+            blob_dir=str(stage_blobs(bundle.files, bundle.manifest, blob_dir)),
         ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
         self.space_url = self.space.host
         self.health = None

@@ -17,11 +17,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx2
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+if TYPE_CHECKING:
+    import httpx2
+    from huggingface_hub import HfApi
+
+# huggingface_hub (and its httpx2) are imported inside the functions that use them: a `pulumi preview`
+# or `up` with nothing to change never calls the Hub, and importing the client costs about 0.2 s in
+# both the program and the provider process (bench/engine_overhead.py measured it).
 
 T = TypeVar("T")
 TOKEN_CONFIG_KEY = "hfToken"
@@ -63,6 +67,8 @@ def token_from(config_value: str | None) -> str:
 
 def client(endpoint: str, token: str) -> HfApi:
     """A client for one Hub endpoint (the real Hub or localhub)."""
+    from huggingface_hub import HfApi
+
     return HfApi(endpoint=endpoint.rstrip("/"), token=token, library_name="hf-rag-space")
 
 
@@ -99,6 +105,9 @@ def explain(exc: BaseException, what: str) -> HubError:
     """Turn a client exception into a short message naming the action and the fix."""
     if isinstance(exc, HubError):
         return exc
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
     if isinstance(exc, RepositoryNotFoundError):
         return SpaceGone(f"{what}: not found on the Hub (deleted, or not visible to this token).", 404)
     if isinstance(exc, HfHubHTTPError):
@@ -270,9 +279,16 @@ def delete_space(api: HfApi, space_id: str) -> None:
 
 # --- files ---------------------------------------------------------------------------------------
 
+def git_blob_hasher(size: int) -> Any:
+    """A SHA-1 primed with git's blob header: feed it the `size` content bytes to get the blob id."""
+    return hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+
+
 def git_blob_id(data: bytes) -> str:
     """The git blob SHA-1 the Hub reports as a file's `oid`."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    hasher = git_blob_hasher(len(data))
+    hasher.update(data)
+    return str(hasher.hexdigest())
 
 
 def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]:
@@ -292,6 +308,8 @@ def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]
 def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes], deletions: list[str],
            message: str, parent: str | None) -> str:
     """One commit with these uploads and deletions on top of `parent`; returns the new commit id."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
     operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=d) for p, d in uploads.items()]
     operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
     info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",

@@ -8,14 +8,16 @@ a rotated token without an `up` first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from huggingface_hub import HfApi
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
 
 
 class HubProvider(ResourceProvider):

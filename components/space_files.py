@@ -34,13 +34,13 @@ MAX_REPLANS = 6
 DRIFT_PREFIX = "remote:"
 
 
-def stage_blobs(files: Mapping[str, bytes], blob_dir: Path) -> Path:
-    """Write each file's content as `blob_dir/<sha256>` (once), drop blobs no file uses; return the dir."""
+def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_dir: Path) -> Path:
+    """Write each file's content as `blob_dir/<sha256>` (once, named by the manifest's digest), drop blobs
+    no file uses; return the dir."""
     blob_dir.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for data in files.values():
-        digest = hashlib.sha256(data).hexdigest()
-        wanted.add(digest)
+    wanted = set(manifest.values())
+    for path, data in files.items():
+        digest = manifest[path]
         target = blob_dir / digest
         if not target.exists():
             partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
@@ -52,11 +52,30 @@ def stage_blobs(files: Mapping[str, bytes], blob_dir: Path) -> Path:
     return blob_dir
 
 
+def _changed_while_deploying(path: str) -> hub.HubError:
+    return hub.HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
+
+
 def _read_blob(blob_dir: str, path: str, digest: str) -> bytes:
     data = (Path(blob_dir) / digest).read_bytes()
     if hashlib.sha256(data).hexdigest() != digest:
-        raise hub.HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
+        raise _changed_while_deploying(path)
     return data
+
+
+def _staged_blob_id(blob_dir: str, path: str, digest: str) -> str:
+    """The git blob id of a staged file, checking its sha256, streamed: memory does not grow with the
+    bundle, only the files actually sent are held in memory (by `_read_blob`)."""
+    blob = Path(blob_dir) / digest
+    git = hub.git_blob_hasher(blob.stat().st_size)
+    sha256 = hashlib.sha256()
+    with blob.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            git.update(chunk)
+            sha256.update(chunk)
+    if sha256.hexdigest() != digest:
+        raise _changed_while_deploying(path)
+    return str(git.hexdigest())
 
 
 class SpaceFilesProvider(HubProvider):
@@ -98,11 +117,12 @@ class SpaceFilesProvider(HubProvider):
         api = self.api(props)
         space_id = props["space_id"]
         manifest: dict[str, str] = props["manifest"]
-        blobs = {path: _read_blob(props["blob_dir"], path, digest) for path, digest in manifest.items()}
-        blob_ids = {path: hub.git_blob_id(data) for path, data in blobs.items()}
+        blob_dir = props["blob_dir"]
+        blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
         for attempt in range(1, MAX_REPLANS + 1):
             remote, head = hub.remote_files(api, space_id)
-            uploads = {p: blobs[p] for p in sorted(blobs) if remote.get(p) != blob_ids[p]}
+            uploads = {p: _read_blob(blob_dir, p, manifest[p]) for p in sorted(manifest)
+                       if remote.get(p) != blob_ids[p]}
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:
                 return {**props, "revision": head, "blob_ids": blob_ids}
