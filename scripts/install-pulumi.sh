@@ -27,7 +27,7 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 # The command plugin pinned by commit: pulumi-command has no Go tags for its provider module.
 CMD_COMMIT=7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25
 # Fingerprint of the project-owned plugin sources: a change reinstalls them.
-FP="$V $CMD_V $(cat "$here"/toolchain/bin/* "$here"/toolchain/*/*.py 2>/dev/null | sha256sum | cut -c1-16)"
+FP="$V $CMD_V $(cat "$here"/toolchain/bin/* "$here"/toolchain/*.py "$here"/toolchain/*/*.py 2>/dev/null | sha256sum | cut -c1-16)"
 
 say() { printf 'install-pulumi: %s\n' "$*"; }
 die() { printf 'install-pulumi: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -109,7 +109,9 @@ else
   touch "$BIN/.python-host-ours"
   say "installed the project's Python language host (the Go proxy does not serve pulumi-language-python)"
 fi
-[ -e "$BIN/pulumi-resource-pulumi-python" ] || install -m 755 "$here/toolchain/bin/pulumi-resource-pulumi-python" "$BIN/"
+if [ ! -e "$BIN/pulumi-resource-pulumi-python" ] || [ -f "$BIN/.python-host-ours" ]; then
+  render "$PREFIX/toolchain/bin/pulumi-resource-pulumi-python.in" "$BIN/pulumi-resource-pulumi-python"
+fi
 
 # --- 3. The command resource plugin ----------------------------------------------------------------
 if ! "$BIN/pulumi" plugin ls 2>/dev/null | grep -qE "^command +resource +$CMD_V"; then

@@ -261,6 +261,31 @@ KILL_POINTS = {
 }
 
 
+def leftover_processes(workdir: Path) -> list[str]:
+    """Processes still running in or for `workdir` (plugins of a killed CLI), except this test's own."""
+    found = []
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit() or int(proc_dir.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(proc_dir / "cwd")
+            state = (proc_dir / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if state != "Z" and (str(workdir) in cmdline or cwd.startswith(str(workdir))):
+            found.append(f"{proc_dir.name}: {cmdline[:160]}")
+    return found
+
+
+def assert_no_leftover_processes(workdir: Path, within: float = 10.0) -> None:
+    """The killed CLI's plugins notice it is gone (toolchain/parent_watch.py) and exit."""
+    deadline = time.monotonic() + within
+    while (left := leftover_processes(workdir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == [], left
+
+
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_killed_up_converges_on_rerun(project: Stack, hub: Hub, point: str) -> None:
     """The CLI (with its plugins) is killed while a request is in flight at localhub (held 3 s, then
@@ -279,6 +304,7 @@ def test_killed_up_converges_on_rerun(project: Stack, hub: Hub, point: str) -> N
     time.sleep(3.5)  # the held request is handled after the kill
     hub.handle.clear_faults()
     assert proc.returncode != 0
+    assert_no_leftover_processes(project.workdir.resolve())
     if signum == signal.SIGINT:
         project.up()  # a cancelled run leaves no lock and no pending operation
         assert "pending operations" not in project.transcript[-1]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import sys
 
+from parent_watch import watch_parent
+
 from .server import serve
 
 _ADDRESS = re.compile(r"^[\w.\-\[\]]+:\d+$")
@@ -19,6 +21,7 @@ def main(argv: list[str]) -> int:
     addresses = [a for a in argv if _ADDRESS.match(a)]
     server, port = serve(addresses[-1] if addresses else "")
     print(port, flush=True)
+    watch_parent()  # a killed engine must not leave us behind
     try:
         server.wait_for_termination()
     except KeyboardInterrupt:  # the engine interrupts plugins when it is done with them

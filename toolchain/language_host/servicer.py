@@ -153,8 +153,12 @@ class LanguageHost(_Servicer):
             return language_pb2.RunResponse(bail=True)
         return language_pb2.RunResponse(error=f"Program exited with non-zero exit code: {code}")
 
-    def Cancel(self, request: Any, context: Any) -> Any:
+    def stop_children(self) -> None:
+        """Terminate every running program."""
         with self._lock:
             for proc in self._children:
                 proc.terminate()
+
+    def Cancel(self, request: Any, context: Any) -> Any:
+        self.stop_children()
         return empty_pb2.Empty()

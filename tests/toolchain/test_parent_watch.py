@@ -1,0 +1,58 @@
+"""Our plugin processes exit when the process that started them dies (toolchain/parent_watch.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOOLCHAIN = Path(__file__).resolve().parents[2] / "toolchain"
+
+CHILD = f"""
+import sys, time
+sys.path.insert(0, {str(TOOLCHAIN)!r})
+from parent_watch import watch_parent
+watch_parent(interval=0.1)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+# The middle process starts the watched child, reports its pid, then dies abruptly (like a SIGKILLed engine).
+MIDDLE = f"""
+import os, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", {CHILD!r}], stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline().strip() == "ready"
+print(child.pid, flush=True)
+os._exit(0)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def test_orphaned_child_exits_soon() -> None:
+    middle = subprocess.run([sys.executable, "-c", MIDDLE], capture_output=True, text=True, timeout=30, check=True)
+    pid = int(middle.stdout.strip())
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid), "the orphaned child kept running"
+
+
+def test_child_of_a_live_parent_keeps_running() -> None:
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        assert child.poll() is None
+    finally:
+        child.kill()
+        child.wait()
