@@ -16,8 +16,10 @@ TOKENS = {
     "alice-token": "alice",
     "alice-read": "alice:read",
     "bob-token": "bob",
+    "fred-token": "fred:free",  # a free account (no PRO, no payment method)
 }
-ORGS = {"acme": ["alice"]}
+# acme: a paid Team org with a free member (fred); hobby: an org without a paid plan.
+ORGS = {"acme": ["alice", "fred"], "hobby": ["alice", "fred:free"]}
 INTERMEDIATE = ("BUILDING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING")
 
 README = b"---\ntitle: Demo\nsdk: docker\napp_port: 7860\n---\n# Demo\n"
