@@ -9,6 +9,7 @@ cd "$here"
 . scripts/pulumi-env.sh
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-hf-rag-space-dev}
 export HF_TOKEN=hf_demo_token_for_localhub_only_0000000
+export HF_HUB_DISABLE_XET=1  # localhub serves LFS, not Xet (localhub/README.md)
 PORT=7870
 ADMIN=demo-admin
 DATA=.demo/localhub
