@@ -129,10 +129,11 @@ def build_bundle(
 
     problems: list[str] = []
     rules = _Rules(root, problems)
+    requirements_link = None
     if (root / "requirements.txt").is_symlink():
-        problem, _ = _link_problem(root, "requirements.txt", root, rules)
-        if problem:
-            raise BundleError(problem)
+        requirements_link, _ = _link_problem(root, "requirements.txt", root, rules)
+        if requirements_link:
+            problems.append(requirements_link)
     files: dict[str, bytes] = {}
     for rel in _select(root, "app", rules, problems):
         data = _read(root, rel, problems)
@@ -149,7 +150,7 @@ def build_bundle(
         while parts:
             files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
             parts.pop()
-    requirements = _read(root, "requirements.txt", problems)
+    requirements = None if requirements_link else _read(root, "requirements.txt", problems)
     if requirements is not None:
         try:
             for number in requirement_credentials(requirements.decode()):
@@ -172,7 +173,7 @@ def build_bundle(
         problems.append(
             f"{finding.path} line {finding.line} holds a secret ({finding.kind}); remove it (set it as a Space "
             "secret and read it from the environment), list the file in .gitignore, or, for a known false "
-            f"positive, allow this one file: `pulumi config set --path 'allowSecretsIn[0]' {finding.path}`")
+            f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
     return Bundle(dict(sorted(files.items())))

@@ -486,7 +486,7 @@ class _Reader:
         raw = self.optional(key)
         if raw is None:
             return ()
-        how = f"pulumi config set --path '{key}[0]' app/path/to/file.py"
+        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
         try:
             data = json.loads(raw)
         except ValueError:
