@@ -82,7 +82,7 @@ class Hub:
             settings.running_window_seconds,
             -1.0 if settings.sleep_after_seconds is None else settings.sleep_after_seconds,
             settings.build_mode,
-            str(settings.venv_cache or Path(settings.data_dir) / "venvs"),
+            str((settings.venv_cache or Path(settings.data_dir) / "venvs").resolve()),
         )
         self.runtime = Runtime(self.store, self.stats, Path(settings.data_dir), config, self.auth)
 
