@@ -27,7 +27,15 @@ from components.secret_scan import scan
 from components.settings import Settings
 from components.templating import render_dockerfile, render_readme
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Largest backend file, in MB; `HF_RAG_SPACE_MAX_FILE_MB` overrides it. The Hub takes large and binary
+#: files (stored as LFS/Xet), but the program reads each file whole (manifest, staging) and a Space repo is
+#: meant to hold an app, not data (about 1 GB per Space), so a file over half a GB is almost surely a mistake.
+MAX_FILE_MB = 512
+MAX_FILE_ENV = "HF_RAG_SPACE_MAX_FILE_MB"
+
+
+def max_file_bytes() -> int:
+    return int(os.environ.get(MAX_FILE_ENV) or MAX_FILE_MB) * 1024 * 1024
 MIN_SECRET_LENGTH = 8
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
@@ -394,11 +402,12 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
 def _read(root: Path, rel: str, problems: list[str]) -> bytes | None:
     with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
         size = os.fstat(handle.fileno()).st_size
-        data = None if size > MAX_FILE_BYTES else handle.read()
+        limit = max_file_bytes()
+        data = None if size > limit else handle.read()
     if data is None:
         problems.append(
-            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {MAX_FILE_BYTES // 1024 // 1024} MB limit; "
-            "keep data files out of the app (store them in Qdrant or a dataset)"
+            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {limit // 1024 // 1024} MB limit per file (set "
+            f"{MAX_FILE_ENV} to raise it); keep large data out of the app (a dataset repo, or Qdrant)"
         )
         return None
     return data
