@@ -53,6 +53,7 @@ CONFIG_KEYS = (
     "healthTimeoutSeconds",
     "healthRequire",
     "adoptSpace",
+    "allowSecretsIn",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -239,6 +240,8 @@ class Settings:
     health_require: Literal["healthy", "reachable"]
     adopt_space: str | None = None
     """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
+    allow_secrets_in: tuple[str, ...] = ()
+    """Backend files (Space paths) whose secret-scanner findings are known false positives."""
 
     @property
     def space_id(self) -> str:
@@ -623,6 +626,25 @@ class _Reader:
                 self.fail(key, f"its value looks like a {kind}, but it becomes the public Space variable {name}: "
                           "set the real value")
 
+    def path_list(self, key: str) -> tuple[str, ...]:
+        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+        raw = self.optional(key)
+        if raw is None:
+            return ()
+        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            self.fail(key, f"must be a list of file paths; set entries with `{how}`")
+            return ()
+        for item in data:
+            if not item or item.startswith("/") or "\\" in item or ".." in item.split("/"):
+                self.fail(key, f"{item!r} must be a path relative to backendDir, like app/core/config.py")
+                return ()
+        return tuple(sorted(set(data)))
+
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
@@ -678,6 +700,7 @@ class _Reader:
             self.fail("adoptSpace", f"names {adopt_space!r} but this stack's Space is {hf_owner}/{space_name}: "
                       f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
         self.public_variables(qdrant_collection, log_level, extra_variables)
+        allow_secrets_in = self.path_list("allowSecretsIn")
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -717,6 +740,7 @@ class _Reader:
             health_timeout_seconds=health_timeout,
             health_require=cast(Literal["healthy", "reachable"], health_require),
             adopt_space=adopt_space,
+            allow_secrets_in=allow_secrets_in,
         )
 
 
