@@ -73,6 +73,8 @@ class Bundle:
     """The Space's files: repo path -> content, with a content manifest."""
 
     files: dict[str, bytes] = field(repr=False)
+    routes: tuple[Route, ...] = ()
+    """The app's routes, read from its code (components/routes.py)."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -81,6 +83,12 @@ class Bundle:
 
     def __repr__(self) -> str:
         return f"Bundle({sorted(self.files)})"
+
+    def cors_check_path(self, configured: str | None, fallback: str) -> str:
+        """``configured`` (corsCheckPath), else the app's first POST route without path parameters,
+        else ``fallback`` (healthPath)."""
+        posts = [r.path for r in self.routes if "POST" in r.method.split(", ") and "{" not in r.path]
+        return configured or (posts[0] if posts else fallback)
 
 
 def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
@@ -94,7 +102,7 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
             constraints=layout.dependencies is not None and layout.dependencies.constraints is not None)
 
     def readme(layout: Layout) -> str:
-        return render_readme(settings, routes=app_routes(layout), body=layout.own_readme)
+        return render_readme(settings, routes=layout.routes, body=layout.own_readme)
 
     return build_bundle(
         settings.backend_path,
@@ -109,11 +117,6 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
     )
 
 
-def app_routes(layout: Layout) -> list[Route]:
-    """The app's real routes (read from its code)."""
-    return find_routes(layout.files, layout.entry.module, layout.entry.app_dir)
-
-
 @dataclass(frozen=True)
 class Layout:
     """What the generated Dockerfile and README are rendered from."""
@@ -123,7 +126,9 @@ class Layout:
     own_readme: str | None
     """The backend's own README.md (its body is kept), None when it has none."""
     files: Mapping[str, bytes] = field(repr=False)
-    """The backend files selected for the Space (e.g. to read the app's routes)."""
+    """The backend files selected for the Space."""
+    routes: tuple[Route, ...] = ()
+    """The app's routes, read from its code."""
 
 
 Render = str | Callable[[Layout], str]
@@ -187,7 +192,8 @@ def build_bundle(
         if dependencies.constraints is not None:
             files["constraints.txt"] = dependencies.constraints.encode()
     own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
-    layout = Layout(entry, dependencies, own_readme, dict(files))
+    routes = tuple(find_routes(files, entry.module, entry.app_dir))
+    layout = Layout(entry, dependencies, own_readme, dict(files), routes)
     if "Dockerfile" in files:
         problems += check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"))
     elif dependencies is not None:
@@ -204,7 +210,7 @@ def build_bundle(
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
-    return Bundle(dict(sorted(files.items())))
+    return Bundle(dict(sorted(files.items())), routes)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
