@@ -1,7 +1,12 @@
 """Pure functions that turn a backend directory into the files of a Docker Space.
 
-The bundle holds the backend's ``app/`` package (minus ignored, generated and test files), its
-``requirements.txt`` without test-only packages, and the rendered ``Dockerfile`` and ``README.md``.
+The bundle holds the whole backend directory, like ``upload_folder`` would send it, minus what
+.gitignore, .dockerignore, config ``exclude`` and the deny list (tests, caches, virtualenvs, tooling)
+leave out (config ``include`` forces ignored files in); ``__init__.py`` is added inside the entry
+point's package; ``requirements.txt`` comes from the dependencies (layout.py), test-only packages
+stripped; the backend's own ``Dockerfile`` is kept once it meets the Spaces rules
+(dockerfile_check.py), else one is rendered; ``README.md`` is always rendered (the product's front
+matter over the backend's own README body, or the generated sections).
 Nothing leaves the machine that should not: symlinks are resolved and must stay inside the backend
 without landing on anything excluded; credential files (components/credentials.py) and files holding
 secrets (components/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
