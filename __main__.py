@@ -12,8 +12,8 @@ from components.settings import load_settings
 PROJECT_DIR = Path(__file__).resolve().parent
 
 settings = load_settings(PROJECT_DIR)
-bundle = bundle_for(settings)
 blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
+bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
 deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir)
 frontend = maybe_frontend(settings, deployment.space_url)
 

