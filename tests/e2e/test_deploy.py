@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from components.hub import git_blob_id
+from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
 
