@@ -21,6 +21,7 @@ from huggingface_hub.errors import (
 
 from components import hub
 from components.space_files import SpaceFilesProvider, lfs_paths
+from tests.blobs import git_blob_id
 
 URL = "https://hub.example/api/spaces/alice/demo/tree/main"
 
@@ -56,7 +57,7 @@ def provider(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> SpaceFilesProvide
 
 PROPS = {"hub_endpoint": "https://hub.example", "space_id": "alice/demo", "blob_dir": "/nowhere",
          "manifest": {"data.bin": hashlib.sha256(b"big").hexdigest()},
-         "blob_ids": {"data.bin": hub.git_blob_id(b"big")}}
+         "blob_ids": {"data.bin": git_blob_id(b"big")}}
 
 
 def test_missing_repository_drops_the_resource(monkeypatch: pytest.MonkeyPatch) -> None:
