@@ -239,7 +239,7 @@ class SpaceHealthProvider(HubProvider):
             runtime = hub.wait_for_new_build(api, space_id, revision=props.get("revision"), timeout=timeout,
                                              expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
         except hub.SpaceTimeout as error:
-            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from None
+            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
         if runtime.stage in hub.ERROR_STAGES:
             build = runtime.stage != "RUNTIME_ERROR"
             lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4)

@@ -14,8 +14,8 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,12 +43,14 @@ class HubError(Exception):
     """A Hub call failed; the message is meant for the person running `pulumi up`."""
 
     def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
-                 transient: bool = False) -> None:
+                 transient: bool = False, request_id: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
         #: True when the request may not have reached the Hub, or its answer was lost (network error).
         self.transient = transient
+        #: The Hub's `X-Request-Id` of the failed request (quote it when reporting a Hub problem).
+        self.request_id = request_id
 
 
 class SpaceGone(HubError):
@@ -102,9 +104,19 @@ def wait_text(seconds: float) -> str:
 
 
 def explain(exc: BaseException, what: str) -> HubError:
-    """Turn a client exception into a short message naming the action and the fix."""
+    """Turn a client exception into a short message naming the action and the fix (and, for an HTTP
+    error, the Hub's request id). The caller raises it `from exc`, so the cause stays attached."""
     if isinstance(exc, HubError):
         return exc
+    error = _explain(exc, what)
+    request_id = getattr(exc, "request_id", None)
+    if request_id:
+        error.request_id = str(request_id)
+        error.args = (f"{error.args[0]} (Hub request id: {request_id})",)
+    return error
+
+
+def _explain(exc: BaseException, what: str) -> HubError:
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
@@ -167,18 +179,11 @@ def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[
         except Exception as exc:
             error = explain(exc, what)
             if not retry or not retryable(error) or attempt == MAX_ATTEMPTS:
-                raise error from None
+                if error is exc:
+                    raise
+                raise error from exc
             sleep(retry_delay(attempt, error))
     raise AssertionError("unreachable")
-
-
-@contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Translate client errors raised inside the block (no retry)."""
-    try:
-        yield
-    except Exception as exc:
-        raise explain(exc, what) from None
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -228,8 +233,10 @@ def get_space(api: HfApi, space_id: str) -> SpaceState | None:
 
 
 def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sleep_time: int,
+                 space_variables: Mapping[str, tuple[str, str]] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
-    """Create a Docker Space; returns False when it already existed (and was adopted).
+    """Create a Docker Space with `space_variables` (name -> (value, description)) set in the same request;
+    returns False when it already existed (the caller decides whether it may adopt it).
 
     Creating is not idempotent, but adopting makes it safe to retry: after a transient failure (5xx,
     short 429, lost connection) we re-read whether the Space exists, adopt it if it does (the failed
@@ -238,6 +245,9 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
     extra: dict[str, Any] = {"space_hardware": hardware} if hardware != "cpu-basic" else {}
     if sleep_time:
         extra["space_sleep_time"] = sleep_time
+    if space_variables:
+        extra["space_variables"] = [{"key": k, "value": v, "description": d}
+                                    for k, (v, d) in space_variables.items()]
     what = f"Creating Space {space_id}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
@@ -252,8 +262,8 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
             sleep(retry_delay(attempt, error))
             if get_space(api, space_id) is not None:
                 return False  # the failed request did create it (or an earlier run did): adopt it
-    # It exists. Ours (an interrupted earlier run, or a Space made by hand we may write to) is adopted;
-    # somebody else's is an error.
+    # It exists. One we can see goes back to the caller (adopted or refused by its ownership marker);
+    # one we cannot see is somebody else's.
     if get_space(api, space_id) is None:
         raise HubError(f"{what}: the name is taken by a Space you cannot see. Pick another `spaceName`.", 409)
     return False
@@ -272,6 +282,11 @@ def update_space(api: HfApi, space_id: str, *, private: bool | None = None, hard
         call(f"Setting sleep time of {space_id}", lambda: api.set_space_sleep_time(space_id, sleep_time))
 
 
+def space_variable(api: HfApi, space_id: str, key: str) -> str | None:
+    """The value of one variable of the Space, or None when it has no such variable."""
+    return variables(api, space_id).get(key)
+
+
 def delete_space(api: HfApi, space_id: str) -> None:
     """Delete the Space; already gone is fine."""
     call(f"Deleting Space {space_id}", lambda: api.delete_repo(space_id, repo_type="space", missing_ok=True))
@@ -282,13 +297,6 @@ def delete_space(api: HfApi, space_id: str) -> None:
 def git_blob_hasher(size: int) -> Any:
     """A SHA-1 primed with git's blob header: feed it the `size` content bytes to get the blob id."""
     return hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-
-
-def git_blob_id(data: bytes) -> str:
-    """The git blob SHA-1 the Hub reports as a file's `oid`."""
-    hasher = git_blob_hasher(len(data))
-    hasher.update(data)
-    return str(hasher.hexdigest())
 
 
 def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]:
@@ -430,11 +438,24 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
         sleep(max(0.0, min(poll_seconds, timeout - elapsed)))
 
 
-def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40) -> list[str]:
-    """The last `tail` lines of the Space's build or run logs (what could be read of them)."""
+def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40,
+               on_error: Callable[[str], None] | None = None) -> list[str]:
+    """The last `tail` lines of the Space's build or run logs (what could be read of them).
+
+    The logs only explain a failure, so an error while reading them must not hide that failure: it is
+    reported through `on_error` (default: a Pulumi warning) and the lines read so far are returned.
+    """
     lines: list[str] = []
-    # The logs only explain a failure: an error while reading them must never hide that failure.
-    with suppress(Exception):
+    try:
         for chunk in api.fetch_space_logs(space_id, build=build):
             lines.extend(chunk.splitlines())
+    except Exception as exc:  # any failure is reported, none is raised
+        kind = "build" if build else "run"
+        message = f"{space_id}: could not read the {kind} logs: {explain(exc, 'Reading logs')}"
+        if on_error is None:
+            import pulumi
+
+            pulumi.log.warn(message)
+        else:
+            on_error(message)
     return [line.rstrip() for line in lines[-tail:]]
