@@ -104,3 +104,10 @@ def wait_stage(api: HfApi, repo_id: str, timeout: float = 60) -> str:
         time.sleep(0.1)
         stage = api.get_space_runtime(repo_id).stage
     return stage
+
+
+def space_host(api: HfApi, repo_id: str) -> str:
+    """Where the Space serves (`space_info().host`, which the client types as optional)."""
+    host = api.space_info(repo_id).host
+    assert host, f"{repo_id} has no host"
+    return host
