@@ -12,6 +12,7 @@ import pulumi
 
 from components.bundle import Bundle
 from components.health import SpaceHealth, SpaceHealthArgs, config_digest
+from components.ownership import stack_marker
 from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
@@ -43,9 +44,11 @@ class RagSpaceDeployment(pulumi.ComponentResource):
         super().__init__("hf-rag-space:index:RagSpaceDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         endpoint = settings.hub_endpoint.rstrip("/")
+        managed_by = stack_marker(pulumi.get_project(), pulumi.get_stack())
         self.space = Space(f"{name}-space", SpaceArgs(
             hub_endpoint=endpoint, owner=settings.hf_owner, name=settings.space_name,
             private=settings.private, hardware=settings.hardware, sleep_time=settings.sleep_time,
+            managed_by=managed_by, adopt=settings.adopt_space == settings.space_id,
         ), child)
         after_space = pulumi.ResourceOptions(parent=self, depends_on=[self.space])
         config: list[pulumi.Resource] = []
@@ -54,7 +57,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
             for key, value in values.items():
                 config.append(resource(f"{name}-{kind}-{_logical(key)}", SpaceSettingArgs(
                     hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
-                    description=_description(key)), after_space))
+                    description=_description(key), managed_by=managed_by), after_space))
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
             blob_dir=str(stage_blobs(bundle.files, bundle.manifest, blob_dir)),
@@ -69,6 +72,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                 health_path=settings.health_path, revision=self.files.revision, config_digest=digest,
                 frontend_origin=settings.frontend_origin, require=settings.health_require,
                 timeout_seconds=settings.health_timeout_seconds, private=settings.private,
+                cors_path=bundle.cors_check_path(settings.cors_check_path, settings.health_path),
             ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")

@@ -233,8 +233,10 @@ def get_space(api: HfApi, space_id: str) -> SpaceState | None:
 
 
 def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sleep_time: int,
+                 space_variables: Mapping[str, tuple[str, str]] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
-    """Create a Docker Space; returns False when it already existed (and was adopted).
+    """Create a Docker Space with `space_variables` (name -> (value, description)) set in the same request;
+    returns False when it already existed (the caller decides whether it may adopt it).
 
     Creating is not idempotent, but adopting makes it safe to retry: after a transient failure (5xx,
     short 429, lost connection) we re-read whether the Space exists, adopt it if it does (the failed
@@ -243,6 +245,9 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
     extra: dict[str, Any] = {"space_hardware": hardware} if hardware != "cpu-basic" else {}
     if sleep_time:
         extra["space_sleep_time"] = sleep_time
+    if space_variables:
+        extra["space_variables"] = [{"key": k, "value": v, "description": d}
+                                    for k, (v, d) in space_variables.items()]
     what = f"Creating Space {space_id}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
@@ -257,8 +262,8 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
             sleep(retry_delay(attempt, error))
             if get_space(api, space_id) is not None:
                 return False  # the failed request did create it (or an earlier run did): adopt it
-    # It exists. Ours (an interrupted earlier run, or a Space made by hand we may write to) is adopted;
-    # somebody else's is an error.
+    # It exists. One we can see goes back to the caller (adopted or refused by its ownership marker);
+    # one we cannot see is somebody else's.
     if get_space(api, space_id) is None:
         raise HubError(f"{what}: the name is taken by a Space you cannot see. Pick another `spaceName`.", 409)
     return False
@@ -275,6 +280,11 @@ def update_space(api: HfApi, space_id: str, *, private: bool | None = None, hard
              lambda: api.request_space_hardware(space_id, hardware))  # type: ignore[arg-type]
     if sleep_time:
         call(f"Setting sleep time of {space_id}", lambda: api.set_space_sleep_time(space_id, sleep_time))
+
+
+def space_variable(api: HfApi, space_id: str, key: str) -> str | None:
+    """The value of one variable of the Space, or None when it has no such variable."""
+    return variables(api, space_id).get(key)
 
 
 def delete_space(api: HfApi, space_id: str) -> None:

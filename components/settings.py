@@ -9,12 +9,14 @@ appear in ``repr`` or in error messages.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import json
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Literal, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,7 +52,13 @@ CONFIG_KEYS = (
     "healthPath",
     "healthTimeoutSeconds",
     "healthRequire",
+    "adoptSpace",
     "allowSecretsIn",
+    "appModule",
+    "include",
+    "exclude",
+    "systemPackages",
+    "corsCheckPath",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -96,11 +104,38 @@ HARDWARE_FLAVORS = (
     "rtx-pro-6000x8",
 )
 
+#: The Space variable that marks a Space as managed by one stack; its value is `<project>/<stack>`.
+#: Not a secret (it names the stack, nothing more) and visible on the Space's settings page.
+MARKER_VARIABLE = "MANAGED_BY_PULUMI_STACK"
+
+#: Space variables whose name ends like this hold secrets (variables are public): extraSecrets.
+SECRET_NAME_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "PASSWORD")
+
+#: Well-known credential formats (kind, pattern): a variable value matching one is refused.
+TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern)) for kind, pattern in (
+        ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}"),
+        ("OpenAI-style key", r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}"),
+        ("Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
+        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+        ("AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+        ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
+        ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+"),
+        ("private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+        ("password in a URL", r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
+    )
+)
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HEALTH_REQUIRE = ("healthy", "reachable")
 
 _HUB_NAME = re.compile(r"[A-Za-z0-9_.-]{1,96}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_APP_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
+_GLOB = re.compile(r"[^\s\\](.*\S)?")
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _SSL_MODES = ("require", "verify-ca", "verify-full")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _TOKEN_HINT = "set it with `pulumi config set --secret hfToken hf_...` or export HF_TOKEN"
@@ -121,6 +156,37 @@ def hub_name_problem(value: str) -> str | None:
     if value.endswith(".git"):
         return "must not end with '.git'"
     return None
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for `localhost` and loopback IP addresses (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def token_kind(value: str) -> str | None:
+    """The kind of credential `value` holds (a well-known token format), or None."""
+    return next((kind for kind, pattern in TOKEN_FORMATS if pattern.search(value)), None)
+
+
+def secret_like_name(name: str) -> str | None:
+    """The suffix that makes a variable name look like a secret's (`_KEY`, `_TOKEN`, ...), or None."""
+    return next((s for s in SECRET_NAME_SUFFIXES if name.upper().endswith(s)), None)
+
+
+def unknown_key_problem(key: str) -> str:
+    """Why `key` (set in this project's namespace) is refused, with the closest known key if any."""
+    by_lower = {k.lower(): k for k in CONFIG_KEYS}
+    close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
+    hint = f"did you mean `{by_lower[close[0]]}`? " if close else "the settings are listed in Pulumi.yaml; "
+    return (f"is not a setting of this project ({hint}remove it with `pulumi config rm {key}`"
+            + (f" and set `{by_lower[close[0]]}` instead)" if close else ")"))
 
 
 def origin_of(url: str) -> str | None:
@@ -180,8 +246,20 @@ class Settings:
     health_path: str
     health_timeout_seconds: int
     health_require: Literal["healthy", "reachable"]
+    adopt_space: str | None = None
+    """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
     allow_secrets_in: tuple[str, ...] = ()
     """Backend files (Space paths) whose secret-scanner findings are known false positives."""
+    app_module: str | None = None
+    """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
+    include: tuple[str, ...] = ()
+    """Globs (gitignore syntax) of backend files to upload even though .gitignore/.dockerignore ignore them."""
+    exclude: tuple[str, ...] = ()
+    """Globs (gitignore syntax) of backend files never to upload."""
+    system_packages: tuple[str, ...] = ()
+    """Extra Debian packages for the generated Dockerfile."""
+    cors_check_path: str | None = None
+    """Path the CORS preflight probes; None: the app's first POST route (else healthPath)."""
 
     @property
     def space_id(self) -> str:
@@ -235,6 +313,7 @@ class Settings:
         env: Mapping[str, str],
         project_dir: Path,
         encrypted: Collection[str] | None = None,
+        namespace_keys: Collection[str] | None = None,
     ) -> Settings:
         """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem.
 
@@ -247,8 +326,13 @@ class Settings:
                 of SECRET_KEYS set in plaintext is an error. Pulumi.yaml cannot say "optional but
                 secret" (a declared key without default is required, a secret one may not have a
                 default), so the secret keys are left out of its schema and enforced here.
+            namespace_keys: every key set in this project's config namespace; when given, a key
+                that is not in CONFIG_KEYS (a typo such as `spacename`) is an error with the
+                closest known key as a suggestion.
         """
         reader = _Reader(cfg, env, project_dir)
+        for key in sorted(set(namespace_keys or ()) - set(CONFIG_KEYS)):
+            reader.fail(key, unknown_key_problem(key))
         if encrypted is not None:
             for key in SECRET_KEYS:
                 if cfg.get(key) and key not in encrypted:
@@ -266,7 +350,15 @@ def load_settings(project_dir: Path | None = None) -> Settings:
     raw = {key: config.get(key) for key in CONFIG_KEYS}
     encrypted = {key for key in SECRET_KEYS if is_config_secret(f"{config.name}:{key}")}
     root = project_dir or Path(pulumi.get_root_directory() or os.getcwd())
-    return Settings.from_config(raw, os.environ, root, encrypted)
+    return Settings.from_config(raw, os.environ, root, encrypted, namespace_keys(config.name))
+
+
+def namespace_keys(namespace: str) -> set[str]:
+    """Every key set in `namespace` (stack file or Pulumi.yaml), as the runtime hands them to the program."""
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    prefix = f"{namespace}:"
+    return {k[len(prefix):] for k in (*CONFIG.get(), *get_config_env()) if k.startswith(prefix)}
 
 
 class _Reader:
@@ -297,8 +389,9 @@ class _Reader:
         return value
 
     def secret(self, key: str) -> str | None:
+        """A key-like or URL secret: whitespace anywhere in it is a paste error (the runbook's first issue)."""
         value = self.optional(key)
-        if value is not None and value != value.strip():
+        if value is not None and _has_whitespace(value):
             self.fail(key, _whitespace_fix(key, f"pulumi config set --secret {key} ..."))
             return None
         return value
@@ -344,9 +437,10 @@ class _Reader:
         if value is None:
             self.fail("hfToken", f"no Hugging Face token; {_TOKEN_HINT}")
             return None
-        if value != value.strip():
+        if _has_whitespace(value):
             where = "the HF_TOKEN environment variable" if source == "HF_TOKEN" else "the value"
-            self.fail("hfToken", f"{where} has leading or trailing whitespace; {_TOKEN_HINT} without it")
+            self.fail("hfToken", f"{where} contains whitespace (a space, tab or pasted newline); "
+                      f"{_TOKEN_HINT} without it")
             return None
         return value
 
@@ -356,6 +450,50 @@ class _Reader:
             self.fail(key, f"must be an http(s) URL such as https://example.com; got {value!r}")
             return None
         return value.rstrip("/") if value is not None else None
+
+    def hub_endpoint(self) -> str | None:
+        """The Hub endpoint: https, or plain http only to a loopback host (the token is sent to it)."""
+        value = self.url("hubEndpoint")
+        if value is not None and urlsplit(value).scheme.lower() != "https" \
+                and not is_loopback(urlsplit(value).hostname):
+            self.fail("hubEndpoint", f"must be an https:// URL (the token is sent to it; plain http is allowed "
+                      f"only to localhost); got {value!r}: `pulumi config set hubEndpoint https://...`")
+            return None
+        return value
+
+    def client_file(self, frontend_path: Path | None) -> str | None:
+        """`frontendClientFile`: a relative path that stays inside frontendDir, links resolved."""
+        value = self.required("frontendClientFile")
+        if value is None:
+            return None
+        fix = "set it relative to frontendDir, e.g. `pulumi config set frontendClientFile src/services/api.ts`"
+        if PurePath(value).is_absolute() or value.startswith(("/", "\\")) or ".." in PurePath(value).parts \
+                or ".." in value.replace("\\", "/").split("/"):
+            self.fail("frontendClientFile", f"{value!r} must be a path inside frontendDir (no absolute path, no "
+                      f"'..'); {fix}")
+            return None
+        if frontend_path is None:
+            return value
+        target = (frontend_path / value).resolve()
+        if not target.is_relative_to(frontend_path.resolve()):
+            self.fail("frontendClientFile", f"{value!r} is a link out of frontendDir (to {str(target)!r}); the "
+                      f"patch may only write inside frontendDir: {fix}")
+            return None
+        if not target.is_file():
+            self.fail("frontendClientFile", f"{value!r} does not exist in frontendDir")
+            return None
+        return value
+
+    def adopt_space(self) -> str | None:
+        """`adoptSpace`: empty, or `owner/name` of a Space this stack may take over."""
+        value = self.optional("adoptSpace")
+        if value is None:
+            return None
+        owner, _, name = value.partition("/")
+        if not name or hub_name_problem(owner) or hub_name_problem(name):
+            self.fail("adoptSpace", f"must be the `owner/name` of the Space to take over; got {value!r}")
+            return None
+        return value
 
     def directory(self, key: str, *, required: bool) -> tuple[str | None, Path | None]:
         raw = self.required(key) if required else self.optional(key)
@@ -372,12 +510,16 @@ class _Reader:
     def backend(self) -> tuple[str | None, Path | None]:
         raw, path = self.directory("backendDir", required=True)
         if path is not None:
-            missing = [p for p in ("app/main.py", "requirements.txt") if not (path / p).is_file()]
+            from components.layout import LOOKED_FOR, has_entry_point
+
+            missing = [] if has_entry_point(path, self.optional("appModule")) else [f"entry point ({LOOKED_FOR})"]
+            if not any((path / p).is_file() for p in ("requirements.txt", "pyproject.toml")):
+                missing.append("requirements.txt or pyproject.toml")
             if missing:
                 self.fail(
                     "backendDir",
-                    f"{str(path)!r} has no {' or '.join(missing)}; point backendDir at the FastAPI "
-                    "backend (the directory holding app/main.py and requirements.txt)",
+                    f"{str(path)!r} has no {' and no '.join(missing)}; point backendDir at the FastAPI "
+                    "backend, or set appModule to its app (module:attribute)",
                 )
         return raw, path
 
@@ -470,7 +612,7 @@ class _Reader:
                     self.fail(key, f"the value of {name} must be a string; set it with `{how}`")
                     continue
                 if value != value.strip():
-                    self.fail(key, f"the value of {name} {_whitespace_fix(key, how)}")
+                    self.fail(key, f"the value of {name} {_whitespace_fix(key, how, inside=False)}")
                     continue
                 result[name] = value
             elif isinstance(value, bool):
@@ -480,6 +622,31 @@ class _Reader:
             else:
                 self.fail(key, f"the value of {name} must be a string, number or boolean")
         return result
+
+    def public_variables(self, qdrant_collection: str | None, log_level: str | None,
+                         extra_variables: Mapping[str, str]) -> None:
+        """Refuse a Space variable that looks like a secret: variables and the README that lists them
+        are public. Names ending in _KEY/_TOKEN/_SECRET/PASSWORD, or values in a token format."""
+        managed = {"QDRANT_COLLECTION": ("qdrantCollection", qdrant_collection),
+                   "LOG_LEVEL": ("logLevel", log_level)}
+        fix = "set it as a Space secret instead: `pulumi config set --secret --path 'extraSecrets.{name}' <value>`"
+        for name, value in sorted(extra_variables.items()):
+            if name == MARKER_VARIABLE:
+                self.fail("extraVariables", f"{name} is the ownership marker this project writes itself; remove it "
+                          f"with `pulumi config rm --path 'extraVariables.{name}'`")
+                continue
+            suffix = secret_like_name(name)
+            kind = token_kind(value)
+            if suffix or kind:
+                why = f"its name ends in {suffix}" if suffix else f"its value looks like a {kind}"
+                self.fail("extraVariables", f"{name} looks like a secret ({why}), but Space variables and the "
+                          f"README that lists them are public: {fix.format(name=name)} and remove it with "
+                          f"`pulumi config rm --path 'extraVariables.{name}'`")
+        for name, (key, managed_value) in managed.items():
+            kind = token_kind(managed_value or "")
+            if kind:
+                self.fail(key, f"its value looks like a {kind}, but it becomes the public Space variable {name}: "
+                          "set the real value")
 
     def path_list(self, key: str) -> tuple[str, ...]:
         """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
@@ -500,11 +667,48 @@ class _Reader:
                 return ()
         return tuple(sorted(set(data)))
 
+    def string_list(self, key: str, item: re.Pattern[str], example: str) -> tuple[str, ...]:
+        """A list of strings, each matching ``item`` (set with `--path 'KEY[0]'`)."""
+        raw = self.optional(key)
+        if raw is None:
+            return ()
+        how = f"pulumi config set --plaintext --path '{key}[0]' {example}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, list) or not all(isinstance(value, str) for value in data):
+            self.fail(key, f"must be a list; set entries with `{how}`")
+            return ()
+        bad = [value for value in data if not item.fullmatch(value)]
+        if bad:
+            self.fail(key, f"{bad[0]!r} is not valid here, e.g. `{how}`")
+            return ()
+        return tuple(data)
+
+    def app_module(self) -> str | None:
+        value = self.optional("appModule")
+        if value is not None and not _APP_MODULE.fullmatch(value):
+            self.fail("appModule", f"{value!r} must be `module:attribute`, e.g. `pulumi config set appModule "
+                      "server.api:app`")
+            return None
+        return value
+
+    def cors_check_path(self) -> str | None:
+        value = self.optional("corsCheckPath")
+        if value is not None and not value.startswith("/"):
+            self.fail("corsCheckPath", f"must start with '/', e.g. /api/chat; got {value!r}")
+            return None
+        return value
+
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
         for name in sorted(secrets):
-            if name in MANAGED_SECRETS:
+            if name == MARKER_VARIABLE:
+                self.fail("extraSecrets", f"{name} is the ownership marker this project writes itself; use "
+                          "another name")
+            elif name in MANAGED_SECRETS:
                 self.fail("extraSecrets", f"{name} is managed; set it with `{MANAGED_SECRETS[name]}` instead")
             elif name in MANAGED_VARIABLES or name in variables:
                 self.fail("extraSecrets", f"{name} is also a Space variable; a name can be one or the other")
@@ -521,14 +725,12 @@ class _Reader:
         sleep_time = self.parse("sleepTime", int, "an integer")
         if sleep_time is not None and sleep_time < -1:
             self.fail("sleepTime", "must be -1 (never sleep), 0 (Hub default) or a number of seconds")
-        hub_endpoint = self.url("hubEndpoint")
+        hub_endpoint = self.hub_endpoint()
         hf_token = self.token()
         backend_dir, backend_path = self.backend()
         frontend_url = self.frontend_url()
         frontend_dir, frontend_path = self.directory("frontendDir", required=False)
-        frontend_client_file = self.required("frontendClientFile")
-        if frontend_path and frontend_client_file and not (frontend_path / frontend_client_file).is_file():
-            self.fail("frontendClientFile", f"{frontend_client_file!r} does not exist in frontendDir")
+        frontend_client_file = self.client_file(frontend_path)
         frontend_dev_url = self.url("frontendDevUrl")
         frontend_git_push = self.parse("frontendGitPush", _bool, "true or false")
         gemini_api_key = self.secret("geminiApiKey")
@@ -549,7 +751,17 @@ class _Reader:
         if health_timeout is not None and health_timeout <= 0:
             self.fail("healthTimeoutSeconds", f"must be a positive number of seconds; got {health_timeout}")
         health_require = self.choice("healthRequire", HEALTH_REQUIRE, str.lower)
+        adopt_space = self.adopt_space()
+        if adopt_space and hf_owner and space_name and adopt_space != f"{hf_owner}/{space_name}":
+            self.fail("adoptSpace", f"names {adopt_space!r} but this stack's Space is {hf_owner}/{space_name}: "
+                      f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
+        self.public_variables(qdrant_collection, log_level, extra_variables)
         allow_secrets_in = self.path_list("allowSecretsIn")
+        app_module = self.app_module()
+        include = self.string_list("include", _GLOB, "'static/**'")
+        exclude = self.string_list("exclude", _GLOB, "'data/raw/'")
+        system_packages = self.string_list("systemPackages", _DEBIAN_PACKAGE, "libpq-dev")
+        cors_check_path = self.cors_check_path()
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -588,7 +800,13 @@ class _Reader:
             health_path=health_path,
             health_timeout_seconds=health_timeout,
             health_require=cast(Literal["healthy", "reachable"], health_require),
+            adopt_space=adopt_space,
             allow_secrets_in=allow_secrets_in,
+            app_module=app_module,
+            include=include,
+            exclude=exclude,
+            system_packages=system_packages,
+            cors_check_path=cors_check_path,
         )
 
 
@@ -599,5 +817,10 @@ def _bool(raw: str) -> bool:
     return value == "true"
 
 
-def _whitespace_fix(key: str, how: str) -> str:
-    return f"has leading or trailing whitespace (often a pasted newline); set it again without it: `{how}`"
+def _whitespace_fix(key: str, how: str, inside: bool = True) -> str:
+    where = "contains whitespace" if inside else "has leading or trailing whitespace"
+    return f"{where} (often a pasted space or newline); set it again without it: `{how}`"
+
+
+def _has_whitespace(value: str) -> bool:
+    return any(c.isspace() for c in value)

@@ -14,8 +14,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub
+from components import hub, ownership
 from components.provider_base import HubProvider, changed, is_unknown
+from components.settings import MARKER_VARIABLE
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 IDENTITY = ("hub_endpoint", "space_id", "key")
@@ -72,6 +73,15 @@ class _SettingProvider(HubProvider):
         return ReadResult(id_, outs, {k: outs[k] for k in (*IDENTITY, *CONTENT) if k in outs})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        # A Space another stack took over (or whose marker is gone) keeps its settings: the Space's own
+        # delete then leaves it too and says why. State written before markers has no `managed_by`.
+        if props.get("managed_by"):
+            try:
+                marker = hub.space_variable(self.api(props), props["space_id"], MARKER_VARIABLE)
+            except hub.SpaceGone:
+                return
+            if ownership.deletion_refusal(props["space_id"], marker, props["managed_by"]):
+                return
         self._remove(props)
 
 
@@ -115,6 +125,8 @@ class SpaceSettingArgs:
     key: str
     value: pulumi.Input[str]
     description: str | None = None
+    managed_by: str | None = None
+    """This stack's ownership marker: the setting is deleted only from a Space that carries it."""
 
 
 class SpaceSecret(Resource, module="hf", name="SpaceSecret"):

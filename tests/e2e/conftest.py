@@ -78,3 +78,21 @@ def project(tmp_path: Path, hub: Hub) -> Stack:
     stack.config_set("hfToken", hub.token, secret=True)
     stack.config_set("healthCheck", "false")  # fast by default; tests/e2e/test_health.py turns it on
     return stack
+
+
+def another_stack(first: Stack, hub: Hub, name: str) -> Stack:
+    """A second stack `name` of `first`'s project directory and state backend, configured like `project`
+    (same owner and Space name, token in secret config)."""
+    state_dir = Path(first.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    stack = Stack.create(first.workdir, state_dir, name)
+    for key, value in (("hfOwner", OWNER), ("spaceName", "rag-chatbot"), ("hubEndpoint", hub.endpoint),
+                       ("backendDir", "backend"), ("frontendUrl", "https://my-app.example.com"),
+                       ("healthCheck", "false")):
+        stack.config_set(key, value)
+    stack.config_set("hfToken", hub.token, secret=True)
+    return stack
+
+
+def tree_bytes(root: Path) -> bytes:
+    """Every regular file under `root`, concatenated (to grep a whole directory for canaries)."""
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink())

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from components.settings import MARKER_VARIABLE
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
@@ -144,6 +145,8 @@ def differences(stack: Stack, hub: Hub, secrets: dict[str, str], space: str = SP
                  for k in wanted_secrets if remote_secrets.get(k) != wanted_secrets[k]]
     problems += [f"secret {k}: not wanted (orphan)" for k in remote_secrets if k not in wanted_secrets]
     remote_vars = {k: v["value"] for k, v in (meta.get("variables") or {}).items()}
+    if not remote_vars.pop(MARKER_VARIABLE, "").startswith("hf-rag-space/"):
+        problems.append(f"no ownership marker {MARKER_VARIABLE}")
     if remote_vars != VARIABLES:
         problems.append(f"variables {remote_vars} != {VARIABLES}")
     if meta.get("private"):

@@ -470,3 +470,162 @@ def test_load_settings_reads_pulumi_config(backend: Path) -> None:
     finally:
         pulumi.runtime.settings._set_project(previous)
     assert s.space_id == "alice/rag-chatbot" and s.backend_path == backend.resolve()
+
+
+# -- issue 11: what the config may do ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [("spacename", "spaceName"), ("geminiKey", "geminiApiKey"), ("hf_token", "hfToken"),
+     ("adopt_space", "adoptSpace"), ("qdrantApiKy", "qdrantApiKey")],
+)
+def test_unknown_key_suggests_the_closest(backend: Path, key: str, suggestion: str) -> None:
+    cfg = make_cfg(backend)
+    with pytest.raises(ConfigError) as info:
+        Settings.from_config(cfg, {}, backend.parent, namespace_keys={*cfg, key})
+    assert info.value.key == f"hf-rag-space:{key}"
+    assert f"did you mean `{suggestion}`" in str(info.value) and f"pulumi config rm {key}" in str(info.value)
+
+
+def test_unknown_key_without_a_close_match(backend: Path) -> None:
+    cfg = make_cfg(backend)
+    with pytest.raises(ConfigError) as info:
+        Settings.from_config(cfg, {}, backend.parent, namespace_keys={*cfg, "zzzzzz"})
+    assert "did you mean" not in str(info.value) and "Pulumi.yaml" in str(info.value)
+    assert Settings.from_config(cfg, {}, backend.parent, namespace_keys=set(cfg)).space_name == "rag-chatbot"
+
+
+def test_load_settings_sees_unknown_keys_of_its_namespace_only(backend: Path) -> None:
+    def run() -> Settings:
+        config = {f"hf-rag-space:{k}": v for k, v in make_cfg(backend, backendDir="backend").items() if v is not None}
+        config["hf-rag-space:geminiKey"] = "AIzaSomething"
+        config["aws:region"] = "eu-west-1"  # another namespace: not ours to judge
+        pulumi.runtime.set_all_config(config, secret_keys=["hf-rag-space:hfToken", "hf-rag-space:geminiKey"])
+        return load_settings(project_dir=backend.parent)
+
+    previous = pulumi.runtime.settings.SETTINGS.project
+    pulumi.runtime.settings._set_project("hf-rag-space")
+    try:
+        with pytest.raises(ConfigError) as info:
+            contextvars.copy_context().run(run)
+    finally:
+        pulumi.runtime.settings._set_project(previous)
+    assert info.value.key == "hf-rag-space:geminiKey" and "`geminiApiKey`" in str(info.value)
+    assert "AIzaSomething" not in str(info.value) and "aws" not in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl"])
+@pytest.mark.parametrize("inside", [" ", "\n", "\t", "\u00a0"])
+def test_whitespace_inside_a_secret_names_the_key(backend: Path, key: str, inside: str) -> None:
+    value = TOKEN if key == "hfToken" else SECRETS[key]
+    bad = value[:8] + inside + value[8:]
+    [error] = problems(backend, **{key: bad})
+    assert error.key == f"hf-rag-space:{key}" and "whitespace" in error.message
+    assert value[8:] not in str(error) and value[:8] + inside not in str(error)
+
+
+def test_whitespace_inside_hf_token_env(backend: Path) -> None:
+    [error] = problems(backend, {"HF_TOKEN": TOKEN[:10] + " " + TOKEN[10:]}, hfToken=None)
+    assert error.key == "hf-rag-space:hfToken" and "HF_TOKEN environment variable" in error.message
+    assert TOKEN[10:] not in str(error)
+
+
+def test_extra_secret_may_hold_inner_whitespace(backend: Path) -> None:
+    pem = "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----"
+    assert load(backend, extraSecrets=json.dumps({"SIGNING_KEY": pem})).secrets["SIGNING_KEY"] == pem
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("OPENAI_API_KEY", "x", "ends in _KEY"),
+        ("github_token", "x", "ends in _TOKEN"),
+        ("JWT_SECRET", "x", "ends in _SECRET"),
+        ("DB_PASSWORD", "x", "ends in PASSWORD"),
+        ("UPSTREAM", "hf_" + "a" * 34, "Hugging Face token"),
+        ("UPSTREAM", "sk-proj-" + "a1B2" * 8, "OpenAI-style key"),
+        ("UPSTREAM", "sk_live_" + "a1B2" * 6, "Stripe key"),
+        ("UPSTREAM", "ghp_" + "a1B2" * 9, "GitHub token"),
+        ("UPSTREAM", "glpat-" + "a1B2" * 5, "GitLab token"),
+        ("UPSTREAM", "AKIA" + "ABCDEFGHIJKLMNOP", "AWS access key id"),
+        ("UPSTREAM", "xoxb-1234567890-abcdef", "Slack token"),
+        ("UPSTREAM", "AIza" + "a" * 35, "Google API key"),
+        ("UPSTREAM", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig", "JSON Web Token"),
+        ("UPSTREAM", "-----BEGIN RSA PRIVATE KEY-----", "private key"),
+        ("UPSTREAM", "postgresql://app:pw@db.example.com/rag", "password in a URL"),
+    ],
+)
+def test_secret_looking_variable_points_to_extra_secrets(backend: Path, name: str, value: str, why: str) -> None:
+    [error] = problems(backend, extraVariables=json.dumps({name: value}))
+    assert error.key == "hf-rag-space:extraVariables" and why in error.message and name in error.message
+    assert f"--secret --path 'extraSecrets.{name}'" in error.message and "public" in error.message
+    if value != "x":
+        assert value not in str(error)
+
+
+@pytest.mark.parametrize("name", ["TOP_K", "MAX_TOKENS", "KEYWORDS", "MODEL_NAME", "PUBLIC_URL"])
+def test_ordinary_variables_pass(backend: Path, name: str) -> None:
+    assert load(backend, extraVariables=json.dumps({name: "https://example.com/x"})).variables[name]
+
+
+def test_managed_variable_holding_a_token_is_refused(backend: Path) -> None:
+    [error] = problems(backend, qdrantCollection="hf_" + "b" * 34)
+    assert error.key == "hf-rag-space:qdrantCollection" and "Hugging Face token" in error.message
+
+
+@pytest.mark.parametrize("key", ["extraVariables", "extraSecrets"])
+def test_ownership_marker_name_is_reserved(backend: Path, key: str) -> None:
+    [error] = problems(backend, **{key: json.dumps({"MANAGED_BY_PULUMI_STACK": "other/stack"})})
+    assert error.key == f"hf-rag-space:{key}" and "ownership marker" in error.message
+
+
+@pytest.mark.parametrize("endpoint", ["http://hub.example.com", "http://10.0.0.1:8080", "http://127.0.0.1.nip.io"])
+def test_hub_endpoint_must_be_https_off_loopback(backend: Path, endpoint: str) -> None:
+    [error] = problems(backend, hubEndpoint=endpoint)
+    assert error.key == "hf-rag-space:hubEndpoint" and "https://" in error.message
+
+
+@pytest.mark.parametrize("endpoint", ["http://localhost:9000", "http://127.0.0.1:1", "http://127.8.9.1",
+                                      "http://[::1]:8080", "https://hub.example.com"])
+def test_hub_endpoint_loopback_or_https_passes(backend: Path, endpoint: str) -> None:
+    assert load(backend, hubEndpoint=endpoint).hub_endpoint == endpoint
+
+
+@pytest.fixture
+def frontend(tmp_path: Path) -> Path:
+    root = tmp_path / "frontend"
+    (root / "src" / "services").mkdir(parents=True)
+    (root / "src" / "services" / "api.ts").write_text("export {}\n")
+    return root
+
+
+@pytest.mark.parametrize("client", ["/etc/passwd", "../outside.ts", "src/../../outside.ts", "src/..\\..\\x.ts"])
+def test_frontend_client_file_must_stay_relative(backend: Path, frontend: Path, client: str) -> None:
+    [error] = problems(backend, frontendDir=str(frontend), frontendClientFile=client)
+    assert error.key == "hf-rag-space:frontendClientFile" and "inside frontendDir" in error.message
+
+
+def test_frontend_client_file_link_out_is_refused(backend: Path, frontend: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.ts"
+    outside.write_text("export {}\n")
+    (frontend / "src" / "services" / "client.ts").symlink_to(outside)
+    (frontend / "linked").symlink_to(tmp_path)
+    for client in ("src/services/client.ts", "linked/outside.ts"):
+        [error] = problems(backend, frontendDir=str(frontend), frontendClientFile=client)
+        assert error.key == "hf-rag-space:frontendClientFile" and "link out of frontendDir" in error.message
+    # A link that stays inside is fine.
+    (frontend / "src" / "alias.ts").symlink_to(frontend / "src" / "services" / "api.ts")
+    assert load(backend, frontendDir=str(frontend), frontendClientFile="src/alias.ts").frontend_client_file
+
+
+@pytest.mark.parametrize(("value", "fix"), [("rag-chatbot", "owner/name"), ("alice/a--b", "owner/name"),
+                                             ("alice/other", "this stack's Space is alice/rag-chatbot")])
+def test_adopt_space_must_name_this_space(backend: Path, value: str, fix: str) -> None:
+    [error] = problems(backend, adoptSpace=value)
+    assert error.key == "hf-rag-space:adoptSpace" and fix in error.message
+
+
+def test_adopt_space(backend: Path) -> None:
+    assert load(backend).adopt_space is None
+    assert load(backend, adoptSpace="alice/rag-chatbot").adopt_space == "alice/rag-chatbot"

@@ -14,6 +14,7 @@ import yaml
 from fastapi.testclient import TestClient
 from huggingface_hub.repocard import SpaceCard
 
+from components.routes import find_routes
 from components.settings import Settings
 from components.templating import render, render_dockerfile, render_readme
 
@@ -26,6 +27,11 @@ SECRET_VALUES = {
     "databaseUrl": "postgresql://u:pgPassw0rdSecret@db.example.com/app?sslmode=require",
     "extraSecrets": json.dumps({"SENTRY_DSN": "https://sentry-secret-dsn@o1.ingest.sentry.io/1"}),
 }
+
+
+_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rag-backend"
+EXAMPLE_ROUTES = find_routes(
+    {p.relative_to(_EXAMPLE).as_posix(): p.read_bytes() for p in _EXAMPLE.rglob("app/**/*.py")}, "app.main")
 
 
 def settings(**overrides: str) -> Settings:
@@ -84,7 +90,7 @@ def test_dockerfile_follows_hugging_face_rules() -> None:
     assert all(i > user for i in copies)
     requirements = index(ins, "COPY", "requirements.txt")
     pip = index(ins, "RUN", "pip install")
-    code = index(ins, "COPY", "app ./app")
+    code = index(ins, "COPY", ". .")
     assert requirements < pip < code
     assert ins[pip][1] == "pip install --no-cache-dir --upgrade -r requirements.txt"
 
@@ -125,7 +131,8 @@ def test_readme_front_matter() -> None:
 
 def test_readme_sections_from_settings() -> None:
     readme = render_readme(
-        settings(**SECRET_VALUES, frontendUrl="https://my-app.vercel.app/", allowedOrigins="http://localhost:3000")
+        settings(**SECRET_VALUES, frontendUrl="https://my-app.vercel.app/", allowedOrigins="http://localhost:3000"),
+        routes=EXAMPLE_ROUTES,
     )
     for heading in [
         "Features",

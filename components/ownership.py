@@ -1,0 +1,68 @@
+"""Who owns a Space: the ownership marker and the rules that read it (pure, no Hub calls).
+
+Every Space this project creates carries the Space variable ``MANAGED_BY_PULUMI_STACK`` whose value is
+``<project>/<stack>``, written in the same request that creates the Space (so an interrupted first run
+leaves a marked Space). A variable, not a README field or a file: it exists from the create request on,
+survives every files commit, is shown on the Space's settings page next to its description, and is not
+a secret (it names the stack, nothing more; variables are public).
+
+Rules:
+- create: a Space that already exists is adopted only if it carries this stack's marker (an interrupted
+  run) or `adoptSpace` names it; adopting rewrites the marker, so this stack is then the owner.
+- update: a Space whose marker names another stack is refused (it was taken over); no marker is re-marked.
+- delete: only a Space carrying this stack's marker is deleted; any other is left, with the reason.
+"""
+
+from __future__ import annotations
+
+from components.settings import MARKER_VARIABLE
+
+MARKER_DESCRIPTION = ("Ownership marker written by hf-rag-space: the Pulumi project/stack that manages this "
+                      "Space. pulumi destroy of any other stack leaves the Space alone.")
+
+
+def stack_marker(project: str, stack: str) -> str:
+    """The marker value naming one stack: ``<project>/<stack>``."""
+    return f"{project}/{stack}"
+
+
+def describe_owner(marker: str | None) -> str:
+    """`the Pulumi stack X` for a marker, or what an unmarked Space is."""
+    if marker is None:
+        return ("no ownership marker (it was made by hand, by another tool, or by a version of hf-rag-space "
+                f"before markers; a marked Space has the variable {MARKER_VARIABLE})")
+    return f"the marker {MARKER_VARIABLE}={marker}, so the Pulumi stack {marker} manages it"
+
+
+def adoption_refusal(space_id: str, marker: str | None, this_stack: str, adopt: bool) -> str | None:
+    """Why this stack may not take over the existing Space `space_id`, or None when it may."""
+    if marker == this_stack or adopt:
+        return None
+    return (f"Space {space_id} already exists and carries {describe_owner(marker)}. This stack ({this_stack}) "
+            f"does not take over a Space it does not own: pick another `spaceName` "
+            f"(`pulumi config set spaceName <name>`), or take this one over deliberately with "
+            f"`pulumi config set adoptSpace {space_id}` (its files, secrets and settings are then replaced by "
+            f"this stack's, and the marker names this stack).")
+
+
+def update_refusal(space_id: str, marker: str | None, this_stack: str, previous: str | None,
+                   adopt: bool) -> str | None:
+    """Why this stack may not change the Space it has in its state, or None when it may.
+
+    `previous` is the marker this stack wrote (None in state written before markers existed). A missing
+    marker is written again; a marker naming another stack means the Space was taken over.
+    """
+    if marker is None or marker in (this_stack, previous) or adopt:
+        return None
+    return (f"Space {space_id} now carries {describe_owner(marker)}: it was taken over. This stack "
+            f"({this_stack}) no longer changes it. Run `pulumi refresh`, then either pick another "
+            f"`spaceName`, or take it back deliberately with `pulumi config set adoptSpace {space_id}`.")
+
+
+def deletion_refusal(space_id: str, marker: str | None, this_stack: str | None) -> str | None:
+    """Why `pulumi destroy` of this stack leaves the Space `space_id` on the Hub, or None to delete it."""
+    if this_stack is not None and marker == this_stack:
+        return None
+    who = f"this stack ({this_stack})" if this_stack else "this stack (its state predates ownership markers)"
+    return (f"Left Space {space_id} on the Hub: it carries {describe_owner(marker)}, and {who} deletes only "
+            f"a Space marked as its own. Delete it on the Hub's settings page if it is really no longer needed.")
