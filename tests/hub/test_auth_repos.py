@@ -14,7 +14,7 @@ from tests.hub.conftest import commit_files, create_space
 def test_whoami(hub: LocalHub) -> None:
     me = HfApi(endpoint=hub.endpoint, token="alice-token").whoami()
     assert me["name"] == "alice" and me["type"] == "user"
-    assert [o["name"] for o in me["orgs"]] == ["acme"]
+    assert [o["name"] for o in me["orgs"]] == ["acme", "hobby"]
     assert me["auth"]["accessToken"]["role"] == "write"
     assert HfApi(endpoint=hub.endpoint, token="alice-read").whoami()["auth"]["accessToken"]["role"] == "read"
 

