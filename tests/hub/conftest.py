@@ -119,3 +119,10 @@ def wait_stage(api: HfApi, repo_id: str, timeout: float = 60, revision: str | No
         time.sleep(0.1)
         busy, stage = waiting()
     return stage
+
+
+def space_host(api: HfApi, repo_id: str) -> str:
+    """Where the Space serves (`space_info().host`, which the client types as optional)."""
+    host = api.space_info(repo_id).host
+    assert host, f"{repo_id} has no host"
+    return host

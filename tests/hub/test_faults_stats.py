@@ -156,7 +156,12 @@ def test_delay_holds_matching_requests_and_counts_them(fresh_hub: LocalHub, spac
     fresh_hub.set_faults(delay_seconds=1.5, routes=["POST /api/spaces/*/secrets"])
     admin = {"authorization": f"Bearer {fresh_hub.admin_token}"}
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (api.add_space_secret(space_id, "K", "v"), done.set()))
+
+    def add_secret() -> None:
+        api.add_space_secret(space_id, "K", "v")
+        done.set()
+
+    worker = threading.Thread(target=add_secret)
     start = time.monotonic()
     worker.start()
     while httpx.get(f"{fresh_hub.endpoint}/_localhub/faults", headers=admin).json()["held"] < 1:

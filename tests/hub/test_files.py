@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, RepoFile, RepoFolder, hf_hub_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -135,7 +136,9 @@ def test_paths_info(api: HfApi, space_id: str) -> None:
     infos = api.get_paths_info(space_id, ["a/b.txt", "a", "missing.txt"], repo_type="space")
     by_path = {i.path: i for i in infos}
     assert set(by_path) == {"a/b.txt", "a"}
-    assert by_path["a/b.txt"].blob_id == git_blob_sha1(b"abc") and by_path["a/b.txt"].size == 3
+    file = by_path["a/b.txt"]
+    assert isinstance(file, RepoFile) and isinstance(by_path["a"], RepoFolder)
+    assert file.blob_id == git_blob_sha1(b"abc") and file.size == 3
 
 
 def test_list_repo_commits(api: HfApi, space_id: str) -> None:
@@ -151,14 +154,15 @@ def test_download_by_branch_and_sha(api: HfApi, hub: LocalHub, space_id: str, tm
     create_space(api, space_id)
     sha = commit_files(api, space_id, {"dir/file.txt": b"content v1"})
     commit_files(api, space_id, {"dir/file.txt": b"content v2"})
-    kw = {"repo_type": "space", "endpoint": hub.endpoint, "token": "alice-token", "cache_dir": tmp_path}
-    latest = hf_hub_download(space_id, "dir/file.txt", **kw)  # type: ignore[arg-type]
-    old = hf_hub_download(space_id, "dir/file.txt", revision=sha, **kw)  # type: ignore[arg-type]
+    download = partial(hf_hub_download, repo_type="space", endpoint=hub.endpoint, token="alice-token",
+                       cache_dir=tmp_path)
+    latest = download(space_id, "dir/file.txt")
+    old = download(space_id, "dir/file.txt", revision=sha)
     assert Path(latest).read_bytes() == b"content v2" and Path(old).read_bytes() == b"content v1"
     assert api.file_exists(space_id, "dir/file.txt", repo_type="space")
     assert not api.file_exists(space_id, "nope.txt", repo_type="space")
     with pytest.raises(EntryNotFoundError):
-        hf_hub_download(space_id, "nope.txt", **kw)  # type: ignore[arg-type]
+        download(space_id, "nope.txt")
     head = httpx.head(f"{hub.endpoint}/spaces/{space_id}/resolve/{sha}/dir/file.txt")
     assert head.headers["x-repo-commit"] == sha
     assert head.headers["etag"] == f'"{git_blob_sha1(b"content v1")}"'
@@ -183,7 +187,7 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         api = HfApi(endpoint=hub.endpoint, token="t")
         info = api.space_info("alice/persist")
         assert info.sha == sha and info.private is True
-        assert info.runtime.stage == "PAUSED"
+        assert info.runtime is not None and info.runtime.stage == "PAUSED"
         assert api.get_space_variables("alice/persist")["V"].value == "1"
         assert list(api.get_space_secrets("alice/persist")) == ["S"]
         assert api.list_repo_files("alice/persist", repo_type="space") == [".gitattributes", "README.md", "keep.txt"]

@@ -7,7 +7,7 @@ import pytest
 from huggingface_hub import CommitOperationDelete, HfApi
 
 from localhub import LocalHub
-from tests.hub.conftest import DOCKERFILE, app_files, commit_files, create_space, wait_stage
+from tests.hub.conftest import DOCKERFILE, app_files, commit_files, create_space, space_host, wait_stage
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -17,7 +17,7 @@ def test_app_runs_and_sees_secrets(api: HfApi, hub: LocalHub, space_id: str) -> 
     api.add_space_variable(space_id, "MODE", "prod")
     commit_files(api, space_id, app_files())
     assert wait_stage(api, space_id) == "RUNNING"
-    host = api.space_info(space_id).host
+    host = space_host(api, space_id)
     assert httpx.get(host + "/api/health").json() == {"status": "ok", "secret": "s3cret", "var": "prod"}
 
     api.add_space_secret(space_id, "API_KEY", "rotated")
