@@ -67,8 +67,9 @@ def main() -> None:
         hub.reset_stats()
         stack.up()
         print(_line("one text file edited", hub.stats()))
+        provider = f"{first.provider_peak_kb / 1024:.0f} MiB" if first.provider_peak_kb else "not sampled"
         print(f"\nfirst deploy: {first.seconds:.1f} s; peak RSS program {first.program_peak_kb / 1024:.0f} MiB, "
-              f"provider {first.provider_peak_kb / 1024:.0f} MiB")
+              f"provider {provider}")
 
 
 if __name__ == "__main__":
