@@ -6,12 +6,13 @@ import pulumi
 
 from components.bundle import bundle_for
 from components.deployment import RagSpaceDeployment
-from components.frontend import maybe_frontend
+from components.frontend import check_client_file, maybe_frontend
 from components.settings import load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
 settings = load_settings(PROJECT_DIR)
+check_client_file(settings)  # before any resource: a bad client file fails `up` before the Hub is written
 blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
 bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
 deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir)

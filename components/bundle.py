@@ -1,7 +1,12 @@
 """Pure functions that turn a backend directory into the files of a Docker Space.
 
-The bundle holds the backend's ``app/`` package (minus ignored, generated and test files), its
-``requirements.txt`` without test-only packages, and the rendered ``Dockerfile`` and ``README.md``.
+The bundle holds the whole backend directory, like ``upload_folder`` would send it, minus what
+.gitignore, .dockerignore, config ``exclude`` and the deny list (tests, caches, virtualenvs, tooling)
+leave out (config ``include`` forces ignored files in); ``__init__.py`` is added inside the entry
+point's package; ``requirements.txt`` comes from the dependencies (layout.py), test-only packages
+stripped; the backend's own ``Dockerfile`` is kept once it meets the Spaces rules
+(dockerfile_check.py), else one is rendered; ``README.md`` is always rendered (the product's front
+matter over the backend's own README body, or the generated sections).
 Nothing leaves the machine that should not: symlinks are resolved and must stay inside the backend
 without landing on anything excluded; credential files (components/credentials.py) and files holding
 secrets (components/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
@@ -14,15 +19,19 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from components.credentials import credential_kind_by_content, credential_kind_by_name, requirement_credentials
+from components.credentials import credential_kind_by_content, credential_kind_by_name
+from components.dockerfile_check import check_dockerfile
 from components.errors import BundleError
+from components.layout import Dependencies, Entry, detect_entry, read_dependencies
+from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
+from components.routes import Route, find_routes
 from components.secret_scan import scan
 from components.settings import Settings
 from components.templating import render_dockerfile, render_readme
@@ -31,7 +40,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MIN_SECRET_LENGTH = 8
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
-#: Never bundled, whatever .gitignore says: generated files, tooling, tests.
+#: Never bundled, whatever .gitignore says: generated files, caches, tooling, tests.
 DENY = GitIgnoreSpec.from_lines(
     [
         "__pycache__/",
@@ -50,37 +59,27 @@ DENY = GitIgnoreSpec.from_lines(
         ".DS_Store",
         ".gitignore",
         "*.crt",
+        ".dockerignore",
+        ".gitattributes",
+        ".github/",
+        ".idea/",
+        ".vscode/",
+        ".tox/",
+        ".nox/",
+        ".coverage",
+        "htmlcov/",
+        "*.egg-info/",
+        ".hf-rag-space/",
     ]
 )
-
-#: Requirements only tests and tooling need (PEP 503 names); ``pytest-*`` plugins go as well.
-TEST_ONLY_PACKAGES = frozenset(
-    {
-        "pytest",
-        "coverage",
-        "hypothesis",
-        "tox",
-        "nox",
-        "mypy",
-        "ruff",
-        "black",
-        "flake8",
-        "isort",
-        "pylint",
-        "pre-commit",
-        "faker",
-        "factory-boy",
-    }
-)
-_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_INCLUDE_OPTION = re.compile(r"\s*(-r|-c|--requirement|--constraint)(\s+|=)?\s*(\S*)")
-
 
 @dataclass(frozen=True)
 class Bundle:
     """The Space's files: repo path -> content, with a content manifest."""
 
     files: dict[str, bytes] = field(repr=False)
+    routes: tuple[Route, ...] = ()
+    """The app's routes, read from its code (components/routes.py)."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -90,52 +89,88 @@ class Bundle:
     def __repr__(self) -> str:
         return f"Bundle({sorted(self.files)})"
 
+    def cors_check_path(self, configured: str | None, fallback: str) -> str:
+        """``configured`` (corsCheckPath), else the app's first POST route without path parameters,
+        else ``fallback`` (healthPath)."""
+        posts = [r.path for r in self.routes if "POST" in r.method.split(", ") and "{" not in r.path]
+        return configured or (posts[0] if posts else fallback)
+
 
 def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
     """Build the bundle for ``settings``: its backend plus the rendered Dockerfile and README.
     ``scan_cache`` remembers contents the secret scanner found clean (see secret_scan.py)."""
+
+    def dockerfile(layout: Layout) -> str:
+        return render_dockerfile(
+            health_path=settings.health_path, target=layout.entry.target, app_dir=layout.entry.app_dir,
+            system_packages=settings.system_packages,
+            constraints=layout.dependencies is not None and layout.dependencies.constraints is not None)
+
+    def readme(layout: Layout) -> str:
+        return render_readme(settings, routes=layout.routes, body=layout.own_readme)
+
     return build_bundle(
         settings.backend_path,
-        dockerfile=render_dockerfile(health_path=settings.health_path),
-        readme=render_readme(settings),
+        dockerfile=dockerfile,
+        readme=readme,
         secrets={"HF_TOKEN": settings.hf_token, **settings.secrets},
         allow_secrets_in=settings.allow_secrets_in,
         scan_cache=scan_cache,
+        app_module=settings.app_module,
+        include=settings.include,
+        exclude=settings.exclude,
     )
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What the generated Dockerfile and README are rendered from."""
+
+    entry: Entry
+    dependencies: Dependencies | None
+    own_readme: str | None
+    """The backend's own README.md (its body is kept), None when it has none."""
+    files: Mapping[str, bytes] = field(repr=False)
+    """The backend files selected for the Space."""
+    routes: tuple[Route, ...] = ()
+    """The app's routes, read from its code."""
+
+
+Render = str | Callable[[Layout], str]
+
+
 def build_bundle(
-    backend_dir: Path, *, dockerfile: str, readme: str, secrets: Mapping[str, str] | None = None,
-    allow_secrets_in: Collection[str] = (), scan_cache: Path | None = None,
+    backend_dir: Path, *, dockerfile: Render, readme: Render, secrets: Mapping[str, str] | None = None,
+    allow_secrets_in: Collection[str] = (), scan_cache: Path | None = None, app_module: str | None = None,
+    include: Sequence[str] = (), exclude: Sequence[str] = (),
 ) -> Bundle:
     """Select and check the backend's files and add the generated ones.
 
     Args:
-        backend_dir: the backend, holding ``app/main.py`` and ``requirements.txt``.
-        dockerfile: rendered Dockerfile.
-        readme: rendered README.md.
+        backend_dir: the backend: an entry point (layout.py) and requirements.txt or pyproject.toml.
+        dockerfile: the generated Dockerfile (or a function of the layout rendering it), used when the
+            backend has no Dockerfile of its own; its own is kept after the Spaces rules are checked.
+        readme: README.md (or a function of the layout rendering it).
         secrets: secret name -> value; a file containing a value (8+ characters) is refused.
         allow_secrets_in: paths whose scanner findings (detect-secrets, hf_ shapes) are known false
             positives (config ``allowSecretsIn``); the stack's own secret values are refused anyway.
         scan_cache: file remembering contents found clean by the scanner.
+        app_module: config ``appModule`` (``module:attribute``), None to detect the entry point.
+        include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
+            out, and leaving out more.
 
     Raises:
         BundleError: listing every problem; messages name files and secret names, never values.
     """
     root = backend_dir.resolve()
-    missing = [p for p in ("app/main.py", "requirements.txt") if not (root / p).is_file()]
-    if missing:
-        raise BundleError(f"{str(root)!r} has no {' or '.join(missing)}; point backendDir at the backend")
+    if not root.is_dir():
+        raise BundleError(f"{str(root)!r} is not a directory; point backendDir at the backend")
+    entry = detect_entry(root, app_module)
 
     problems: list[str] = []
-    rules = _Rules(root, problems)
-    requirements_link = None
-    if (root / "requirements.txt").is_symlink():
-        requirements_link, _ = _link_problem(root, "requirements.txt", root, rules)
-        if requirements_link:
-            problems.append(requirements_link)
+    rules = _Rules(root, problems, include=include, exclude=exclude)
     files: dict[str, bytes] = {}
-    for rel in _select(root, "app", rules, problems):
+    for rel in _select(root, "", rules, problems):
         data = _read(root, rel, problems)
         if data is None:
             continue
@@ -145,26 +180,30 @@ def build_bundle(
                             "of the backend or list it in .gitignore (secrets belong in Space secrets)")
         else:
             files[rel] = data
-    for rel in [r for r in files if r.endswith(".py")]:
-        parts = rel.split("/")[:-1]  # rel is relative and posix: its parent directories, deepest first
-        while parts:
-            files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
-            parts.pop()
-    requirements = None if requirements_link else _read(root, "requirements.txt", problems)
-    if requirements is not None:
-        try:
-            for number in requirement_credentials(requirements.decode()):
-                problems.append(
-                    f"requirements.txt line {number} carries credentials in a URL (user:password@ or TOKEN@); "
-                    "remove them: the file is public on the Space (a private index needs its token at build "
-                    "time from a Space secret, never in the file)")
-            files["requirements.txt"] = strip_test_requirements(requirements.decode()).encode()
-        except UnicodeDecodeError:
-            problems.append("requirements.txt is not UTF-8 text")
-        except ValueError as e:
-            problems.append(str(e))
-    files["Dockerfile"] = dockerfile.encode()
-    files["README.md"] = readme.encode()
+    if entry.file not in files and not problems:
+        problems.append(f"the entry point {entry.file} is left out by the ignore rules; include it")
+    package = entry.package
+    if package is not None:
+        for rel in [r for r in files if r.endswith(".py") and r.startswith(f"{package}/")]:
+            parts = rel.split("/")[:-1]  # rel is relative and posix: its parent directories, deepest first
+            while len(parts) >= package.count("/") + 1:
+                files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
+                parts.pop()
+    dependencies = None
+    if not [p for p in problems if p.startswith("requirements.txt is a symlink")]:
+        dependencies = read_dependencies(root, problems)
+    if dependencies is not None:
+        files["requirements.txt"] = dependencies.requirements.encode()
+        if dependencies.constraints is not None:
+            files["constraints.txt"] = dependencies.constraints.encode()
+    own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
+    routes = tuple(find_routes(files, entry.module, entry.app_dir))
+    layout = Layout(entry, dependencies, own_readme, dict(files), routes)
+    if "Dockerfile" in files:
+        problems += check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"))
+    elif dependencies is not None:
+        files["Dockerfile"] = (dockerfile(layout) if callable(dockerfile) else dockerfile).encode()
+    files["README.md"] = (readme(layout) if callable(readme) else readme).encode()
 
     problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache):
@@ -176,7 +215,7 @@ def build_bundle(
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
-    return Bundle(dict(sorted(files.items())))
+    return Bundle(dict(sorted(files.items())), routes)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
@@ -194,48 +233,27 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
     return problems
 
 
-def strip_test_requirements(text: str) -> str:
-    """Drop test-only packages from a requirements file, keeping every other line as written.
-
-    Raises:
-        ValueError: the file includes another one (``-r`` / ``-c``), which the Space cannot see.
-    """
-    kept: list[str] = []
-    logical: list[str] = []
-    for line in text.splitlines(keepends=True):
-        logical.append(line)
-        if line.rstrip("\r\n").endswith("\\"):
-            continue
-        joined = "".join(logical)
-        logical = []
-        include = _INCLUDE_OPTION.match(joined)
-        if include:
-            raise ValueError(
-                f"requirements.txt includes {include.group(3) or 'another file'!r} with {include.group(1)}, "
-                "which is not supported; copy its requirements into requirements.txt"
-            )
-        if not _is_test_only(joined):
-            kept.append(joined)
-    kept.extend(logical)
-    return "".join(kept)
-
-
-def _is_test_only(line: str) -> bool:
-    match = _REQUIREMENT_NAME.match(line)
-    if not match or line.lstrip().startswith(("#", "-")):
-        return False
-    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
-    return name in TEST_ONLY_PACKAGES or name.startswith("pytest-")
-
-
 class _Rules:
     """What the backend excludes: the deny list, virtualenvs, credential files and every .gitignore
     (the root's and nested ones), for any path relative to the backend root."""
 
-    def __init__(self, root: Path, problems: list[str]) -> None:
+    def __init__(self, root: Path, problems: list[str], include: Sequence[str] = (),
+                 exclude: Sequence[str] = ()) -> None:
         self.root = root
         self.problems = problems
         self._specs: dict[str, GitIgnoreSpec | None] = {}
+        self.include_patterns = [p.strip().lstrip("/") for p in include if p.strip()]
+        self.include = GitIgnoreSpec.from_lines(include) if include else None
+        self.exclude = GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self.docker = None
+        dockerignore = root / ".dockerignore"
+        if dockerignore.is_file():
+            real = Path(os.path.realpath(dockerignore))
+            if real.is_relative_to(root):
+                text = dockerignore.read_text(encoding="utf-8", errors="replace")
+                self.docker = GitIgnoreSpec.from_lines(_anchored(text))
+            else:
+                problems.append(_outside(".dockerignore", real))
 
     def _spec(self, rel_dir: str) -> GitIgnoreSpec | None:
         if rel_dir not in self._specs:
@@ -251,7 +269,21 @@ class _Rules:
         return self._specs[rel_dir]
 
     def gitignored(self, rel: str, is_dir: bool) -> bool | None:
-        """.gitignore verdict for ``rel``: True ignored, False re-included by '!', None not mentioned."""
+        """Ignore verdict for ``rel``: True ignored, False re-included, None not mentioned. From config
+        ``include`` (forces in) and ``exclude``, then .gitignore files and .dockerignore (either ignores)."""
+        probe = f"{rel}/" if is_dir else rel
+        if self.include is not None and (self.include.match_file(probe) or (is_dir and any(
+                p.startswith(f"{rel}/") or "/" not in p.rstrip("/") for p in self.include_patterns))):
+            return False
+        if self.exclude is not None and self.exclude.match_file(probe):
+            return True
+        git = self._gitignored(rel, is_dir)
+        docker = self.docker.check_file(probe).include if self.docker is not None else None
+        if git or docker:
+            return True
+        return False if git is False or docker is False else None
+
+    def _gitignored(self, rel: str, is_dir: bool) -> bool | None:
         verdict = None
         parts = rel.split("/")
         for depth in range(len(parts)):
@@ -283,6 +315,20 @@ class _Rules:
             if why:
                 return why
         return None
+
+
+def _anchored(dockerignore: str) -> list[str]:
+    """.dockerignore lines as gitignore patterns: Docker matches from the context root only."""
+    lines = []
+    for line in dockerignore.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate, pattern = (line.startswith("!"), line.lstrip("!").lstrip("/"))
+        if not pattern.startswith("**"):
+            pattern = f"/{pattern}"
+        lines.append(f"{'!' if negate else ''}{pattern}")
+    return lines
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -332,7 +378,7 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[st
         with os.scandir(real_dir) as scan:
             entries = sorted(scan, key=lambda e: e.name)
         for entry in entries:
-            rel = f"{rel_dir}/{entry.name}"
+            rel = _join(rel_dir, entry.name)
             # DirEntry.is_dir()/is_file() follow symlinks like Path's, without a stat for plain entries.
             try:
                 is_dir = entry.is_dir()
@@ -375,15 +421,7 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[st
             else:
                 selected.append(rel)
 
-    top_path = root / top
-    real_top = top_path
-    if top_path.is_symlink():
-        problem, resolved = _link_problem(root, top, root, rules)
-        if problem or resolved is None:
-            problems.append(problem or f"{top} is a broken symlink")
-            return []
-        real_top = resolved
-    walk(top, real_top, real_top != top_path)
+    walk(top, root / top if top else root, False)
     return selected
 
 

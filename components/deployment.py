@@ -72,6 +72,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                 health_path=settings.health_path, revision=self.files.revision, config_digest=digest,
                 frontend_origin=settings.frontend_origin, require=settings.health_require,
                 timeout_seconds=settings.health_timeout_seconds, private=settings.private,
+                cors_path=bundle.cors_check_path(settings.cors_check_path, settings.health_path),
             ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Protocol
 
 from pulumi import ComponentResource, Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 from pulumi_command import local
 
+from components.errors import ConfigError
+from components.frontend_patch import PatchError, plan_patch
 from components.frontend_patch_provider import FrontendClientPatchProvider
 
 COMMIT_MESSAGE = "Point API client at {space_url} (hf-rag-space)"
@@ -143,6 +146,23 @@ class FrontendSettings(Protocol):
     def frontend_git_push(self) -> bool: ...
 
 
+def check_client_file(settings: FrontendSettings) -> None:
+    """Refuse a client file without one unique spot to patch before any resource is registered: the
+    patch resource's own check only runs once the Space URL is known, which in `pulumi up` is after the
+    Space was created. Missing directories and files are refused by settings.py already."""
+    if not settings.frontend_dir:
+        return
+    path = Path(settings.frontend_dir) / settings.frontend_client_file
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # the patch resource's check names the problem
+    try:
+        plan_patch(source, settings.frontend_dev_url, "https://placeholder.invalid")
+    except PatchError as e:
+        raise ConfigError("frontendClientFile", f"{path}: {e}") from e
+
+
 def maybe_frontend(
     settings: FrontendSettings,
     space_url: Input[str],
@@ -171,5 +191,6 @@ __all__ = [
     "FrontendApiUrlArgs",
     "FrontendClientPatch",
     "FrontendClientPatchArgs",
+    "check_client_file",
     "maybe_frontend",
 ]

@@ -149,12 +149,6 @@ def restore(source: str, original: str) -> str:
     return source[:start] + text + source[end:]
 
 
-def managed_region(source: str) -> str | None:
-    """Return the managed block in ``source`` (markers included), or None if there is none."""
-    block = find_managed(source)
-    return None if block is None else source[block[0] : block[1]]
-
-
 def find_managed(source: str) -> tuple[int, int] | None:
     """Return the span of the managed block (whole lines, last line ending excluded), or None.
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -182,8 +182,8 @@ def _last_urls(olds: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _note(message: str) -> None:
-    """Tell the user something (dynamic provider stderr is shown by the CLI); never secrets."""
-    print(f"hf-rag-space: {message}", file=sys.stderr)
+    """Tell the user something through Pulumi's log (a warning in the CLI's output); never secrets."""
+    pulumi.log.warn(f"hf-rag-space: {message}")
 
 
 def _outs(props: dict[str, Any], result: PatchResult, original: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ Created after the files commit and run again whenever the files revision, the se
 2. GET spaceUrl + healthPath, retrying while the Space wakes up (502/503/504, connection errors);
    the token goes along for a private Space and is never logged;
 3. judge the answer (`healthRequire`: healthy, or merely reachable) with a hint per failing service;
-4. a CORS preflight to /api/chat from the frontend origin must be allowed.
+4. a CORS preflight from the frontend origin to `cors_path` (corsCheckPath, default the app's first POST
+   route) must be allowed; the message tells "no CORS middleware answered" from "ALLOWED_ORIGINS lacks".
 Delete is a no-op (nothing exists on the Hub); read returns the state.
 """
 
@@ -27,7 +28,7 @@ from components import hub
 from components.provider_base import HubProvider, changed, is_unknown
 
 INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "config_digest",
-          "frontend_origin", "require", "timeout_seconds", "private")
+          "frontend_origin", "require", "timeout_seconds", "private", "cors_path")
 #: A change of these means the Space rebuilds, so the wait must see a new build.
 REBUILD_INPUTS = ("space_id", "revision", "config_digest")
 CHAT_PATH = "/api/chat"
@@ -112,15 +113,27 @@ def failure_message(space_id: str, runtime: hub.Runtime, lines: list[str], build
             f"{log_tail(lines)}")
 
 
-def cors_problem(response: httpx.Response, origin: str) -> str | None:
-    """Why a preflight answer does not allow `origin`, or None when it does."""
+def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH) -> str | None:
+    """Why a preflight answer does not allow `origin`, or None when it does. Tells apart an app where no
+    CORS middleware answered (no Access-Control-* headers, no "Disallowed CORS" body) from a middleware
+    whose ALLOWED_ORIGINS lacks the origin."""
     allowed = response.headers.get("access-control-allow-origin")
     if 200 <= response.status_code < 300 and allowed in (origin, "*"):
         return None
-    return (f"the CORS preflight (OPTIONS {CHAT_PATH}, Origin: {origin}) was refused (HTTP "
-            f"{response.status_code}, Access-Control-Allow-Origin: {allowed or 'absent'}). The Space variable "
-            f"ALLOWED_ORIGINS must contain {origin}: set `hf-rag-space:frontendUrl` to the frontend's URL or add "
-            "the origin to `hf-rag-space:allowedOrigins` (and do not override ALLOWED_ORIGINS in `extraVariables`).")
+    answered = (allowed is not None or "access-control-allow-methods" in response.headers
+                or response.text.startswith("Disallowed CORS"))
+    if not answered:
+        missing_route = (f" {path} is not a route of the app either: set `hf-rag-space:corsCheckPath` to one "
+                         "the frontend calls." if response.status_code == 404 else "")
+        return (f"no CORS middleware answered the preflight (OPTIONS {path}, Origin: {origin}: HTTP "
+                f"{response.status_code} without Access-Control-* headers). Add CORSMiddleware to the app with "
+                "allow_origins read from the ALLOWED_ORIGINS variable (comma-separated), e.g. "
+                "`app.add_middleware(CORSMiddleware, allow_origins=os.environ['ALLOWED_ORIGINS'].split(','), "
+                f"allow_methods=['*'], allow_headers=['*'])`.{missing_route}")
+    return (f"ALLOWED_ORIGINS lacks {origin}: the CORS preflight (OPTIONS {path}, Origin: {origin}) was refused "
+            f"(HTTP {response.status_code}, Access-Control-Allow-Origin: {allowed or 'absent'}). Set "
+            f"`hf-rag-space:frontendUrl` to the frontend's URL or add the origin to `hf-rag-space:allowedOrigins` "
+            "(and do not override ALLOWED_ORIGINS in `extraVariables`).")
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -175,10 +188,11 @@ def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
     origin = props.get("frontend_origin")
     summary["cors"] = "skipped (no frontendUrl)"
     if origin:
-        preflight = client.options(f"{base}{CHAT_PATH}", headers={
+        cors_path = str(props.get("cors_path") or CHAT_PATH)
+        preflight = client.options(f"{base}{cors_path}", headers={
             "Origin": origin, "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type"})
-        problem = cors_problem(preflight, str(origin))
+        problem = cors_problem(preflight, str(origin), cors_path)
         if problem:
             raise HealthError(f"{base}: {problem}")
         summary["cors"] = f"allows {origin}"
@@ -225,7 +239,7 @@ class SpaceHealthProvider(HubProvider):
             runtime = hub.wait_for_new_build(api, space_id, revision=props.get("revision"), timeout=timeout,
                                              expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
         except hub.SpaceTimeout as error:
-            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from None
+            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
         if runtime.stage in hub.ERROR_STAGES:
             build = runtime.stage != "RUNTIME_ERROR"
             lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4)
@@ -256,6 +270,8 @@ class SpaceHealthArgs:
     require: str
     timeout_seconds: int
     private: bool
+    cors_path: str = CHAT_PATH
+    """Path of the CORS preflight (config corsCheckPath; default the app's first POST route)."""
 
 
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):

@@ -14,8 +14,8 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,12 +43,14 @@ class HubError(Exception):
     """A Hub call failed; the message is meant for the person running `pulumi up`."""
 
     def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
-                 transient: bool = False) -> None:
+                 transient: bool = False, request_id: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
         #: True when the request may not have reached the Hub, or its answer was lost (network error).
         self.transient = transient
+        #: The Hub's `X-Request-Id` of the failed request (quote it when reporting a Hub problem).
+        self.request_id = request_id
 
 
 class SpaceGone(HubError):
@@ -111,9 +113,19 @@ def wait_text(seconds: float) -> str:
 
 
 def explain(exc: BaseException, what: str) -> HubError:
-    """Turn a client exception into a short message naming the action and the fix."""
+    """Turn a client exception into a short message naming the action and the fix (and, for an HTTP
+    error, the Hub's request id). The caller raises it `from exc`, so the cause stays attached."""
     if isinstance(exc, HubError):
         return exc
+    error = _explain(exc, what)
+    request_id = getattr(exc, "request_id", None)
+    if request_id:
+        error.request_id = str(request_id)
+        error.args = (f"{error.args[0]} (Hub request id: {request_id})",)
+    return error
+
+
+def _explain(exc: BaseException, what: str) -> HubError:
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
@@ -183,18 +195,11 @@ def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[
         except Exception as exc:
             error = explain(exc, what)
             if not retry or not retryable(error) or attempt == MAX_ATTEMPTS:
-                raise error from None
+                if error is exc:
+                    raise
+                raise error from exc
             sleep(retry_delay(attempt, error))
     raise AssertionError("unreachable")
-
-
-@contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Translate client errors raised inside the block (no retry)."""
-    try:
-        yield
-    except Exception as exc:
-        raise explain(exc, what) from None
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -314,13 +319,6 @@ def delete_space(api: HfApi, space_id: str) -> None:
 def git_blob_hasher(size: int) -> Any:
     """A SHA-1 primed with git's blob header: feed it the `size` content bytes to get the blob id."""
     return hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-
-
-def git_blob_id(data: bytes) -> str:
-    """The git blob SHA-1 the Hub reports as a file's `oid`."""
-    hasher = git_blob_hasher(len(data))
-    hasher.update(data)
-    return str(hasher.hexdigest())
 
 
 def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]:
@@ -472,11 +470,24 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
         sleep(max(0.0, min(poll_seconds, timeout - elapsed)))
 
 
-def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40) -> list[str]:
-    """The last `tail` lines of the Space's build or run logs (what could be read of them)."""
+def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40,
+               on_error: Callable[[str], None] | None = None) -> list[str]:
+    """The last `tail` lines of the Space's build or run logs (what could be read of them).
+
+    The logs only explain a failure, so an error while reading them must not hide that failure: it is
+    reported through `on_error` (default: a Pulumi warning) and the lines read so far are returned.
+    """
     lines: list[str] = []
-    # The logs only explain a failure: an error while reading them must never hide that failure.
-    with suppress(Exception):
+    try:
         for chunk in api.fetch_space_logs(space_id, build=build):
             lines.extend(chunk.splitlines())
+    except Exception as exc:  # any failure is reported, none is raised
+        kind = "build" if build else "run"
+        message = f"{space_id}: could not read the {kind} logs: {explain(exc, 'Reading logs')}"
+        if on_error is None:
+            import pulumi
+
+            pulumi.log.warn(message)
+        else:
+            on_error(message)
     return [line.rstrip() for line in lines[-tail:]]

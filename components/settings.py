@@ -54,6 +54,11 @@ CONFIG_KEYS = (
     "healthRequire",
     "adoptSpace",
     "allowSecretsIn",
+    "appModule",
+    "include",
+    "exclude",
+    "systemPackages",
+    "corsCheckPath",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -128,6 +133,9 @@ HEALTH_REQUIRE = ("healthy", "reachable")
 
 _HUB_NAME = re.compile(r"[A-Za-z0-9_.-]{1,96}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_APP_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
+_GLOB = re.compile(r"[^\s\\](.*\S)?")
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _SSL_MODES = ("require", "verify-ca", "verify-full")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _TOKEN_HINT = "set it with `pulumi config set --secret hfToken hf_...` or export HF_TOKEN"
@@ -242,6 +250,16 @@ class Settings:
     """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
     allow_secrets_in: tuple[str, ...] = ()
     """Backend files (Space paths) whose secret-scanner findings are known false positives."""
+    app_module: str | None = None
+    """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
+    include: tuple[str, ...] = ()
+    """Globs (gitignore syntax) of backend files to upload even though .gitignore/.dockerignore ignore them."""
+    exclude: tuple[str, ...] = ()
+    """Globs (gitignore syntax) of backend files never to upload."""
+    system_packages: tuple[str, ...] = ()
+    """Extra Debian packages for the generated Dockerfile."""
+    cors_check_path: str | None = None
+    """Path the CORS preflight probes; None: the app's first POST route (else healthPath)."""
 
     @property
     def space_id(self) -> str:
@@ -492,12 +510,16 @@ class _Reader:
     def backend(self) -> tuple[str | None, Path | None]:
         raw, path = self.directory("backendDir", required=True)
         if path is not None:
-            missing = [p for p in ("app/main.py", "requirements.txt") if not (path / p).is_file()]
+            from components.layout import LOOKED_FOR, has_entry_point
+
+            missing = [] if has_entry_point(path, self.optional("appModule")) else [f"entry point ({LOOKED_FOR})"]
+            if not any((path / p).is_file() for p in ("requirements.txt", "pyproject.toml")):
+                missing.append("requirements.txt or pyproject.toml")
             if missing:
                 self.fail(
                     "backendDir",
-                    f"{str(path)!r} has no {' or '.join(missing)}; point backendDir at the FastAPI "
-                    "backend (the directory holding app/main.py and requirements.txt)",
+                    f"{str(path)!r} has no {' and no '.join(missing)}; point backendDir at the FastAPI "
+                    "backend, or set appModule to its app (module:attribute)",
                 )
         return raw, path
 
@@ -645,6 +667,40 @@ class _Reader:
                 return ()
         return tuple(sorted(set(data)))
 
+    def string_list(self, key: str, item: re.Pattern[str], example: str) -> tuple[str, ...]:
+        """A list of strings, each matching ``item`` (set with `--path 'KEY[0]'`)."""
+        raw = self.optional(key)
+        if raw is None:
+            return ()
+        how = f"pulumi config set --plaintext --path '{key}[0]' {example}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, list) or not all(isinstance(value, str) for value in data):
+            self.fail(key, f"must be a list; set entries with `{how}`")
+            return ()
+        bad = [value for value in data if not item.fullmatch(value)]
+        if bad:
+            self.fail(key, f"{bad[0]!r} is not valid here, e.g. `{how}`")
+            return ()
+        return tuple(data)
+
+    def app_module(self) -> str | None:
+        value = self.optional("appModule")
+        if value is not None and not _APP_MODULE.fullmatch(value):
+            self.fail("appModule", f"{value!r} must be `module:attribute`, e.g. `pulumi config set appModule "
+                      "server.api:app`")
+            return None
+        return value
+
+    def cors_check_path(self) -> str | None:
+        value = self.optional("corsCheckPath")
+        if value is not None and not value.startswith("/"):
+            self.fail("corsCheckPath", f"must start with '/', e.g. /api/chat; got {value!r}")
+            return None
+        return value
+
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
@@ -705,6 +761,11 @@ class _Reader:
                       f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
         self.public_variables(qdrant_collection, log_level, extra_variables)
         allow_secrets_in = self.path_list("allowSecretsIn")
+        app_module = self.app_module()
+        include = self.string_list("include", _GLOB, "'static/**'")
+        exclude = self.string_list("exclude", _GLOB, "'data/raw/'")
+        system_packages = self.string_list("systemPackages", _DEBIAN_PACKAGE, "libpq-dev")
+        cors_check_path = self.cors_check_path()
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -745,6 +806,11 @@ class _Reader:
             health_require=cast(Literal["healthy", "reachable"], health_require),
             adopt_space=adopt_space,
             allow_secrets_in=allow_secrets_in,
+            app_module=app_module,
+            include=include,
+            exclude=exclude,
+            system_packages=system_packages,
+            cors_check_path=cors_check_path,
         )
 
 

@@ -7,12 +7,15 @@ output is deterministic so content hashes, and therefore diffs, stay stable.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 
+from components.routes import Route
 from components.settings import MANAGED_SECRETS, Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -23,6 +26,8 @@ CARD_EMOJI = "💬"
 CARD_COLOR_FROM = "blue"
 CARD_COLOR_TO = "indigo"
 CARD_SHORT_DESCRIPTION = "FastAPI RAG chatbot backend: Gemini, Qdrant and Postgres"
+
+_FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 
 SECRET_PURPOSES = {
     "GEMINI_API_KEY": "Google Gemini API key (embeddings and answers)",
@@ -56,12 +61,27 @@ def render(name: str, **context: Any) -> str:
     return _ENV.get_template(name).render(**context)
 
 
-def render_dockerfile(*, health_path: str) -> str:
-    """The Space's Dockerfile (Hugging Face Docker rules; HEALTHCHECK on ``health_path``)."""
-    return render("Dockerfile.j2", health_url=f"http://localhost:{APP_PORT}{health_path}")
+#: Debian packages every generated image gets (compilers for wheels without binaries, curl for HEALTHCHECK).
+BASE_SYSTEM_PACKAGES = ("gcc", "g++", "curl")
 
 
-def render_readme(settings: Settings) -> str:
+def render_dockerfile(*, health_path: str, target: str = "app.main:app", app_dir: str = "",
+                      system_packages: tuple[str, ...] = (), constraints: bool = False) -> str:
+    """The Space's Dockerfile (Hugging Face Docker rules; HEALTHCHECK on ``health_path``).
+
+    ``target`` is the ASGI app (``module:attribute``) served by uvicorn, ``app_dir`` the folder put on
+    sys.path first (``src``), ``system_packages`` extra Debian packages (config ``systemPackages``),
+    ``constraints`` whether a constraints.txt comes with requirements.txt.
+    """
+    command = ["uvicorn", target, "--host", "0.0.0.0", "--port", str(APP_PORT)]
+    if app_dir:
+        command += ["--app-dir", app_dir]
+    packages = list(dict.fromkeys([*BASE_SYSTEM_PACKAGES, *system_packages]))
+    return render("Dockerfile.j2", health_url=f"http://localhost:{APP_PORT}{health_path}", command=command,
+                  system_packages=packages, constraints=constraints)
+
+
+def render_readme(settings: Settings, routes: Sequence[Route] | None = None, body: str | None = None) -> str:
     """The Space's README.md: Space card front matter plus documentation built from ``settings``.
 
     Lists secret names and purposes, never values. The front matter is the Space card's YAML
@@ -69,6 +89,10 @@ def render_readme(settings: Settings) -> str:
     parsed back, so a malformed header fails here rather than on the Hub. huggingface_hub is not
     imported: it would cost every program run about 0.2 s (ARCHITECTURE.md: only hub.py imports
     it, when the Hub is called); tests/unit/test_templates.py checks its ``SpaceCard`` reads it back.
+
+    ``routes`` fill the generated API table (the app's real routes, components/routes.py). ``body``,
+    the backend's own README.md, replaces the generated sections (its own front matter is dropped:
+    the Space card is always the product's).
     """
     card_data = {
         "title": settings.space_name,
@@ -83,7 +107,10 @@ def render_readme(settings: Settings) -> str:
     header = yaml.safe_dump(card_data, sort_keys=False, allow_unicode=True, width=1000).strip()
     if yaml.safe_load(header) != card_data:
         raise ValueError(f"the Space card front matter does not read back: {header!r}")
-    body = render("README.md.j2", **readme_context(settings))
+    if body is None:
+        body = render("README.md.j2", **readme_context(settings), routes=list(routes or []))
+    else:
+        body = _FRONT_MATTER.sub("", body, count=1).lstrip("\n")
     return f"---\n{header}\n---\n\n{body}"
 
 

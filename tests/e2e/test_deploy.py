@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from components.hub import git_blob_id
+from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
 
@@ -46,6 +46,13 @@ def remote_bytes(hub: Hub, path: str) -> bytes:
 
 def commits(hub: Hub) -> list[Any]:
     return list(hub.api().list_repo_commits(SPACE, repo_type="space"))
+
+
+def changed_by_last_commit(hub: Hub) -> set[str]:
+    """Paths the Space's newest commit added, changed or deleted, compared with its parent commit."""
+    newest, parent = commits(hub)[:2]
+    new, old = remote_tree(hub, newest.commit_id), remote_tree(hub, parent.commit_id)
+    return {p for p in set(new) | set(old) if new.get(p) != old.get(p)}
 
 
 def test_deploy_update_rotate_refresh_destroy(project: Stack, hub: Hub) -> None:
@@ -96,13 +103,16 @@ def test_deploy_update_rotate_refresh_destroy(project: Stack, hub: Hub) -> None:
     project.up()
     after = remote_tree(hub)
     assert {p for p in after if after[p] != before.get(p)} == {"app/main.py"} and set(after) == set(before)
-    assert hub.stats()["commits"] == {SPACE: 1}
-    # A file deleted locally is deleted on the Hub, in one commit.
+    # What localhub received: one commit carrying one file, and that commit changes only app/main.py.
+    assert hub.stats()["commits"] == {SPACE: 1} and hub.stats()["files_committed"] == {SPACE: 1}
+    assert changed_by_last_commit(hub) == {"app/main.py"}
+    # A file deleted locally is deleted on the Hub, in one commit that carries no file.
     (backend / "app" / "models" / "schemas.py").unlink()
     hub.reset_stats()
     project.up()
     assert "app/models/schemas.py" not in remote_tree(hub)
-    assert hub.stats()["commits"] == {SPACE: 1}
+    assert hub.stats()["commits"] == {SPACE: 1} and hub.stats()["files_committed"] == {SPACE: 0}
+    assert changed_by_last_commit(hub) == {"app/models/schemas.py"}
 
     # 4. One secret rotated: only that SpaceSecret updates. A secret removed from config is deleted.
     values["geminiApiKey"] = f"gemini-canary-rotated-{secrets.token_hex(8)}"
@@ -180,20 +190,20 @@ BAD_INPUTS: list[tuple[str, str, str, bool]] = [
 ]
 
 
-def test_bad_inputs_fail_in_preview_and_write_nothing(project: Stack, hub: Hub) -> None:
+def test_bad_inputs_fail_in_preview_and_up_and_write_nothing(project: Stack, hub: Hub) -> None:
     hub.reset_stats()
     for key, value, expected, secret in BAD_INPUTS:
         if key.startswith("extra"):
             project.run("config", "set", *(["--secret"] if secret else []), key, value, "--path=false")
         else:
             project.config_set(key, value, secret=secret)
-        result = project.preview(check=False)
-        printed = result.stdout + result.stderr
-        assert result.returncode != 0, (key, value)
-        assert expected in printed, (key, printed[-2000:])
-        assert "Traceback" not in printed, (key, printed[-3000:])
-        if secret:
-            assert value.strip() not in printed
+        for result in (project.preview(check=False), project.up(check=False)):  # up too: it could write
+            printed = result.stdout + result.stderr
+            assert result.returncode != 0, (key, value)
+            assert expected in printed, (key, printed[-2000:])
+            assert "Traceback" not in printed, (key, printed[-3000:])
+            if secret:
+                assert value.strip() not in printed
         project.run("config", "rm", key)
         if key in ("hfOwner",):
             project.config_set("hfOwner", OWNER)
@@ -205,16 +215,17 @@ def test_bad_inputs_fail_in_preview_and_write_nothing(project: Stack, hub: Hub) 
             project.config_set("frontendUrl", "https://my-app.example.com")
     # Missing token (neither config nor HF_TOKEN), and a .env forced into the bundle.
     project.run("config", "rm", "hfToken")
-    result = project.preview(check=False)
-    assert result.returncode != 0 and "hf-rag-space:hfToken" in result.stdout + result.stderr
+    for result in (project.preview(check=False), project.up(check=False)):
+        assert result.returncode != 0 and "hf-rag-space:hfToken" in result.stdout + result.stderr
     project.config_set("hfToken", hub.token, secret=True)
     backend = project.workdir / "backend"
     (backend / "app" / ".env").write_text("GEMINI_API_KEY=oops\n")
     (backend / ".gitignore").write_text((backend / ".gitignore").read_text() + "\n!.env\n")
-    result = project.preview(check=False)
-    assert result.returncode != 0 and ".env" in result.stdout + result.stderr
-    assert hub.stats()["write_requests"] == 0
-    assert hub.stats()["mutating_requests"] == 0
+    for result in (project.preview(check=False), project.up(check=False)):
+        assert result.returncode != 0 and ".env" in result.stdout + result.stderr
+    stats = hub.stats()
+    assert stats["write_requests"] == 0 and stats["mutating_requests"] == 0, stats["writes"]
+    assert project.resources(":Space") == []  # and nothing was recorded as created
 
 
 def test_owner_may_be_an_org_of_the_token_user(project: Stack, hub: Hub, tmp_path: Path) -> None:

@@ -171,7 +171,7 @@ AMBIGUOUS_CONSTRUCTOR = """  constructor(useProxy = false) {
 """
 
 
-def test_ambiguous_client_fails_preview_and_writes_nothing(project: Stack, hub: Hub, tmp_path: Path) -> None:
+def test_ambiguous_client_fails_preview_and_up_and_writes_nothing(project: Stack, hub: Hub, tmp_path: Path) -> None:
     _, clone = frontend_remote(tmp_path)
     client = clone / CLIENT
     source = client.read_text()
@@ -190,7 +190,10 @@ def test_ambiguous_client_fails_preview_and_writes_nothing(project: Stack, hub: 
     assert BEGIN_MARKER in printed and END_MARKER in printed  # the marker instructions
     assert client.read_bytes() == ambiguous and client.stat().st_mtime_ns == mtime
     assert not list(client.parent.glob(".api.ts.*"))  # no temporary file left behind
-    assert hub.stats()["write_requests"] == 0
+    up = project.up(check=False)  # `up` too: it must not create the Space before refusing the client
+    assert up.returncode != 0 and "2 `this.baseUrl = ...` assignments" in up.stdout + up.stderr
+    assert client.read_bytes() == ambiguous
+    assert hub.stats()["write_requests"] == 0, hub.stats()["writes"]
 
 
 def test_no_frontend_dir_means_no_frontend_resources(project: Stack, hub: Hub) -> None:

@@ -12,7 +12,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -20,10 +20,10 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from components.hub import git_blob_id
 from components.settings import MARKER_VARIABLE
+from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
-from tests.e2e.pulumi_cli import Stack
+from tests.e2e.pulumi_cli import REPO, Stack
 from tests.e2e.test_deploy import SPACE, canaries, configure_secrets
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +77,25 @@ def wait_held(hub: Hub, proc: subprocess.Popen[str], timeout: float = 120) -> No
     while held(hub) < 1:
         assert proc.poll() is None, f"pulumi up ended before the held request: {proc.communicate()[0][-3000:]}"
         assert time.monotonic() < deadline, "the held request never arrived"
+        time.sleep(0.05)
+
+
+def handled(hub: Hub, route: str) -> int:
+    """Requests localhub has finished handling on `route`, a fault-route glob such as
+    "POST /api/spaces/*/commit/*" (localhub counts a request under its route template, e.g.
+    "POST /api/{repo_type}s/{repo_id}/commit/{revision}", once its answer is sent)."""
+    example = route.replace("*", "x")
+    requests: dict[str, int] = hub.stats()["requests"]
+    return sum(n for template, n in requests.items()
+               if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", ".+", re.escape(template)), example))
+
+
+def wait_handled(hub: Hub, route: str, before: int, timeout: float = 60) -> None:
+    """Wait until every request held on `route` has been handled, answered to a client that may be gone
+    (`before`: `handled(hub, route)` when the faults were set)."""
+    deadline = time.monotonic() + timeout
+    while handled(hub, route) - before < held(hub):
+        assert time.monotonic() < deadline, f"held requests on {route} were never handled: {hub.stats()['requests']}"
         time.sleep(0.05)
 
 
@@ -162,9 +181,10 @@ def yes_no(ok: bool) -> str:
     return "yes" if ok else "no"
 
 
-def recover_after_kill(stack: Stack, refresh: bool = True) -> None:
+def recover_after_kill(stack: Stack, refresh: bool = True, cancel: bool = True) -> None:
     """What README.md's "Interrupted runs" tells a user to run after a killed `pulumi up`."""
-    stack.run("cancel", "--yes")  # the file backend keeps the dead run's lock until then
+    if cancel:
+        stack.run("cancel", "--yes")  # the file backend keeps the dead run's lock until then
     if refresh:
         stack.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
     result = stack.up()
@@ -193,7 +213,7 @@ FAULT_CASES = {
 @pytest.mark.parametrize("case", list(FAULT_CASES))
 def test_up_under_injected_faults(project: Stack, hub: Hub, case: str) -> None:
     """20% of every request fails (5xx and 429 with Retry-After; `after`: 5xx answered AFTER the request
-    took effect, so the client cannot know the outcome); or 40% of the commit path. First deploy, then
+    took effect, so the client cannot know the outcome); or 30% of the commit path. First deploy, then
     an update of one file, a deleted file and a rotated secret: each converges with one commit per change."""
     rate, routes, seed, after = FAULT_CASES[case]
     secrets = canaries()
@@ -264,6 +284,22 @@ KILL_POINTS = {
 }
 
 
+def _space_exists(hub: Hub) -> bool:
+    return (hub.handle.data_dir / "repos" / "space" / SPACE / "repo.json").is_file()
+
+
+#: What the held request left on the Hub once handled after the kill, checked before the re-run (so
+#: the re-run is shown to converge from that, not from a Hub the killed request never reached).
+LANDED: dict[str, Callable[[Hub], bool]] = {
+    "space-create": _space_exists,
+    "first-secret": lambda hub: _space_exists(hub) and len(hub_repo_meta(hub).get("secrets") or {}) >= 1,
+    "preupload": lambda hub: deploy_commits(hub) == 0,  # a read-only call: nothing committed yet
+    "commit": lambda hub: deploy_commits(hub) == 1,
+    "commit-no-refresh": lambda hub: deploy_commits(hub) == 1,
+    "secret-sigint": lambda hub: len(hub_repo_meta(hub).get("secrets") or {}) >= 1,
+}
+
+
 def leftover_processes(workdir: Path) -> list[str]:
     """Processes still running in or for `workdir` (plugins of a killed CLI), except this test's own."""
     found = []
@@ -291,22 +327,30 @@ def assert_no_leftover_processes(workdir: Path, within: float = 10.0) -> None:
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_killed_up_converges_on_rerun(project: Stack, hub: Hub, point: str) -> None:
-    """The CLI (with its plugins) is killed while a request is in flight at localhub (held 3 s, then
-    handled anyway, so it lands after the kill). The re-run converges with no second commit."""
+    """The CLI is killed while a request is in flight at localhub (held 3 s, then handled anyway, so it
+    lands after the kill: checked). The re-run converges with no second commit."""
     route, signum, full_recipe = KILL_POINTS[point]
     secrets = canaries()
     configure_secrets(project, secrets)
     hub.handle.set_faults(delay_seconds=3, routes=[route])
+    before = handled(hub, route)
     proc = start_up(project)
     wait_held(hub, proc)
     if signum == signal.SIGKILL:
-        os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its language host and providers: a crash
+        # A crash: the CLI's process group. The engine starts each plugin in a process group of its own
+        # (Setpgid), so the language host, program and providers are orphaned, not killed: they exit
+        # by themselves (toolchain/parent_watch.py), checked below.
+        os.killpg(proc.pid, signal.SIGKILL)
     else:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: the CLI cancels and lets running operations finish
     out = finish(project, proc)
-    time.sleep(3.5)  # the held request is handled after the kill
+    wait_handled(hub, route, before)
     hub.handle.clear_faults()
-    assert proc.returncode != 0
+    if signum == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL, (proc.returncode, out[-2000:])
+    else:
+        assert proc.returncode != 0, out[-2000:]
+    assert LANDED[point](hub), f"the held request left no trace on the Hub: {hub.stats()['requests']}"
     assert_no_leftover_processes(project.workdir.resolve())
     if signum == signal.SIGINT:
         project.up()  # a cancelled run leaves no lock and no pending operation
@@ -330,18 +374,59 @@ def test_killed_update_mid_commit_converges(project: Stack, hub: Hub) -> None:
     (project.workdir / "backend" / "app" / "models" / "schemas.py").unlink()
     secrets["qdrantApiKey"] = f"{secrets['qdrantApiKey']}-rotated"
     project.config_set("qdrantApiKey", secrets["qdrantApiKey"], secret=True)
-    hub.handle.set_faults(delay_seconds=3, routes=["POST /api/spaces/*/commit/*"])
+    hub.handle.set_faults(delay_seconds=3, routes=[COMMIT])
+    before = handled(hub, COMMIT)
     proc = start_up(project)
     wait_held(hub, proc)
     os.killpg(proc.pid, signal.SIGKILL)
-    finish(project, proc)
-    time.sleep(3.5)
+    out = finish(project, proc)
+    assert proc.returncode == -signal.SIGKILL, out[-2000:]
+    wait_handled(hub, COMMIT, before)
     hub.handle.clear_faults()
+    assert deploy_commits(hub) == 2  # the killed run's commit landed after the kill
+    assert_no_leftover_processes(project.workdir.resolve())
     recover_after_kill(project)
     assert deploy_commits(hub) == 2
     assert "app/models/schemas.py" not in remote_tree(hub)
     problems = record("SIGKILL of an update (edit, delete, rotate) while its commit is in flight", hub, 0, 3,
                       "killed", "yes", project, secrets)
+    assert problems == []
+
+
+COMMIT = "POST /api/spaces/*/commit/*"
+
+
+def test_killed_up_with_truncated_state_file_is_restored_from_the_backup(project: Stack, hub: Hub,
+                                                                         tmp_path: Path) -> None:
+    """A kill that leaves the stack's state file truncated (seen once under load: `pulumi cancel` then
+    said `failed to load checkpoint: EOF`). README's recipe: scripts/restore-state.sh (the file backend's
+    `<stack>.json.bak` through `pulumi stack import`), then cancel, refresh, up: it converges."""
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    project.up()
+    edit_backend(project, "truncated state")
+    hub.handle.set_faults(delay_seconds=3, routes=[COMMIT])
+    before = handled(hub, COMMIT)
+    proc = start_up(project)
+    wait_held(hub, proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    out = finish(project, proc)
+    assert proc.returncode == -signal.SIGKILL, out[-2000:]
+    wait_handled(hub, COMMIT, before)
+    hub.handle.clear_faults()
+    state_file = tmp_path / "state" / ".pulumi" / "stacks" / "hf-rag-space" / f"{project.name}.json"
+    assert state_file.with_suffix(".json.bak").stat().st_size > 0
+    state_file.write_bytes(b"")  # the torn write
+    broken = project.run("stack", "export", check=False)  # every command that reads the state fails so
+    assert broken.returncode != 0 and "failed to load checkpoint" in broken.stdout + broken.stderr, broken
+    restore = subprocess.run(["bash", str(REPO / "scripts" / "restore-state.sh"), project.name], cwd=project.workdir,
+                             env=project.env, capture_output=True, text=True, timeout=120)
+    project.transcript.append(f"$ scripts/restore-state.sh\n{restore.stdout}\n{restore.stderr}")
+    assert restore.returncode == 0, restore.stdout + restore.stderr
+    recover_after_kill(project, cancel=False)  # restore-state.sh removed the lock
+    assert deploy_commits(hub) == 2  # the commit that landed after the kill is not sent again
+    problems = record("SIGKILL of an update mid-commit, state file then truncated; restore-state.sh, cancel, "
+                      "refresh, up", hub, 0, 3, "killed", "yes", project, secrets)
     assert problems == []
 
 

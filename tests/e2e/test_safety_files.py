@@ -52,7 +52,7 @@ def plant(backend: Path, outside: Path, gemini: str) -> dict[str, tuple[str, str
     (app / "settings.txt").symlink_to("../.env")
     cases["inside link to an ignored file"] = (c, "app/settings.txt is a symlink to .env, which is")
     c = canary()
-    put("notes/ops.txt", f"root password {c}\n")  # outside app/: never uploaded, unless a link pulls it in
+    put("ops.log", f"root password {c}\n")  # ignored (*.log): never uploaded, unless a link pulls it in
     (app / "up").symlink_to("..")
     cases["link to the backend root"] = (c, "app/up is a symlink to the backend root")
     (app / "loop").symlink_to(".")

@@ -19,6 +19,24 @@ print("ready", flush=True)
 time.sleep(60)
 """
 
+# A child whose watch reports each check of its parent (the watch thread's sleeps), so a test can wait
+# for checks to have happened instead of sleeping.
+COUNTING_CHILD = f"""
+import sys, threading, time
+sys.path.insert(0, {str(TOOLCHAIN)!r})
+from parent_watch import watch_parent
+real_sleep, checks = time.sleep, [0]
+def counting_sleep(seconds):
+    if threading.current_thread().name == "parent-watch":
+        checks[0] += 1
+        print(f"checked {{checks[0]}}", flush=True)
+    real_sleep(seconds)
+time.sleep = counting_sleep
+watch_parent(interval=0.05)
+print("ready", flush=True)
+real_sleep(60)
+"""
+
 # The middle process starts the watched child, reports its pid, then dies abruptly (like a SIGKILLed engine).
 MIDDLE = f"""
 import os, subprocess, sys
@@ -48,10 +66,12 @@ def test_orphaned_child_exits_soon() -> None:
 
 
 def test_child_of_a_live_parent_keeps_running() -> None:
-    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    """After its watch has checked the (live) parent five times, the child still runs."""
+    child = subprocess.Popen([sys.executable, "-c", COUNTING_CHILD], stdout=subprocess.PIPE, text=True)
     try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        time.sleep(0.5)
+        assert child.stdout is not None
+        lines = [child.stdout.readline().strip() for _ in range(6)]
+        assert "ready" in lines and "checked 5" in lines, lines
         assert child.poll() is None
     finally:
         child.kill()

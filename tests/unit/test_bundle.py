@@ -129,11 +129,13 @@ def test_gitignore_is_honoured(root: Path) -> None:
     assert not {"app/debug.log", "app/data/big.csv", "app/generated.py", "app/sub/local.py"} & files
 
 
-def test_only_app_and_requirements_come_from_the_backend(root: Path) -> None:
-    write(root, {"scripts/ingest.py": "", "README.md": "mine", "Dockerfile": "FROM mine", ".env": "X=1"})
+def test_the_whole_backend_comes_along_with_generated_files(root: Path) -> None:
+    write(root, {"scripts/ingest.py": "", "README.md": "mine", "static/logo.svg": "<svg/>", "tests/test_x.py": ""})
     b = bundle(root)
-    assert set(b.files) == {"Dockerfile", "README.md", "requirements.txt", "app/__init__.py", "app/main.py"}
+    assert set(b.files) == {"Dockerfile", "README.md", "requirements.txt", "app/__init__.py", "app/main.py",
+                            "scripts/ingest.py", "static/logo.svg"}
     assert b.files["Dockerfile"] == GENERATED["dockerfile"].encode()
+    assert b.files["README.md"] == GENERATED["readme"].encode()
 
 
 @pytest.mark.parametrize("name", [".env", ".env.local", ".env.production"])

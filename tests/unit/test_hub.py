@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx2
 import pytest
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
@@ -109,5 +111,42 @@ def test_retries_stop_after_max_attempts() -> None:
     assert max(sleeps) <= hub.MAX_BACKOFF_SECONDS
 
 
-def test_git_blob_id_matches_git() -> None:
-    assert hub.git_blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+def test_git_blob_hasher_matches_git() -> None:
+    hasher = hub.git_blob_hasher(6)
+    hasher.update(b"hello\n")
+    assert hasher.hexdigest() == "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object` of b"hello\n"
+
+
+def test_hub_error_keeps_its_cause_and_the_hub_request_id() -> None:
+    original = http_error(500, {"X-Request-Id": "req-abc-123"})
+
+    def broken() -> None:
+        raise original
+
+    with pytest.raises(hub.HubError) as info:
+        hub.call("Setting secret X", broken, retry=False)
+    assert info.value.__cause__ is original
+    assert info.value.request_id == "req-abc-123" and "Hub request id: req-abc-123" in str(info.value)
+
+
+def test_a_programming_error_keeps_its_traceback() -> None:
+    def buggy() -> None:
+        raise TypeError("wrong argument")
+
+    with pytest.raises(hub.HubError) as info:
+        hub.call("Reading Space a/b", buggy, retry=False)
+    assert isinstance(info.value.__cause__, TypeError) and info.value.__cause__.__traceback__ is not None
+    assert "TypeError: wrong argument" in str(info.value)
+
+
+class _LogsFailMidway:
+    def fetch_space_logs(self, _space_id: str, build: bool) -> Iterator[str]:
+        yield "step 1\nstep 2"
+        raise http_error(503)
+
+
+def test_space_logs_failure_is_reported_not_swallowed() -> None:
+    reported: list[str] = []
+    lines = hub.space_logs(_LogsFailMidway(), "a/b", build=True, on_error=reported.append)  # type: ignore[arg-type]
+    assert lines == ["step 1", "step 2"]
+    assert len(reported) == 1 and "could not read the build logs" in reported[0] and "503" in reported[0]

@@ -9,8 +9,9 @@ Lifecycle, as pulumi-command v1.2.1 (`local/commandController.go`) on pulumi-go-
   if neither is set keep the old outputs.
 - Delete: run `delete` (if set) with the stored stdout/stderr in the env.
 - Read: return the state unchanged.
-- Secrets: every output depends on every input (infer's default), so if any input is secret, every
-  output property is returned secret.
+- Secrets: stricter than upstream. If any input is secret, every output property is returned secret.
+  Upstream (pulumi-go-provider `infer`'s default, `ensureDefaultSecrets`) only marks secret the outputs
+  named like a secret input; its stdout/stderr stay plaintext (toolchain/README.md).
 """
 
 from __future__ import annotations

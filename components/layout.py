@@ -1,0 +1,238 @@
+"""A backend's layout: its FastAPI entry point and its dependencies. Pure; reads only the backend.
+
+Entry point, first found: ``app/main.py`` (``app.main:app``, the seed's layout), ``main.py``
+(``main:app``), ``app.py`` (``app:app``), ``src/<package>/main.py`` (``<package>.main:app``, served
+with ``--app-dir src``); or the ``appModule`` config key (``module:attribute``).
+
+Dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
+files gathered into one ``constraints.txt``), else ``pyproject.toml``'s PEP 621
+``[project] dependencies`` (optional groups such as ``test``/``dev`` are never shipped).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.credentials import requirement_credentials
+from components.errors import BundleError
+
+#: Requirements only tests and tooling need (PEP 503 names); ``pytest-*`` plugins go as well.
+TEST_ONLY_PACKAGES = frozenset(
+    {
+        "pytest",
+        "coverage",
+        "hypothesis",
+        "tox",
+        "nox",
+        "mypy",
+        "ruff",
+        "black",
+        "flake8",
+        "isort",
+        "pylint",
+        "pre-commit",
+        "faker",
+        "factory-boy",
+    }
+)
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_INCLUDE_OPTION = re.compile(r"\s*(-r|-c|--requirement|--constraint)(\s+|=)?\s*(\S*)")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_INCLUDE = re.compile(r"^\s*(-r|-c|--requirement|--constraint)(?:\s+|=)\s*(\S+)\s*$")
+_EDITABLE_SELF = re.compile(r"^\s*(-e\s+)?\.(\[.*\])?\s*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where the ASGI app is: ``module:attribute``, the file that defines it and uvicorn's app dir."""
+
+    module: str
+    attribute: str
+    file: str
+    app_dir: str = ""
+    """Folder put on sys.path first (``src`` for the src layout), "" for the backend root."""
+
+    @property
+    def target(self) -> str:
+        return f"{self.module}:{self.attribute}"
+
+    @property
+    def package(self) -> str | None:
+        """The top package folder (``app``, ``src/pkg``) holding the entry point, None for a top-level module."""
+        if "." not in self.module:
+            return None
+        top = self.module.split(".")[0]
+        return f"{self.app_dir}/{top}" if self.app_dir else top
+
+
+LOOKED_FOR = "app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/<package>/main.py"
+
+
+def detect_entry(root: Path, app_module: str | None = None) -> Entry:
+    """The backend's entry point; ``app_module`` (config ``appModule``) wins when set.
+
+    Raises:
+        BundleError: nothing found (naming what was looked for and the key), or appModule names no file.
+    """
+    if app_module:
+        module, _, attribute = app_module.partition(":")
+        attribute = attribute or "app"
+        if not _MODULE.fullmatch(module) or not attribute.isidentifier():
+            raise BundleError(f"{app_module!r} is not `module:attribute`, e.g. server.api:app", key="appModule")
+        rel = module.replace(".", "/")
+        for app_dir in ("", "src"):
+            for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
+                if (root / app_dir / candidate).is_file():
+                    return Entry(module, attribute, f"{app_dir}/{candidate}".lstrip("/"), app_dir)
+        raise BundleError(f"{app_module!r}: neither {rel}.py nor {rel}/__init__.py exists in backendDir "
+                          "(or its src/ folder)", key="appModule")
+    if (root / "app" / "main.py").is_file():
+        return Entry("app.main", "app", "app/main.py")
+    if (root / "main.py").is_file():
+        return Entry("main", "app", "main.py")
+    if (root / "app.py").is_file():
+        return Entry("app", "app", "app.py")
+    src = root / "src"
+    if src.is_dir():
+        packages = sorted(p.name for p in src.iterdir() if (p / "main.py").is_file() and p.name.isidentifier())
+        if len(packages) == 1:
+            return Entry(f"{packages[0]}.main", "app", f"src/{packages[0]}/main.py", "src")
+        if packages:
+            raise BundleError(f"src/ holds several packages with a main.py ({', '.join(packages)}); choose one "
+                              f"with `pulumi config set appModule {packages[0]}.main:app`", key="appModule")
+    raise BundleError(f"no FastAPI entry point in {str(root)!r}: looked for {LOOKED_FOR}; point backendDir at "
+                      "the backend or set `pulumi config set appModule <module>:<attribute>`")
+
+
+def has_entry_point(root: Path, app_module: str | None = None) -> bool:
+    """Whether `detect_entry` finds an entry point (an invalid appModule counts as found: its own key says why)."""
+    try:
+        detect_entry(root, app_module)
+    except BundleError as error:
+        return error.key.endswith(":appModule") and bool(app_module)
+    return True
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The Space's requirements.txt (and constraints.txt, when the backend has -c files)."""
+
+    requirements: str
+    constraints: str | None
+    source: str
+    """Where they come from: requirements.txt or pyproject.toml."""
+
+
+def read_dependencies(root: Path, problems: list[str]) -> Dependencies | None:
+    """The backend's dependencies, test-only packages stripped; problems appended, None if unusable."""
+    if (root / "requirements.txt").is_file():
+        constraints: list[str] = []
+        lines = _inline(root, "requirements.txt", problems, constraints, seen=())
+        text = strip_test_requirements("".join(lines))
+        constraint_text = strip_test_requirements("".join(constraints)) if constraints else None
+        if constraint_text is not None:
+            text = text + ("" if text.endswith("\n") or not text else "\n") + "-c constraints.txt\n"
+        return Dependencies(text, constraint_text, "requirements.txt")
+    if (root / "pyproject.toml").is_file():
+        try:
+            project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project") or {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            problems.append(f"pyproject.toml is not valid TOML: {error}")
+            return None
+        dependencies = project.get("dependencies")
+        if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
+            problems.append("pyproject.toml has no PEP 621 `[project] dependencies` list; add one (optional "
+                            "groups are not installed) or add a requirements.txt")
+            return None
+        text = "".join(f"{d}\n" for d in dependencies)
+        for number in requirement_credentials(text):
+            problems.append(f"pyproject.toml [project] dependencies item {number} carries credentials in a URL; "
+                            "remove them: the file is public on the Space")
+        header = "# Generated by hf-rag-space from pyproject.toml [project] dependencies (no optional groups).\n"
+        return Dependencies(header + strip_test_requirements(text), None, "pyproject.toml")
+    problems.append("no requirements.txt or pyproject.toml (with [project] dependencies) in backendDir; add one")
+    return None
+
+
+def _inline(root: Path, rel: str, problems: list[str], constraints: list[str], seen: tuple[str, ...]) -> list[str]:
+    """The lines of requirement file ``rel`` with its -r includes inlined and its -c files gathered."""
+    if rel in seen:
+        problems.append(f"{seen[-1]} includes {rel}, which includes it back; remove the cycle")
+        return []
+    path = root / rel
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(root):
+        problems.append(f"{rel} is outside backendDir ({real}); copy it into the backend")
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(f"{seen[-1] if seen else rel} includes {rel}, which does not exist")
+        return []
+    except UnicodeDecodeError:
+        problems.append(f"{rel} is not UTF-8 text")
+        return []
+    for number in requirement_credentials(text):
+        problems.append(
+            f"{rel} line {number} carries credentials in a URL (user:password@ or TOKEN@); remove them: the file "
+            "is public on the Space (a private index needs its token at build time from a Space secret, never "
+            "in the file)")
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        include = _INCLUDE.match(line)
+        if _EDITABLE_SELF.match(line):
+            problems.append(f"{rel} installs the backend itself ({line.strip()}); list its dependencies instead")
+            continue
+        if not include:
+            out.append(line if line.endswith("\n") else line + "\n")
+            continue
+        target = os.path.normpath(os.path.join(os.path.dirname(rel), include.group(2))).replace(os.sep, "/")
+        if target.startswith("../") or os.path.isabs(include.group(2)):
+            problems.append(f"{rel} includes {include.group(2)!r}, outside backendDir; copy it into the backend")
+            continue
+        included = _inline(root, target, problems, constraints, (*seen, rel))
+        if include.group(1) in ("-c", "--constraint"):
+            constraints.append(f"# from {target}\n")
+            constraints.extend(included)
+        else:
+            out.append(f"# from {target}\n")
+            out.extend(included)
+    return out
+
+
+def strip_test_requirements(text: str) -> str:
+    """Drop test-only packages from a requirements file, keeping every other line as written.
+
+    Raises:
+        ValueError: the file includes another one (``-r`` / ``-c``), which the Space cannot see.
+    """
+    kept: list[str] = []
+    logical: list[str] = []
+    for line in text.splitlines(keepends=True):
+        logical.append(line)
+        if line.rstrip("\r\n").endswith("\\"):
+            continue
+        joined = "".join(logical)
+        logical = []
+        include = _INCLUDE_OPTION.match(joined)
+        if include:
+            raise ValueError(
+                f"requirements.txt includes {include.group(3) or 'another file'!r} with {include.group(1)}, "
+                "which is not supported; copy its requirements into requirements.txt"
+            )
+        if not _is_test_only(joined):
+            kept.append(joined)
+    kept.extend(logical)
+    return "".join(kept)
+
+
+def _is_test_only(line: str) -> bool:
+    match = _REQUIREMENT_NAME.match(line)
+    if not match or line.lstrip().startswith(("#", "-")):
+        return False
+    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    return name in TEST_ONLY_PACKAGES or name.startswith("pytest-")

@@ -1,0 +1,166 @@
+"""The FastAPI app's real routes, read from its code with ``ast`` (nothing is imported or run).
+
+Found: ``@<app or router>.get/post/put/patch/delete/api_route("/path")`` decorators, ``APIRouter(prefix=)``,
+and ``<app or router>.include_router(<router>, prefix=)`` with the router named locally or imported
+(``from app.api import chat`` + ``chat.router``, ``from app.api.chat import router``). Every
+``FastAPI()`` object of the entry module is a root. Routes with ``include_in_schema=False`` are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True, order=True)
+class Route:
+    """One route of the app."""
+
+    path: str
+    method: str
+    summary: str
+
+
+@dataclass
+class _Module:
+    routers: dict[str, str]  # variable -> own prefix (APIRouter(prefix=...)); FastAPI objects have ""
+    apps: set[str]
+    routes: list[tuple[str, str, str, str]]  # (variable, METHOD, path, summary)
+    includes: list[tuple[str, tuple[str, str], str]]  # (parent variable, (module, variable), prefix)
+
+
+def module_name(rel: str, app_dir: str = "") -> str | None:
+    """Dotted module name of the file ``rel`` (posix path inside the backend), or None."""
+    if not rel.endswith(".py"):
+        return None
+    if app_dir:
+        if not rel.startswith(f"{app_dir}/"):
+            return None
+        rel = rel[len(app_dir) + 1:]
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
+
+
+def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = "") -> list[Route]:
+    """The routes reachable from the FastAPI objects of ``entry_module``, sorted by path then method."""
+    modules: dict[str, _Module] = {}
+    for rel, data in files.items():
+        name = module_name(rel, app_dir)
+        if name is None:
+            continue
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError):
+            continue
+        modules[name] = _read_module(tree, name, rel.endswith("__init__.py"))
+    entry = modules.get(entry_module)
+    if entry is None:
+        return []
+    found: set[Route] = set()
+
+    def collect(module: str, variable: str, prefix: str, depth: int) -> None:
+        info = modules.get(module)
+        if info is None or depth > 20:
+            return
+        prefix = prefix + info.routers.get(variable, "")
+        for var, method, path, summary in info.routes:
+            if var == variable:
+                found.add(Route(prefix + path or "/", method, summary))
+        for parent, (child_module, child_var), child_prefix in info.includes:
+            if parent == variable:
+                collect(child_module, child_var, prefix + child_prefix, depth + 1)
+
+    for app in sorted(entry.apps):
+        collect(entry_module, app, "", 0)
+    return sorted(found)
+
+
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
+    info = _Module({}, set(), [], [])
+    imported: dict[str, tuple[str, str | None]] = {}  # local name -> (module, attribute or None)
+    package = name if is_package else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: max(0, len(package.split(".")) - node.level + 1)] if package else []
+                base = ".".join([*parent, *([base] if base else [])])
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (base, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = (alias.name, None)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            callee = node.value.func
+            callee_name = callee.id if isinstance(callee, ast.Name) else callee.attr if isinstance(
+                callee, ast.Attribute) else ""
+            for target in node.targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                if callee_name == "APIRouter":
+                    info.routers[target.id] = _string(_keyword(node.value, "prefix")) or ""
+                elif callee_name == "FastAPI":
+                    info.apps.add(target.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                route = _route(decorator, node)
+                if route:
+                    info.routes.append(route)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr == "include_router" and isinstance(owner, ast.Name) and node.args:
+                child = _resolve(node.args[0], name, imported)
+                if child:
+                    info.includes.append((owner.id, child, _string(_keyword(node, "prefix")) or ""))
+    return info
+
+
+def _route(decorator: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str, str, str] | None:
+    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+            and isinstance(decorator.func.value, ast.Name)):
+        return None
+    verb = decorator.func.attr
+    path = _string(decorator.args[0]) if decorator.args else _string(_keyword(decorator, "path"))
+    if path is None or verb not in (*METHODS, "api_route"):
+        return None
+    schema = _keyword(decorator, "include_in_schema")
+    if isinstance(schema, ast.Constant) and schema.value is False:
+        return None
+    method = verb.upper()
+    if verb == "api_route":
+        methods = _keyword(decorator, "methods")
+        names = [_string(e) for e in methods.elts] if isinstance(methods, ast.List | ast.Tuple) else []
+        method = ", ".join(sorted(n.upper() for n in names if n)) or "GET"
+    summary = _string(_keyword(decorator, "summary")) or (ast.get_docstring(function) or "").strip().split("\n")[0]
+    return decorator.func.value.id, method, path, summary or function.name.replace("_", " ").capitalize()
+
+
+def _resolve(node: ast.AST, module: str, imported: Mapping[str, tuple[str, str | None]]) -> tuple[str, str] | None:
+    """(module, variable) of a router expression: `router`, `chat.router`, imported or local."""
+    if isinstance(node, ast.Name):
+        source = imported.get(node.id)
+        if source is None:
+            return module, node.id
+        base, attribute = source
+        return (base, attribute) if attribute else None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        source = imported.get(node.value.id)
+        if source is None:
+            return None
+        base, attribute = source
+        return (f"{base}.{attribute}" if attribute else base), node.attr
+    return None
