@@ -15,7 +15,6 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -208,13 +207,6 @@ def whoami(api: HfApi) -> dict[str, Any]:
     """whoami-v2: the token's user, its orgs, and what their plans allow (`isPro`, `canPay`, `plan`)."""
     info: dict[str, Any] = call("Checking the token (whoami)", api.whoami)
     return info
-
-
-def namespaces(api: HfApi) -> tuple[str, set[str]]:
-    """The token's user name and the organisations it belongs to (a read-only call)."""
-    info = call("Checking the token (whoami)", api.whoami)
-    orgs = {org.get("name", "") for org in info.get("orgs") or []}
-    return info.get("name", ""), orgs
 
 
 # --- Spaces --------------------------------------------------------------------------------------
