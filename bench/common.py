@@ -182,9 +182,10 @@ def copy_project(dest: Path, backend: Path | None = None) -> Path:
     dest.mkdir(parents=True)
     for name in PROJECT_FILES:
         src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name,
-                                                               **({"ignore": shutil.ignore_patterns("__pycache__")}
-                                                                  if src.is_dir() else {}))
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
     text = (dest / "Pulumi.yaml").read_text().replace("virtualenv: .venv", f"virtualenv: {REPO / '.venv'}")
     (dest / "Pulumi.yaml").write_text(text)
     shutil.copytree(backend or REPO / "examples" / "rag-backend", dest / "backend",

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +205,7 @@ def main() -> int:
                         backend = stack.workdir / "backend"
                         files_before = _bundle_sizes(stack)
                         measure(round_no, contender, OPS[0], stack.up)
-                        measure(round_no, contender, OPS[1], lambda s=stack: _no_change(s))
+                        measure(round_no, contender, OPS[1], partial(_no_change, stack))
                         change_file(backend, round_no)
                         measure(round_no, contender, OPS[2], stack.up)
                         stack.run("config", "set", "--secret", ROTATED[0], stdin=rotated)
@@ -227,7 +228,7 @@ def main() -> int:
                         measure(round_no, contender, OPS[2], user.push_files)
                         user.secrets[ROTATED[0]] = rotated
                         user.rebuild()
-                        measure(round_no, contender, OPS[3], lambda u=user, v=rotated: u.rotate_secret(v))
+                        measure(round_no, contender, OPS[3], partial(user.rotate_secret, rotated))
                         (user.backend / DELETED_FILE).unlink()
                         user.rebuild()
                         user.deleted = [DELETED_FILE]

@@ -51,8 +51,8 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
     modules: dict[str, _Module] = {}
     for rel, data in files.items():
         name = module_name(rel, app_dir)
-        if name is None:
-            continue
+        if name is None or not any(word in data for word in (b"fastapi", b"FastAPI", b"APIRouter", b"router")):
+            continue  # cheap: only modules that can define an app, a router or its routes are parsed
         try:
             tree = ast.parse(data)
         except (SyntaxError, ValueError):

@@ -11,17 +11,20 @@ normal backend undeployable.
 The scanner reads files from disk, so each file to scan is written to a private temporary directory
 under its repo path (its name matters to detect-secrets' filters). Clean contents are remembered by
 sha256 in ``cache_file`` (keyed by the scanner version and plugin list), so a run where nothing
-changed neither imports detect-secrets (about 0.2 s) nor scans anything.
+changed neither imports detect-secrets (about 0.2 s) nor scans anything. A first scan runs the scanner
+only on files where one of its plugins' own patterns matches somewhere (`_candidates`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCANNER = "detect-secrets==1.5.0"
 PLUGINS = (
@@ -85,10 +88,31 @@ def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: 
     return sorted(findings)
 
 
+#: Files detect-secrets reads through a transformer (parsed, values joined): always scanned in full.
+_TRANSFORMED = (".yaml", ".yml", ".ini", ".cfg", ".toml", ".properties", ".conf", ".env")
+
+
+def _candidates(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files worth a full scan: those where one of the enabled plugins' own patterns matches the
+    whole text (every enabled plugin is a line regex detector, so this is a superset of its findings).
+    A full scan costs about 10 ms per KB of text; this pre-filter, about 1% of that."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    plugins: dict[str, Any] = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    patterns = [re.compile(p.pattern, p.flags | re.MULTILINE) for name in PLUGINS for p in plugins[name].denylist]
+    out = {}
+    for path, data in files.items():
+        text = data.decode("utf-8")
+        if path.lower().endswith(_TRANSFORMED) or any(p.search(text) for p in patterns):
+            out[path] = data
+    return out
+
+
 def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
     from detect_secrets.core.scan import scan_file
     from detect_secrets.settings import transient_settings
 
+    files = _candidates(files)
     findings: set[Finding] = set()
     with tempfile.TemporaryDirectory(prefix="hf-rag-space-scan-") as tmp:  # created 0700
         written: dict[str, str] = {}

@@ -60,7 +60,23 @@ def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_di
     for stale in blob_dir.iterdir():
         if stale.name not in wanted and not stale.name.startswith("."):
             stale.unlink(missing_ok=True)
+    with open(os.open(blob_dir / STAGED_BY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(f"{os.getpid()}\n")
     return blob_dir
+
+
+#: Names the program process that staged the blobs: while it runs (a `pulumi up` that replaces the Space
+#: deletes the old SpaceFiles before creating the new one), the staging is in use and must stay.
+STAGED_BY = ".staged-by-pid"
+
+
+def _staging_in_use(blob_dir: Path) -> bool:
+    try:
+        pid = int((blob_dir / STAGED_BY).read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _staging_folders(blob_dir: Path) -> list[Path]:
@@ -73,7 +89,11 @@ def _staging_folders(blob_dir: Path) -> list[Path]:
 
 def remove_staging(blob_dir: Path) -> None:
     """Remove a stack's staged copies: blob_dir and, inside `.hf-rag-space`, the stack's folder
-    (blob_dir's parent, holding the scanner cache), then `.hf-rag-space` itself once empty."""
+    (blob_dir's parent, holding the scanner cache), then `.hf-rag-space` itself once empty. Nothing is
+    removed while the program that staged them still runs (a replacement inside `pulumi up`, which
+    needs them next; `pulumi destroy` does not run the program)."""
+    if _staging_in_use(blob_dir):
+        return
     folders = _staging_folders(blob_dir)
     shutil.rmtree(folders[1] if len(folders) == 3 else blob_dir, ignore_errors=True)
     for folder in folders[1:]:

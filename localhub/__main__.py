@@ -31,13 +31,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--data-dir", required=True, type=Path)
-    parser.add_argument("--token", action="append", default=[], metavar="TOKEN=USER[:read]")
-    parser.add_argument("--org", action="append", default=[], metavar="ORG=USER[,USER...]")
+    parser.add_argument("--token", action="append", default=[], metavar="TOKEN=USER[:read][:free]")
+    parser.add_argument("--org", action="append", default=[], metavar="ORG=USER[,USER...][:free]")
     parser.add_argument("--admin-token", default=None, help="bearer token for /_localhub/ routes")
     parser.add_argument("--commit-limit", type=int, default=128, help="commits per repo per hour")
     parser.add_argument("--build-delay", type=float, default=0.0, help="seconds each Space build takes")
     parser.add_argument("--startup-timeout", type=float, default=120.0, help="seconds for an app to listen")
     parser.add_argument("--fault-seed", type=int, default=None)
+    parser.add_argument(
+        "--build-mode", choices=("real", "fast"), default="real",
+        help="real: pip-install requirements.txt into a cached virtualenv; fast: run with localhub's Python",
+    )  # fmt: skip
+    parser.add_argument("--venv-cache", type=Path, default=None, help="virtualenv cache (default DATA_DIR/venvs)")
+    parser.add_argument("--running-window", type=float, default=1.0, help="seconds the old build shows RUNNING")
+    parser.add_argument("--sleep-after", type=float, default=None, help="idle seconds before SLEEPING")
+    parser.add_argument("--max-lfs-bytes", type=int, default=50 * 1024**3)
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -53,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         build_delay_seconds=args.build_delay,
         startup_timeout_seconds=args.startup_timeout,
         fault_seed=args.fault_seed,
+        build_mode=args.build_mode,
+        venv_cache=args.venv_cache,
+        running_window_seconds=args.running_window,
+        sleep_after_seconds=args.sleep_after,
+        max_lfs_bytes=args.max_lfs_bytes,
     )
     app, _hub = create_app(settings)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)

@@ -22,21 +22,47 @@ class Principal:
 
 @dataclass
 class Auth:
-    """Token table (token -> user and role) and org membership (org -> users)."""
+    """Token table (token -> user and role), org membership (org -> users) and who is on a free plan.
+
+    A user is a paying PRO user with a payment method unless one of its tokens says ``:free``; an org has a
+    paid Team plan unless its member list ends with ``:free`` (hub-2026.md "Plans gate Docker Spaces").
+    """
 
     tokens: dict[str, Principal] = field(default_factory=dict)
     orgs: dict[str, list[str]] = field(default_factory=dict)
+    free_users: set[str] = field(default_factory=set)
+    free_orgs: set[str] = field(default_factory=set)
 
     @classmethod
     def from_specs(cls, tokens: dict[str, str], orgs: dict[str, list[str]]) -> Auth:
-        """``tokens`` maps a token to ``USER`` or ``USER:read``."""
+        """``tokens`` maps a token to ``USER[:read][:free]``; ``orgs`` an org to ``[USER, ...]`` whose last
+        item may end with ``:free`` (the CLI's ``--org ORG=USER[,USER...][:free]``)."""
         table = {}
+        free_users: set[str] = set()
         for token, spec in tokens.items():
-            user, _, role = spec.partition(":")
-            if role not in ("", "read", "write"):
-                raise ValueError(f"token role must be 'read' or 'write', got {role!r}")
-            table[token] = Principal(user, role or "write")
-        return cls(table, {org: list(users) for org, users in orgs.items()})
+            user, *flags = spec.split(":")
+            if set(flags) - {"read", "write", "free"}:
+                raise ValueError(f"token flags must be 'read', 'write' or 'free', got {spec!r}")
+            table[token] = Principal(user, "read" if "read" in flags else "write")
+            if "free" in flags:
+                free_users.add(user)
+        members: dict[str, list[str]] = {}
+        free_orgs: set[str] = set()
+        for org, users in orgs.items():
+            names = list(users)
+            if names and names[-1].endswith(":free"):
+                names[-1] = names[-1].removesuffix(":free")
+                free_orgs.add(org)
+            members[org] = [n for n in names if n]
+        return cls(table, members, free_users, free_orgs)
+
+    def is_paid(self, namespace: str) -> bool:
+        """Whether the namespace (user or org) has a paid plan (PRO / Team)."""
+        return namespace not in (self.free_orgs if namespace in self.orgs else self.free_users)
+
+    def can_pay(self, namespace: str) -> bool:
+        """Whether the namespace has a payment method (free accounts here have none)."""
+        return self.is_paid(namespace)
 
     def principal(self, request: Request) -> Principal | None:
         """The caller, None when anonymous; 401 for an unknown token."""
@@ -85,13 +111,20 @@ class Auth:
             "fullname": principal.user,
             "email": f"{principal.user}@localhub.invalid",
             "emailVerified": True,
-            "plan": "NO_PLAN",
-            "canPay": False,
-            "isPro": False,
+            "canPay": self.can_pay(principal.user),
+            "isPro": self.is_paid(principal.user),
             "periodEnd": None,
             "avatarUrl": "/avatars/default.svg",
             "orgs": [
-                {"type": "org", "name": org, "fullname": org, "roleInOrg": "admin", "isEnterprise": False}
+                {
+                    "type": "org",
+                    "name": org,
+                    "fullname": org,
+                    "roleInOrg": "admin",
+                    "isEnterprise": False,
+                    "plan": "team" if self.is_paid(org) else "NO_PLAN",
+                    "canPay": self.can_pay(org),
+                }
                 for org in self.user_orgs(principal.user)
             ],
             "auth": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,16 @@ class Settings:
     build_delay_seconds: float = 0.0
     startup_timeout_seconds: float = 120.0
     fault_seed: int | None = None
+    #: Largest LFS object accepted (the Hub's per-file limit is 50 GB; localhub streams, so any size works).
+    max_lfs_bytes: int = 50 * 1024**3
+    #: ``real``: pip-install the Space's requirements into a cached virtualenv; ``fast``: localhub's Python.
+    build_mode: str = "fast"
+    #: Where the per-requirements virtualenvs are cached (default ``DATA_DIR/venvs``).
+    venv_cache: Path | None = None
+    #: Seconds the previous build keeps reporting RUNNING after a commit before BUILDING shows.
+    running_window_seconds: float = 1.0
+    #: Idle seconds before a RUNNING Space goes SLEEPING; None: the Space's own sleep time (gcTimeout).
+    sleep_after_seconds: float | None = None
 
 
 @dataclass
@@ -64,8 +75,16 @@ class Hub:
         self.stats = Stats()
         self.faults = Faults(settings.fault_seed)
         self.limiter = CommitLimiter(settings.commit_limit)
-        config = RuntimeConfig(settings.build_delay_seconds, settings.startup_timeout_seconds)
-        self.runtime = Runtime(self.store, self.stats, Path(settings.data_dir), config)
+        self.lfs_secret = os.urandom(32)
+        config = RuntimeConfig(
+            settings.build_delay_seconds,
+            settings.startup_timeout_seconds,
+            settings.running_window_seconds,
+            -1.0 if settings.sleep_after_seconds is None else settings.sleep_after_seconds,
+            settings.build_mode,
+            str((settings.venv_cache or Path(settings.data_dir) / "venvs").resolve()),
+        )
+        self.runtime = Runtime(self.store, self.stats, Path(settings.data_dir), config, self.auth)
 
     def repo(self, request: Request, repo_type: str, namespace: str, name: str, write: bool = False) -> Repo:
         """The repo, enforcing visibility (404 RepoNotFound) and, with ``write``, write permission."""

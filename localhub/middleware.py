@@ -13,7 +13,9 @@ from typing import Any
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from localhub import lfs
 from localhub.hub import Hub
+from localhub.ratelimit import ratelimit_headers
 
 ADMIN_PREFIX = "/_localhub/"
 OPEN_ADMIN = frozenset({"/_localhub/health"})
@@ -67,6 +69,19 @@ def _dated(send: Send, request_id: bytes) -> Send:
     return wrapped
 
 
+class _Counted:
+    """A ``receive`` that counts the body bytes it passes on."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.nbytes = 0
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        self.nbytes += len(message.get("body", b""))
+        return message
+
+
 class HubMiddleware:
     """Wraps the app; ``routes`` (the Hub API routes) give the route templates used by stats and faults."""
 
@@ -78,6 +93,13 @@ class HubMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(lfs.UPLOAD_PREFIX):  # streamed to disk, never buffered
+            counted = _Counted(receive)
+            upload_status = await lfs.handle_upload(
+                self.hub.store, self.hub.lfs_secret, self.hub.settings.max_lfs_bytes, scope, counted, send
+            )
+            self.hub.stats.record_request(scope["method"], "/_lfs/upload/{object}", counted.nbytes, upload_status)
             return
         chunks = []
         while True:
@@ -123,7 +145,7 @@ class HubMiddleware:
             message_text = f"localhub injected fault: HTTP {status}"
             headers = {"X-Error-Message": message_text}
             if status == 429:
-                headers["Retry-After"] = str(self.hub.faults.retry_after())
+                headers.update(ratelimit_headers("api", self.hub.faults.retry_after(), 1000, 300))
             await _send_json(send, status, {"error": message_text}, headers)
             return
         seen: dict[str, int] = {}

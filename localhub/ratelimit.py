@@ -12,6 +12,17 @@ from localhub.errors import HubError
 WINDOW_SECONDS = 3600.0
 
 
+def ratelimit_headers(bucket: str, wait: int, quota: int, window: int) -> dict[str, str]:
+    """A 429's headers: ``Retry-After`` plus the IETF draft headers the Hub sends, ``RateLimit: "api";r=0;t=N``
+    and ``RateLimit-Policy: "fixed window";"api";q=Q;w=W`` (hub-docs ``docs/hub/rate-limits.md``;
+    parsed by HFH-2.4 ``utils/_http.py`` parse_ratelimit_headers)."""
+    return {
+        "Retry-After": str(wait),
+        "RateLimit": f'"{bucket}";r=0;t={wait}',
+        "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={window}',
+    }
+
+
 class CommitLimiter:
     """Sliding one-hour window of commit times per repo."""
 
@@ -34,7 +45,7 @@ class CommitLimiter:
             f"You have exceeded the rate limit for repository commits ({self.limit} per hour). "
             f"You can retry this action in {math.ceil(wait / 60)} minutes."
         )
-        raise HubError(429, message, headers={"Retry-After": str(wait)})
+        raise HubError(429, message, headers=ratelimit_headers("commits", wait, self.limit, int(WINDOW_SECONDS)))
 
     def record(self, repo_id: str) -> None:
         with self._lock:

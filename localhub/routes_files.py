@@ -6,30 +6,39 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pathspec
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.responses import StreamingResponse
 
+from localhub import lfs
 from localhub.errors import HubError, bad_request, entry_not_found
 from localhub.hub import Repo, endpoint, flag, hub_of, web_prefix
-from localhub.storage import AddFile, Commit, DeleteFile, DeleteFolder, Operation
+from localhub.storage import AddFile, AddLfsFile, Commit, DeleteFile, DeleteFolder, FileEntry, Operation, Store
 
 router = APIRouter()
 
-MAX_FILE_SIZE = 10 * 1024 * 1024
 TREE_PAGE_SIZE = 1000
-TOO_LARGE = (
-    "File {path!r} is {size} bytes, over localhub's 10 MB limit for regular (non-LFS) files. "
-    "localhub does not emulate LFS or Xet storage; keep Space files under 10 MB."
-)
+STREAM_CHUNK = 1 << 20
 
 
-def _check_size(path: str, size: int) -> None:
-    if size > MAX_FILE_SIZE:
-        raise HubError(413, TOO_LARGE.format(path=path, size=size))
+def _lfs_spec(store: Store, tree: dict[str, FileEntry]) -> pathspec.PathSpec | None:
+    if ".gitattributes" not in tree:
+        return None
+    return lfs.lfs_spec(store.read_file(tree[".gitattributes"]).decode("utf-8", "replace"))
+
+
+def file_json(path: str, entry: FileEntry) -> dict[str, Any]:
+    """A tree / paths-info file entry; an LFS file has its pointer's blob id as ``oid`` and ``lfs`` with the
+    content's sha256, size and the pointer size (HFH-2.4 ``hf_api.py`` RepoFile / BlobLfsInfo; hub-2026.md)."""
+    out: dict[str, Any] = {"type": "file", "oid": entry.oid, "size": entry.size, "path": path}
+    if entry.lfs:
+        out["lfs"] = {"oid": entry.lfs, "size": entry.size, "pointerSize": entry.pointer_size}
+    return out
 
 
 def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
@@ -47,24 +56,30 @@ def preupload(request: Request, repo_type: str, namespace: str, name: str, revis
     tree = hub.store.read_commit(sha).tree
     gitignore = body.get("gitIgnore")
     if gitignore is None and ".gitignore" in tree:
-        gitignore = hub.store.read_blob(tree[".gitignore"].oid).decode("utf-8", "replace")
+        gitignore = hub.store.read_file(tree[".gitignore"]).decode("utf-8", "replace")
     spec = _ignore_spec(gitignore)
+    attributes = _lfs_spec(hub.store, tree)
     files = []
     for item in body.get("files", []):
         path = str(item.get("path", ""))
-        _check_size(path, int(item.get("size", 0)))
+        try:
+            sample = base64.b64decode(item.get("sample") or "")
+        except (binascii.Error, ValueError) as e:
+            raise bad_request(f"Invalid base64 sample for {path!r}") from e
+        mode = "lfs" if lfs.lfs_reason(path, int(item.get("size", 0)), sample, attributes) else "regular"
         entry: dict[str, Any] = {
             "path": path,
-            "uploadMode": "regular",
+            "uploadMode": mode,
             "shouldIgnore": bool(spec and spec.match_file(path)),
         }
-        if path in tree:
-            entry["oid"] = tree[path].oid
+        if path in tree:  # an LFS file's oid here is its sha256: what the client compares (HFH-2.4 _local_oid)
+            entry["oid"] = tree[path].lfs or tree[path].oid
         files.append(entry)
     return {"files": files, "commitOid": sha}
 
 
 def _parse_commit(raw: bytes) -> tuple[dict[str, Any], list[Operation]]:
+    """The NDJSON lines; ``file`` (inline base64), ``lfsFile`` (``path``, ``algo``, ``oid``, ``size``), deletions."""
     header: dict[str, Any] | None = None
     operations: list[Operation] = []
     for number, line in enumerate(raw.splitlines(), start=1):
@@ -87,14 +102,17 @@ def _parse_commit(raw: bytes) -> tuple[dict[str, Any], list[Operation]]:
                 )
             except (binascii.Error, ValueError) as e:
                 raise bad_request(f"Invalid base64 content for {path!r}") from e
-            _check_size(path, len(content))
             operations.append(AddFile(path, content))
         elif key == "deletedFile":
             operations.append(DeleteFile(str(value["path"])))
         elif key == "deletedFolder":
             operations.append(DeleteFolder(str(value["path"])))
         elif key == "lfsFile":
-            raise HubError(413, TOO_LARGE.format(path=value.get("path"), size=value.get("size", "?")))
+            if value.get("algo", "sha256") != "sha256":
+                raise bad_request(f"Unsupported LFS algo {value.get('algo')!r}")
+            size = value.get("size")
+            size_int = int(size) if size is not None else None
+            operations.append(AddLfsFile(str(value["path"]), str(value["oid"]), size_int))
         else:
             raise bad_request(f"Unknown commit line key {key!r}")
     if header is None:
@@ -115,6 +133,7 @@ def commit(request: Request, repo_type: str, namespace: str, name: str, revision
     if hub.store.head(repo.key, revision) is None:
         hub.store.resolve(repo.key, revision)  # RevisionNotFound for unknown branches
         raise bad_request(f"Cannot commit to {revision!r}: commits must target a branch")
+    _refuse_inline_lfs(hub.store, hub.store.resolve(repo.key, revision), operations)
     hub.limiter.check(repo.key.repo_id)
     assert repo.principal is not None
     sha, created = hub.store.commit(
@@ -130,9 +149,26 @@ def commit(request: Request, repo_type: str, namespace: str, name: str, revision
         hub.limiter.record(repo.key.repo_id)
         hub.stats.record_commit(repo.key.repo_id, sum(isinstance(op, AddFile) for op in operations))
         if repo.key.type == "space":
-            hub.runtime.trigger(repo.key, f"commit {sha[:7]}")
+            hub.runtime.trigger(repo.key, f"commit {sha[:7]}", keep_running=True)
     url = f"{endpoint(request)}/{web_prefix(repo.key.type)}{repo.key.repo_id}/commit/{sha}"
     return {"success": True, "commitOid": sha, "commitUrl": url, "hookOutput": ""}
+
+
+def _refuse_inline_lfs(store: Store, head: str, operations: list[Operation]) -> None:
+    """400 for an inline upload of what preupload would have sent to LFS (hub-2026.md; HFH #1404, #2666).
+
+    The ``.gitattributes`` that counts is the one this commit leaves (it may add or change it)."""
+    tree = store.read_commit(head).tree
+    text = store.read_file(tree[".gitattributes"]).decode("utf-8", "replace") if ".gitattributes" in tree else None
+    for op in operations:
+        if isinstance(op, AddFile) and op.path == ".gitattributes":
+            text = op.content.decode("utf-8", "replace")
+    spec = lfs.lfs_spec(text)
+    for op in operations:
+        if isinstance(op, AddFile):
+            reason = lfs.lfs_reason(op.path, len(op.content), op.content[:512], spec)
+            if reason:
+                raise lfs.refusal(op.path, reason)
 
 
 def _tree_oid(paths: list[tuple[str, str]]) -> str:
@@ -154,7 +190,7 @@ def _entries(commit: Commit, base: str, recursive: bool) -> list[dict[str, Any]]
                 break
             dirs.setdefault(prefix + "/".join(parts[:depth]), []).append((path, entry.oid))
         if recursive or len(parts) == 1:
-            files.append({"type": "file", "oid": entry.oid, "size": entry.size, "path": path})
+            files.append(file_json(path, entry))
     folders = [{"type": "directory", "oid": _tree_oid(sorted(c)), "size": 0, "path": d} for d, c in dirs.items()]
     return sorted(folders + files, key=lambda e: str(e["path"]))
 
@@ -201,8 +237,7 @@ def paths_info(request: Request, repo_type: str, namespace: str, name: str, revi
     out: list[dict[str, Any]] = []
     for path in dict.fromkeys(p.strip("/") for p in paths):
         if path in commit.tree:
-            entry = commit.tree[path]
-            out.append({"type": "file", "oid": entry.oid, "size": entry.size, "path": path})
+            out.append(file_json(path, commit.tree[path]))
         else:
             children = sorted((p, e.oid) for p, e in commit.tree.items() if p.startswith(path + "/"))
             if children:
@@ -236,27 +271,45 @@ def _resolve_file(request: Request, repo_type: str, namespace: str, name: str, r
     if path not in tree_:
         raise entry_not_found(path, headers={"X-Repo-Commit": sha})
     entry = tree_[path]
+    etag = entry.lfs or entry.oid
     headers = {
-        "ETag": f'"{entry.oid}"',
+        "ETag": f'"{etag}"',
         "X-Repo-Commit": sha,
         "Accept-Ranges": "bytes",
         "Content-Disposition": f'inline; filename="{path.rsplit("/", 1)[-1]}"',
     }
+    if entry.lfs:  # what the Hub's LFS answers carry (HFH-2.4 file_download.py get_hf_file_metadata)
+        headers.update({"X-Linked-Etag": f'"{entry.lfs}"', "X-Linked-Size": str(entry.size)})
     if request.method == "HEAD":
         headers["Content-Length"] = str(entry.size)
         return Response(status_code=200, headers=headers, media_type="application/octet-stream")
-    data = hub.store.read_blob(entry.oid)
-    status = 200
+    size = entry.size
+    start, end, status = 0, size - 1, 200
     range_header = request.headers.get("range", "")
     if range_header.startswith("bytes=") and "," not in range_header:
         start_s, _, end_s = range_header[6:].partition("-")
         start = int(start_s or 0)
-        end = min(int(end_s) if end_s else len(data) - 1, len(data) - 1)
-        if start >= len(data) and len(data) > 0:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
-        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        data, status = data[start : end + 1], 206
-    return Response(data, status_code=status, headers=headers, media_type="application/octet-stream")
+        end = min(int(end_s) if end_s else size - 1, size - 1)
+        if start >= size and size > 0:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        status = 206
+    headers["Content-Length"] = str(max(0, end - start + 1))
+    body = _stream(hub.store, entry, start, end)
+    return StreamingResponse(body, status_code=status, headers=headers, media_type="application/octet-stream")
+
+
+def _stream(store: Store, entry: FileEntry, start: int, end: int) -> Iterator[bytes]:
+    """The bytes ``start..end`` of a file, read in 1 MiB chunks (files up to GiBs never sit in memory)."""
+    with store.file_path(entry).open("rb") as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            chunk = handle.read(min(STREAM_CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            yield chunk
 
 
 @router.api_route("/{repo_type}s/{namespace}/{name}/resolve/{revision}/{path:path}", methods=["GET", "HEAD"])

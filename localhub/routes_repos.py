@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from localhub import frontmatter
 from localhub.errors import HubError, bad_request, repo_not_found
-from localhub.hub import REPO_TYPES, endpoint, flag, hub_of, json_body, validate_name, web_prefix
+from localhub.hub import REPO_TYPES, Hub, endpoint, flag, hub_of, json_body, validate_name, web_prefix
 from localhub.runtime import DEFAULT_SLEEP_TIME, subdomain
 from localhub.spaces_common import HARDWARE, check_env_key
 from localhub.storage import RepoKey
@@ -24,9 +24,31 @@ def whoami(request: Request) -> dict[str, Any]:
     return hub.auth.whoami(hub.auth.require(request))
 
 
+#: The shape of the Hub's ``GET /api/agent-harnesses``: huggingface_hub 2.4 crashes on anything but an object
+#: with these keys (hub-2026.md "Rate limits and small shapes"; HFH-2.4 ``utils/_detect_agent.py``).
+AGENT_HARNESSES: dict[str, Any] = {"standardEnvVars": ["AGENT"], "harnesses": {}}
+#: 402 text for a Docker/Gradio Space on free cpu-basic by a free namespace (HFH-2.4 ``create_repo``; PR #4539).
+PRO_REQUIRED = (
+    "Static Spaces are free for everyone, but hosting Gradio and Docker Spaces on free cpu-basic requires a PRO "
+    "subscription."
+)
+#: 403 text for paid hardware without a payment method (gradio-app/gradio#3804).
+PAYMENT_REQUIRED = "You must add a payment method to your account to upgrade your space's hardware"
+
+
+def check_plan(hub: Hub, namespace: str, sdk: str | None, hardware: str) -> None:
+    """The plan gates of a Space in ``namespace``: 402 for Docker/Gradio on free cpu-basic without a paid plan,
+    403 for paid hardware without a payment method (hub-2026.md "Plans gate Docker Spaces")."""
+    if hardware == "cpu-basic":
+        if sdk in ("docker", "gradio") and not hub.auth.is_paid(namespace):
+            raise HubError(402, PRO_REQUIRED)
+    elif not hub.auth.can_pay(namespace):
+        raise HubError(403, PAYMENT_REQUIRED)
+
+
 @router.get("/api/agent-harnesses")
-def agent_harnesses() -> list[Any]:
-    return []
+def agent_harnesses() -> dict[str, Any]:
+    return AGENT_HARNESSES
 
 
 @router.post("/api/validate-yaml")
@@ -89,10 +111,14 @@ def create_repo(request: Request) -> JSONResponse:
         hardware = body.get("hardware") or "cpu-basic"
         if hardware not in HARDWARE:
             raise bad_request(f"Invalid hardware flavor {hardware!r}")
+        # Answered before the 409 for an existing repo (hub-2026.md; huggingface_hub issue #4535).
+        check_plan(hub, namespace, sdk, hardware)
+        sleep = int(body.get("sleepTimeSeconds") or DEFAULT_SLEEP_TIME)
         meta.update(
             sdk=sdk,
             hardware=hardware,
-            sleepTime=int(body.get("sleepTimeSeconds") or DEFAULT_SLEEP_TIME),
+            # cpu-basic sleeps after 48 h, not configurable (HFH-2.4 set_space_sleep_time warning)
+            sleepTime=DEFAULT_SLEEP_TIME if hardware == "cpu-basic" else sleep,
             secrets=_settings_list(body.get("secrets"), "secrets"),
             variables=_settings_list(body.get("variables"), "variables"),
             paused=False,
@@ -159,6 +185,8 @@ def repo_info(request: Request, repo_type: str, namespace: str, name: str, revis
         sibling: dict[str, Any] = {"rfilename": path}
         if blobs:
             sibling.update(size=entry.size, blobId=entry.oid)
+            if entry.lfs:
+                sibling["lfs"] = {"sha256": entry.lfs, "size": entry.size, "pointerSize": entry.pointer_size}
         siblings.append(sibling)
     info: dict[str, Any] = {
         "_id": f"localhub-{key.type}-{key.repo_id}",
@@ -176,7 +204,7 @@ def repo_info(request: Request, repo_type: str, namespace: str, name: str, revis
         "usedStorage": sum(e.size for e in commit.tree.values()),
     }
     if "README.md" in commit.tree:
-        card = frontmatter.parse_lenient(hub.store.read_blob(commit.tree["README.md"].oid).decode("utf-8", "replace"))
+        card = frontmatter.parse_lenient(hub.store.read_file(commit.tree["README.md"]).decode("utf-8", "replace"))
         if card is not None:
             info["cardData"] = card
     if key.type == "space":

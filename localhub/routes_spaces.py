@@ -10,7 +10,8 @@ from fastapi.responses import StreamingResponse
 from localhub.errors import HubError, bad_request
 from localhub.hub import flag, hub_of, json_body
 from localhub.logs import sse
-from localhub.runtime import subdomain
+from localhub.routes_repos import check_plan
+from localhub.runtime import DEFAULT_SLEEP_TIME, subdomain
 from localhub.spaces_common import HARDWARE, check_env_key
 from localhub.timeutil import now_iso
 
@@ -121,10 +122,13 @@ def hardware(request: Request, namespace: str, name: str) -> dict[str, Any]:
     if flavor not in HARDWARE:
         raise bad_request(f"Invalid hardware flavor {flavor!r}; expected one of {', '.join(HARDWARE)}")
     changed = repo.meta.get("hardware") != flavor
+    check_plan(hub, namespace, str(repo.meta.get("sdk")), str(flavor))
 
     def change(meta: dict[str, Any]) -> None:
         meta["hardware"] = flavor
-        if body.get("sleepTimeSeconds") is not None:
+        if flavor == "cpu-basic":
+            meta["sleepTime"] = DEFAULT_SLEEP_TIME
+        elif body.get("sleepTimeSeconds") is not None:
             meta["sleepTime"] = int(body["sleepTimeSeconds"])
 
     meta = hub.store.update_meta(repo.key, change)
@@ -140,6 +144,10 @@ def sleeptime(request: Request, namespace: str, name: str) -> dict[str, Any]:
     seconds = json_body(request).get("seconds")
     if not isinstance(seconds, int) or isinstance(seconds, bool) or (seconds < 0 and seconds != -1):
         raise bad_request(f"Invalid sleep time {seconds!r}: seconds >= 0, or -1 to never sleep")
+    if repo.meta.get("hardware", "cpu-basic") == "cpu-basic":
+        # Free hardware sleeps after 48 h, fixed: the request is ignored and gcTimeout stays 172800 (the client
+        # warns; HFH-2.4 set_space_sleep_time, hub-2026.md "Runtime and settings").
+        return hub.runtime.runtime_json(repo.key, repo.meta)
     meta = hub.store.update_meta(repo.key, lambda m: m.__setitem__("sleepTime", seconds))
     return hub.runtime.runtime_json(repo.key, meta)
 

@@ -2,8 +2,12 @@
 
 Each commit, secret/variable/hardware change or restart starts a new *generation*: the running app is
 stopped, the stage goes BUILDING -> APP_STARTING -> RUNNING (or BUILD_ERROR / RUNTIME_ERROR). Work of an
-older generation is dropped as soon as a newer one starts. There is no container isolation: the app runs
-with localhub's own Python interpreter, as the same OS user.
+older generation is dropped as soon as a newer one starts. After a commit the previous build keeps
+reporting RUNNING (and serving) for ``running_window_seconds`` before BUILDING shows, as on the Hub
+(hub-2026.md "Runtime and settings"). A RUNNING Space idle for its sleep time goes SLEEPING and a request to
+its URL wakes it (the proxy, ``proxy.py``). Builds are ``real`` (requirements pip-installed into a cached
+virtualenv, ``venvs.py``) or ``fast`` (localhub's own interpreter). No container isolation: the app runs
+as the same OS user.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from localhub import build
+from localhub import build, venvs
 from localhub.logs import LogBuffer
+from localhub.proxy import SpaceProxy
 from localhub.stats import Stats
 from localhub.storage import RepoKey, Store
 from localhub.timeutil import now_iso
@@ -83,6 +88,9 @@ class SpaceState:
     process: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
     sha: str | None = None
+    #: The private port the app listens on (the public port is the proxy's).
+    app_port: int | None = None
+    last_activity: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -91,13 +99,25 @@ class RuntimeConfig:
 
     build_delay_seconds: float = 0.0
     startup_timeout_seconds: float = 120.0
-    KEYS: ClassVar[tuple[str, ...]] = ("build_delay_seconds", "startup_timeout_seconds")
+    #: After a commit, seconds the previous build keeps reporting RUNNING before BUILDING.
+    running_window_seconds: float = 1.0
+    #: Idle seconds before SLEEPING; negative: each Space's own sleep time (gcTimeout, -1/0 never).
+    sleep_after_seconds: float = -1.0
+    build_mode: str = "fast"
+    venv_cache: str = ""
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "build_delay_seconds", "startup_timeout_seconds", "running_window_seconds", "sleep_after_seconds",
+    )  # fmt: skip
 
 
 class Runtime:
     """Runs the Spaces of a store."""
 
-    def __init__(self, store: Store, stats: Stats, data_dir: Path, config: RuntimeConfig | None = None) -> None:
+    def __init__(
+        self, store: Store, stats: Stats, data_dir: Path, config: RuntimeConfig | None = None, auth: Any = None
+    ) -> None:
+        self.auth = auth
+        self._proxies: dict[RepoKey, SpaceProxy] = {}
         self.store = store
         self.stats = stats
         self.config = config or RuntimeConfig()
@@ -110,6 +130,7 @@ class Runtime:
         # Apps are spawned from one long-lived thread: PR_SET_PDEATHSIG fires when the spawning thread exits.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localhub-spawn")
         self._closed = False
+        threading.Thread(target=self._sleeper, daemon=True, name="localhub-sleeper").start()
 
     # ---- queries
     def state(self, key: RepoKey) -> SpaceState:
@@ -132,7 +153,20 @@ class Runtime:
                 with suppress(KeyError):
                     self.store.update_meta(key, lambda m: m.__setitem__("localPort", chosen))
             self._ports[key] = port
+            proxy = SpaceProxy(self, self.auth, key, port)
+            proxy.start()
+            self._proxies[key] = proxy
             return port
+
+    def app_port(self, key: RepoKey) -> int | None:
+        """The private port of the Space's running app (None when no app runs)."""
+        with self._lock:
+            st = self.state(key)
+            return st.app_port if st.process is not None else None
+
+    def touch(self, key: RepoKey) -> None:
+        """A request reached the Space: reset its idle-sleep clock."""
+        self.state(key).last_activity = time.monotonic()
 
     def host(self, key: RepoKey) -> str:
         return f"http://127.0.0.1:{self.port(key)}"
@@ -154,6 +188,8 @@ class Runtime:
         }
         if st.error:
             out["errorMessage"] = st.error
+        if st.sha and running:
+            out["sha"] = st.sha  # the commit the running build serves
         return out
 
     # ---- transitions
@@ -167,19 +203,60 @@ class Runtime:
         self._stop(proc, workdir)
         return st, st.generation
 
-    def trigger(self, key: RepoKey, reason: str) -> None:
-        """Rebuild and restart the Space (unless it is paused)."""
+    def trigger(self, key: RepoKey, reason: str, keep_running: bool = False) -> None:
+        """Rebuild and restart the Space (unless it is paused).
+
+        ``keep_running`` (a commit): a RUNNING app keeps running and the stage stays RUNNING for
+        ``running_window_seconds`` before BUILDING shows (hub-2026.md: a waiter must wait for the new revision).
+        """
         meta = self.store.get_meta(key)
         if meta is None or self._closed:
             return
         if meta.get("paused"):
             self._next_generation(key, "PAUSED")
             return
-        st, gen = self._next_generation(key, "BUILDING")
+        window = 0.0
+        with self._lock:
+            st = self.state(key)
+            if keep_running and st.stage == "RUNNING" and st.process is not None:
+                window = self.config.running_window_seconds
+            if window > 0:
+                st.generation += 1
+                gen = st.generation
+        if window <= 0:
+            st, gen = self._next_generation(key, "BUILDING")
+            st.build_log.clear()
+            st.build_log.append(f"===== Build Queued at {now_iso()} ({reason}) =====\n")
         self.stats.record_rebuild(key.repo_id)
-        st.build_log.clear()
-        st.build_log.append(f"===== Build Queued at {now_iso()} ({reason}) =====\n")
-        threading.Thread(target=self._pipeline, args=(key, gen), daemon=True, name=f"build-{key.repo_id}").start()
+        args = (key, gen, window, reason)
+        threading.Thread(target=self._pipeline, args=args, daemon=True, name=f"build-{key.repo_id}").start()
+
+    def wake(self, key: RepoKey) -> None:
+        """A request reached a SLEEPING Space: start it again (a rebuild: cached in real mode)."""
+        with self._lock:
+            if self.state(key).stage != "SLEEPING":
+                return
+        self.trigger(key, "woken by a request")
+
+    def _sleeper(self) -> None:
+        """Put RUNNING Spaces idle longer than their sleep time to SLEEPING (the app is stopped)."""
+        while not self._closed:
+            time.sleep(0.2)
+            with self._lock:
+                candidates = [(k, st) for k, st in self._states.items() if st.stage == "RUNNING" and st.process]
+            for key, st in candidates:
+                limit = self.config.sleep_after_seconds
+                if limit < 0:
+                    meta = self.store.get_meta(key) or {}
+                    limit = float(meta.get("sleepTime", DEFAULT_SLEEP_TIME))
+                    if limit <= 0:
+                        continue  # -1 / 0: never sleeps
+                if time.monotonic() - st.last_activity > limit:
+                    with self._lock:
+                        if st.stage != "RUNNING":
+                            continue
+                    self._next_generation(key, "SLEEPING")
+                    st.run_log.append(f"===== Space went to sleep after {limit:.0f} s idle at {now_iso()} =====\n")
 
     def pause(self, key: RepoKey) -> None:
         self._next_generation(key, "PAUSED")
@@ -191,6 +268,9 @@ class Runtime:
         st.run_log.clear()
         with self._lock:  # the state object stays: its generation counter must keep growing
             self._ports.pop(key, None)
+            proxy = self._proxies.pop(key, None)
+        if proxy is not None:
+            proxy.stop()
 
     def shutdown(self) -> None:
         self._closed = True
@@ -199,11 +279,17 @@ class Runtime:
         for key in keys:
             self._next_generation(key, "STOPPED")
         self._spawner.shutdown(wait=False)
+        with self._lock:
+            proxies = list(self._proxies.values())
+            self._proxies.clear()
+        for proxy in proxies:
+            proxy.stop()
 
     def start_all(self) -> None:
         """On startup: bring every Space back to the stage it would have on the Hub."""
         for key in self.store.list_repos():
             if key.type == "space":
+                self.port(key)
                 self.trigger(key, "localhub started")
 
     # ---- the pipeline
@@ -218,7 +304,23 @@ class Runtime:
             st.stage, st.error = stage, error
             return True
 
-    def _pipeline(self, key: RepoKey, gen: int) -> None:
+    def _pipeline(self, key: RepoKey, gen: int, window: float = 0.0, reason: str = "") -> None:
+        if window > 0:
+            deadline = time.monotonic() + window
+            while time.monotonic() < deadline:
+                if not self._current(key, gen):
+                    return
+                time.sleep(0.05)
+            with self._lock:
+                if not self._current(key, gen):
+                    return
+                st = self.state(key)
+                st.stage, st.error = "BUILDING", None
+                proc, workdir = st.process, st.workdir
+                st.process = st.workdir = None
+            self._stop(proc, workdir)
+            st.build_log.clear()
+            st.build_log.append(f"===== Build Queued at {now_iso()} ({reason}) =====\n")
         try:
             self._build_and_run(key, gen)
         except Exception as e:  # the runtime must never take localhub down
@@ -241,27 +343,38 @@ class Runtime:
             st.build_log.append("No application file in the repo (NO_APP_FILE)\n")
             self._set(key, gen, "NO_APP_FILE")
             return
-        result = build.check(set(tree), lambda p: self.store.read_blob(tree[p].oid))
+        result = build.check(set(tree), lambda p: self.store.read_file(tree[p]))
         for line in result.log:
             st.build_log.append(line)
         if result.plan is None:
             self._set(key, gen, "BUILD_ERROR", result.error_message or "build failed")
             return
+        python = sys.executable
+        if self.config.build_mode == "real":
+            requirements = self.store.read_file(tree["requirements.txt"]) if "requirements.txt" in tree else b""
+            try:
+                venv = venvs.ensure(Path(self.config.venv_cache), requirements, st.build_log.append)
+                python = str(venvs.python_of(venv))
+            except venvs.InstallError as e:
+                st.build_log.append(f"ERROR: pip install -r requirements.txt failed: {e}\n")
+                last = " | ".join(line for line in e.tail[-5:] if line.strip())
+                self._set(key, gen, "BUILD_ERROR", f"pip install -r requirements.txt failed: {last}")
+                return
         if not self._set(key, gen, "APP_STARTING"):
             return
         st.build_log.append(f"===== Application Startup at {now_iso()} =====\n")
         workdir = self.root / key.type / key.namespace / key.name / uuid.uuid4().hex[:12]
         workdir.parent.mkdir(parents=True, exist_ok=True)
         self.store.materialize(sha, workdir)
-        self._run(key, gen, result.plan, workdir, sha)
+        self._run(key, gen, result.plan, workdir, sha, python)
 
-    def _launch_argv(self, argv: list[str], port: int) -> list[str]:
+    def _launch_argv(self, argv: list[str], port: int, python: str = sys.executable) -> list[str]:
         argv = list(argv)
         exe = argv[0].rsplit("/", 1)[-1]
         if exe in PYTHON_SERVERS:
-            argv = [sys.executable, "-m", exe, *argv[1:]]
+            argv = [python, "-m", exe, *argv[1:]]
         elif exe.startswith("python"):
-            argv = [sys.executable, *argv[1:]]
+            argv = [python, *argv[1:]]
         found = build.cmd_port(argv)
         if found:
             i, value = found
@@ -276,7 +389,9 @@ class Runtime:
                 argv[i] = "127.0.0.1:" + word.rsplit(":", 1)[1]
         return argv
 
-    def _environment(self, key: RepoKey, plan: build.BuildPlan, workdir: Path, port: int) -> dict[str, str]:
+    def _environment(
+        self, key: RepoKey, plan: build.BuildPlan, workdir: Path, port: int, public_port: int
+    ) -> dict[str, str]:
         meta = self.store.get_meta(key) or {}
         env = {k: os.environ[k] for k in INHERITED_ENV if k in os.environ}
         host_path = env.get("PATH", os.defpath)
@@ -294,7 +409,7 @@ class Runtime:
                 "SPACE_ID": key.repo_id,
                 "SPACE_AUTHOR_NAME": key.namespace,
                 "SPACE_REPO_NAME": key.name,
-                "SPACE_HOST": f"127.0.0.1:{port}",
+                "SPACE_HOST": f"127.0.0.1:{public_port}",
                 "SPACE_SUBDOMAIN": subdomain(key.repo_id),
             }
         )
@@ -302,11 +417,14 @@ class Runtime:
         env.update({k: v["value"] for k, v in meta.get("secrets", {}).items()})
         return env
 
-    def _run(self, key: RepoKey, gen: int, plan: build.BuildPlan, workdir: Path, sha: str) -> None:
+    def _run(
+        self, key: RepoKey, gen: int, plan: build.BuildPlan, workdir: Path, sha: str, python: str = sys.executable
+    ) -> None:
         st = self.state(key)
-        port = self.port(key)
-        argv = self._launch_argv(plan.argv, port)
-        env = self._environment(key, plan, workdir, port)
+        self.port(key)  # the public port (the proxy) exists
+        port = _free_port()
+        argv = self._launch_argv(plan.argv, port, python)
+        env = self._environment(key, plan, workdir, port, self.port(key))
         st.run_log.clear()
         st.run_log.append(f"===== Application Startup at {now_iso()} =====\n")
 
@@ -332,7 +450,7 @@ class Runtime:
                 st.run_log.append(f"failed to start {argv[0]}: {e}\n")
                 st.stage, st.error = "RUNTIME_ERROR", f"failed to start the app: {e}"
                 return
-            st.process, st.workdir, st.sha = proc, workdir, sha
+            st.process, st.workdir, st.sha, st.app_port = proc, workdir, sha, port
         threading.Thread(target=self._pump, args=(proc, st.run_log), daemon=True).start()
         deadline = time.monotonic() + self.config.startup_timeout_seconds
         while self._current(key, gen):
@@ -341,6 +459,7 @@ class Runtime:
                 self._exited(key, gen, proc)
                 return
             if _accepting(port):
+                st.last_activity = time.monotonic()
                 if self._set(key, gen, "RUNNING"):
                     threading.Thread(target=self._watch, args=(key, gen, proc), daemon=True).start()
                 return

@@ -65,6 +65,11 @@ class LocalHub:
         argv += ["--startup-timeout", str(self.options["startup_timeout_seconds"])]
         if self.options["fault_seed"] is not None:
             argv += ["--fault-seed", str(self.options["fault_seed"])]
+        argv += ["--build-mode", self.options["build_mode"], "--running-window", str(self.options["running_window"])]
+        if self.options["venv_cache"] is not None:
+            argv += ["--venv-cache", str(self.options["venv_cache"])]
+        if self.options["sleep_after"] is not None:
+            argv += ["--sleep-after", str(self.options["sleep_after"])]
         return argv
 
     def _start_subprocess(self) -> None:
@@ -95,6 +100,10 @@ class LocalHub:
             build_delay_seconds=self.options["build_delay_seconds"],
             startup_timeout_seconds=self.options["startup_timeout_seconds"],
             fault_seed=self.options["fault_seed"],
+            build_mode=self.options["build_mode"],
+            venv_cache=self.options["venv_cache"],
+            running_window_seconds=self.options["running_window"],
+            sleep_after_seconds=self.options["sleep_after"],
         )
         app, self.hub = create_app(settings)
         sock = socket.socket()
@@ -182,12 +191,23 @@ def serve(
     build_delay_seconds: float = 0.0,
     startup_timeout_seconds: float = 120.0,
     fault_seed: int | None = None,
+    build_mode: str = "fast",
+    venv_cache: str | os.PathLike[str] | None = None,
+    running_window: float = 1.0,
+    sleep_after: float | None = None,
 ) -> Iterator[LocalHub]:
     """Run localhub for the duration of the ``with`` block.
 
-    ``tokens`` maps a token to ``"USER"`` or ``"USER:read"``; ``orgs`` maps an org to its members.
+    ``tokens`` maps a token to ``"USER[:read][:free]"``; ``orgs`` maps an org to its members (a last member
+    ending with ``:free`` makes the org free). ``build_mode`` defaults to ``fast`` here (tests; the CLI's
+    default is ``real``); ``running_window`` is the old-RUNNING window after a commit; ``sleep_after``
+    overrides every Space's idle sleep time.
     """
     options = {
+        "build_mode": build_mode,
+        "venv_cache": venv_cache,
+        "running_window": running_window,
+        "sleep_after": sleep_after,
         "port": port,
         "commit_limit": commit_limit,
         "build_delay_seconds": build_delay_seconds,

@@ -27,6 +27,7 @@ STACK=demo
 CONFIG=$DEMO/stack/Pulumi.demo.yaml
 DATA=$DEMO/localhub
 DEFAULT_PORT=7870
+export HF_HUB_DISABLE_XET=1  # localhub serves LFS, not Xet (localhub/README.md)
 say() { printf '\n==> %s\n' "$*"; }
 
 # A value generated once per checkout and kept in .demo/ (mode 600).

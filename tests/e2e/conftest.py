@@ -3,6 +3,7 @@ driven by the real `pulumi` CLI against it."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from localhub import serve
 from tests.e2e.pulumi_cli import REPO, Stack
 
 OWNER = "alice"
+# localhub serves the git-lfs batch API, not Xet: the product's huggingface_hub (in the pulumi plugin
+# processes, which inherit this environment) must use LFS there (see localhub/README.md).
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "templates")
 
 

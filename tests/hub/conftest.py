@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi
+from huggingface_hub import CommitOperationAdd, HfApi, constants
 
 from localhub import LocalHub, serve
 
@@ -16,8 +16,10 @@ TOKENS = {
     "alice-token": "alice",
     "alice-read": "alice:read",
     "bob-token": "bob",
+    "fred-token": "fred:free",  # a free account (no PRO, no payment method)
 }
-ORGS = {"acme": ["alice"]}
+# acme: a paid Team org with a free member (fred); hobby: an org without a paid plan.
+ORGS = {"acme": ["alice", "fred"], "hobby": ["alice", "fred:free"]}
 INTERMEDIATE = ("BUILDING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING")
 
 README = b"---\ntitle: Demo\nsdk: docker\napp_port: 7860\n---\n# Demo\n"
@@ -61,6 +63,10 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    # localhub serves the git-lfs batch API, not Xet: with hf_xet installed the client only uses LFS when
+    # Xet is disabled (HFH-2.4 _commit_api._upload_files reads this constant at call time).
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
 
 
 @pytest.fixture(scope="session")
@@ -96,11 +102,27 @@ def commit_files(api: HfApi, repo_id: str, files: dict[str, bytes], message: str
     return api.create_commit(repo_id, ops, commit_message=message, repo_type="space").oid
 
 
-def wait_stage(api: HfApi, repo_id: str, timeout: float = 60) -> str:
-    """Poll the runtime until it leaves the intermediate stages; return the stage."""
+def wait_stage(api: HfApi, repo_id: str, timeout: float = 60, revision: str | None = None) -> str:
+    """Poll the runtime until it leaves the intermediate stages; return the stage.
+
+    With ``revision`` (a commit just made), a RUNNING that still reports another commit's ``sha`` is the
+    previous build (localhub's old-RUNNING window) and does not count."""
     deadline = time.monotonic() + timeout
-    stage = api.get_space_runtime(repo_id).stage
-    while stage in INTERMEDIATE and time.monotonic() < deadline:
+
+    def waiting() -> tuple[bool, str]:
+        runtime = api.get_space_runtime(repo_id)
+        stale = revision is not None and runtime.stage == "RUNNING" and runtime.raw.get("sha") != revision
+        return runtime.stage in INTERMEDIATE or stale, str(runtime.stage)
+
+    busy, stage = waiting()
+    while busy and time.monotonic() < deadline:
         time.sleep(0.1)
-        stage = api.get_space_runtime(repo_id).stage
+        busy, stage = waiting()
     return stage
+
+
+def space_host(api: HfApi, repo_id: str) -> str:
+    """Where the Space serves (`space_info().host`, which the client types as optional)."""
+    host = api.space_info(repo_id).host
+    assert host, f"{repo_id} has no host"
+    return host

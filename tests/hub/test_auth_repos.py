@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, SpaceHardware
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, RepositoryNotFoundError
 
 from localhub import LocalHub
@@ -14,7 +14,7 @@ from tests.hub.conftest import commit_files, create_space
 def test_whoami(hub: LocalHub) -> None:
     me = HfApi(endpoint=hub.endpoint, token="alice-token").whoami()
     assert me["name"] == "alice" and me["type"] == "user"
-    assert [o["name"] for o in me["orgs"]] == ["acme"]
+    assert [o["name"] for o in me["orgs"]] == ["acme", "hobby"]
     assert me["auth"]["accessToken"]["role"] == "write"
     assert HfApi(endpoint=hub.endpoint, token="alice-read").whoami()["auth"]["accessToken"]["role"] == "read"
 
@@ -38,7 +38,7 @@ def test_create_space_with_settings(api: HfApi, space_id: str) -> None:
         repo_type="space",
         space_sdk="docker",
         private=True,
-        space_hardware="cpu-upgrade",
+        space_hardware=SpaceHardware.CPU_UPGRADE,
         space_sleep_time=3600,
         space_secrets=[{"key": "API_KEY", "value": "s3cret"}],
         space_variables=[{"key": "MODE", "value": "prod", "description": "d"}],
@@ -46,11 +46,11 @@ def test_create_space_with_settings(api: HfApi, space_id: str) -> None:
     assert url.repo_id == space_id and url.repo_type == "space"
     info = api.space_info(space_id)
     assert info.id == space_id and info.private is True and info.sdk == "docker"
-    assert len(info.sha) == 40 and info.last_modified is not None
-    assert info.runtime.stage == "NO_APP_FILE"
+    assert info.sha is not None and len(info.sha) == 40 and info.last_modified is not None
+    assert info.runtime is not None and info.runtime.stage == "NO_APP_FILE"
     assert info.runtime.requested_hardware == "cpu-upgrade" and info.runtime.sleep_time == 3600
     assert info.subdomain == space_id.replace("/", "-").lower()
-    assert info.host.startswith("http://127.0.0.1:")
+    assert info.host is not None and info.host.startswith("http://127.0.0.1:")
     assert list(api.get_space_secrets(space_id)) == ["API_KEY"]
     assert api.get_space_variables(space_id)["MODE"].value == "prod"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import HfHubHTTPError
 
 from localhub import LocalHub
@@ -76,7 +76,11 @@ def test_injected_429_on_preupload_is_retried(fresh_hub: LocalHub, space_id: str
     assert stats["statuses"]["429"] == 1 and stats["commits"] == {space_id: 1}
 
 
-def test_upload_folder_commit_retried_on_503(fresh_hub: LocalHub, space_id: str, tmp_path: Path) -> None:
+def test_upload_folder_commit_retried_on_503(
+    fresh_hub: LocalHub, space_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The retrying upload_folder pipeline is the Xet-enabled client's path (regular files only: no Xet call).
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
     api = HfApi(endpoint=fresh_hub.endpoint, token="alice-token")
     create_space(api, space_id)
     (tmp_path / "f.txt").write_text("x")
@@ -152,7 +156,12 @@ def test_delay_holds_matching_requests_and_counts_them(fresh_hub: LocalHub, spac
     fresh_hub.set_faults(delay_seconds=1.5, routes=["POST /api/spaces/*/secrets"])
     admin = {"authorization": f"Bearer {fresh_hub.admin_token}"}
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (api.add_space_secret(space_id, "K", "v"), done.set()))
+
+    def add_secret() -> None:
+        api.add_space_secret(space_id, "K", "v")
+        done.set()
+
+    worker = threading.Thread(target=add_secret)
     start = time.monotonic()
     worker.start()
     while httpx.get(f"{fresh_hub.endpoint}/_localhub/faults", headers=admin).json()["held"] < 1:

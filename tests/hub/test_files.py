@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, RepoFile, RepoFolder, hf_hub_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -31,7 +32,7 @@ def test_commit_add_and_delete(api: HfApi, space_id: str) -> None:
         repo_type="space",
     )
     files = api.list_repo_files(space_id, repo_type="space")
-    assert sorted(files) == [".gitattributes", "dir/b.txt"]
+    assert sorted(files) == [".gitattributes", "README.md", "dir/b.txt"]
 
 
 def test_delete_missing_file_is_entry_not_found(api: HfApi, space_id: str) -> None:
@@ -117,24 +118,16 @@ def test_preupload_reports_git_blob_oid(hub: LocalHub, api: HfApi, space_id: str
     assert "oid" not in files["new.txt"]
 
 
-def test_file_over_10mb_is_rejected(api: HfApi, space_id: str) -> None:
-    create_space(api, space_id)
-    with pytest.raises(HfHubHTTPError) as err:
-        commit_files(api, space_id, {"big.bin": b"\0" * (10 * 1024 * 1024 + 1)})
-    assert err.value.response.status_code == 413
-    assert "10 MB" in str(err.value)
-
-
 @pytest.mark.timeout(120)
 def test_tree_pagination_over_1000_files(api: HfApi, space_id: str) -> None:
     create_space(api, space_id)
     commit_files(api, space_id, {f"data/f{i:04d}.txt": str(i).encode() for i in range(1100)})
     entries = list(api.list_repo_tree(space_id, repo_type="space", recursive=True))
     files = [e.path for e in entries if e.__class__.__name__ == "RepoFile"]
-    assert len(files) == 1101
+    assert len(files) == 1102  # + the default .gitattributes and README.md
     assert "data" in [e.path for e in entries if e.__class__.__name__ == "RepoFolder"]
     top = [e.path for e in api.list_repo_tree(space_id, repo_type="space")]
-    assert top == [".gitattributes", "data"]
+    assert top == [".gitattributes", "README.md", "data"]
 
 
 def test_paths_info(api: HfApi, space_id: str) -> None:
@@ -143,7 +136,9 @@ def test_paths_info(api: HfApi, space_id: str) -> None:
     infos = api.get_paths_info(space_id, ["a/b.txt", "a", "missing.txt"], repo_type="space")
     by_path = {i.path: i for i in infos}
     assert set(by_path) == {"a/b.txt", "a"}
-    assert by_path["a/b.txt"].blob_id == git_blob_sha1(b"abc") and by_path["a/b.txt"].size == 3
+    file = by_path["a/b.txt"]
+    assert isinstance(file, RepoFile) and isinstance(by_path["a"], RepoFolder)
+    assert file.blob_id == git_blob_sha1(b"abc") and file.size == 3
 
 
 def test_list_repo_commits(api: HfApi, space_id: str) -> None:
@@ -159,14 +154,15 @@ def test_download_by_branch_and_sha(api: HfApi, hub: LocalHub, space_id: str, tm
     create_space(api, space_id)
     sha = commit_files(api, space_id, {"dir/file.txt": b"content v1"})
     commit_files(api, space_id, {"dir/file.txt": b"content v2"})
-    kw = {"repo_type": "space", "endpoint": hub.endpoint, "token": "alice-token", "cache_dir": tmp_path}
-    latest = hf_hub_download(space_id, "dir/file.txt", **kw)  # type: ignore[arg-type]
-    old = hf_hub_download(space_id, "dir/file.txt", revision=sha, **kw)  # type: ignore[arg-type]
+    download = partial(hf_hub_download, repo_type="space", endpoint=hub.endpoint, token="alice-token",
+                       cache_dir=tmp_path)
+    latest = download(space_id, "dir/file.txt")
+    old = download(space_id, "dir/file.txt", revision=sha)
     assert Path(latest).read_bytes() == b"content v2" and Path(old).read_bytes() == b"content v1"
     assert api.file_exists(space_id, "dir/file.txt", repo_type="space")
     assert not api.file_exists(space_id, "nope.txt", repo_type="space")
     with pytest.raises(EntryNotFoundError):
-        hf_hub_download(space_id, "nope.txt", **kw)  # type: ignore[arg-type]
+        download(space_id, "nope.txt")
     head = httpx.head(f"{hub.endpoint}/spaces/{space_id}/resolve/{sha}/dir/file.txt")
     assert head.headers["x-repo-commit"] == sha
     assert head.headers["etag"] == f'"{git_blob_sha1(b"content v1")}"'
@@ -191,10 +187,10 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         api = HfApi(endpoint=hub.endpoint, token="t")
         info = api.space_info("alice/persist")
         assert info.sha == sha and info.private is True
-        assert info.runtime.stage == "PAUSED"
+        assert info.runtime is not None and info.runtime.stage == "PAUSED"
         assert api.get_space_variables("alice/persist")["V"].value == "1"
         assert list(api.get_space_secrets("alice/persist")) == ["S"]
-        assert api.list_repo_files("alice/persist", repo_type="space") == [".gitattributes", "keep.txt"]
+        assert api.list_repo_files("alice/persist", repo_type="space") == [".gitattributes", "README.md", "keep.txt"]
 
 
 def test_commit_without_changes_makes_no_commit(hub: LocalHub, api: HfApi, space_id: str) -> None:
@@ -231,4 +227,5 @@ def test_upload_folder_delete_patterns(api: HfApi, space_id: str, tmp_path: Path
         ignore_patterns=["*.log"],
         delete_patterns=["app/*"],
     )
-    assert sorted(api.list_repo_files(space_id, repo_type="space")) == [".gitattributes", "app/new.py", "keep.txt"]
+    files = sorted(api.list_repo_files(space_id, repo_type="space"))
+    assert files == [".gitattributes", "README.md", "app/new.py", "keep.txt"]

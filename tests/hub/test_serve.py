@@ -14,7 +14,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from localhub import serve
-from tests.hub.conftest import app_files, commit_files, create_space, wait_stage
+from tests.hub.conftest import app_files, commit_files, create_space, space_host, wait_stage
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -35,7 +35,7 @@ def _deploy(endpoint: str) -> str:
     create_space(api, "alice/cleanup")
     commit_files(api, "alice/cleanup", app_files())
     assert wait_stage(api, "alice/cleanup") == "RUNNING"
-    return api.space_info("alice/cleanup").host + "/api/health"
+    return space_host(api, "alice/cleanup") + "/api/health"
 
 
 def test_restart_brings_apps_back_and_exit_stops_them(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_restart_brings_apps_back_and_exit_stops_them(tmp_path: Path) -> None:
         hub.restart()
         api = HfApi(endpoint=hub.endpoint, token="t")
         assert wait_stage(api, "alice/cleanup") == "RUNNING"
-        assert api.space_info("alice/cleanup").host + "/api/health" == url  # same port when it is free
+        assert space_host(api, "alice/cleanup") + "/api/health" == url  # same port when it is free
         assert httpx.get(url).status_code == 200
     assert _gone(url)
 

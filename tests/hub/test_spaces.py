@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, SpaceHardware
 from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
 
 from localhub import LocalHub
@@ -44,7 +44,7 @@ def test_invalid_secret_key_is_400(api: HfApi, space_id: str) -> None:
 
 def test_hardware_and_sleep_time(api: HfApi, space_id: str) -> None:
     create_space(api, space_id)
-    runtime = api.request_space_hardware(space_id, "t4-small")
+    runtime = api.request_space_hardware(space_id, SpaceHardware.T4_SMALL)
     assert runtime.requested_hardware == "t4-small"
     runtime = api.set_space_sleep_time(space_id, 3600)
     assert runtime.sleep_time == 3600

@@ -40,7 +40,7 @@ def test_crash_before_ref_publish_keeps_the_old_head(tmp_path: Path, monkeypatch
         store.commit(KEY, [AddFile("a.txt", b"a")], "c", "", "alice")
     monkeypatch.undo()
     assert store.head(KEY) == head
-    assert set(Store(tmp_path).read_commit(head or "").tree) == {".gitattributes"}
+    assert set(Store(tmp_path).read_commit(head or "").tree) == {".gitattributes", "README.md"}
 
 
 def test_failed_operation_publishes_nothing(tmp_path: Path) -> None:

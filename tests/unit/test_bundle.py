@@ -21,7 +21,7 @@ GENERATED = {"dockerfile": "FROM python:3.11-slim\n", "readme": "---\nsdk: docke
 
 
 def bundle(root: Path, secrets: dict[str, str] | None = None) -> Bundle:
-    return build_bundle(root, secrets=secrets, **GENERATED)
+    return build_bundle(root, secrets=secrets, dockerfile=GENERATED["dockerfile"], readme=GENERATED["readme"])
 
 
 def refusal(root: Path, secrets: dict[str, str] | None = None) -> str:

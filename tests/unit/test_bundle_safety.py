@@ -7,6 +7,8 @@ import os
 import secrets
 import stat
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from components import secret_scan
 from components.bundle import Bundle, build_bundle
 from components.credentials import credential_kind_by_content, credential_kind_by_name, requirement_credentials
 from components.errors import BundleError
-from components.space_files import remove_staging, stage_blobs
+from components.space_files import STAGED_BY, remove_staging, stage_blobs
 
 GENERATED = {"dockerfile": "FROM python:3.11-slim\n", "readme": "---\nsdk: docker\n---\n"}
 
@@ -274,11 +276,25 @@ def test_staged_copies_are_private_and_removed(tmp_path: Path) -> None:
     for folder in (blob_dir, blob_dir.parent, blob_dir.parent.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     for blob in blob_dir.iterdir():
-        assert stat.S_IMODE(blob.stat().st_mode) == 0o600
+        assert stat.S_IMODE(blob.stat().st_mode) == 0o600, blob
     (blob_dir.parent / "scanned-clean").write_text("x")
+    remove_staging(blob_dir)  # the program that staged them (this process) still runs: a replacement
+    assert len(list(blob_dir.iterdir())) == 2
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True).stdout
+    (blob_dir / STAGED_BY).write_text(finished)  # as after `pulumi destroy`: no program runs
     remove_staging(blob_dir)
     assert not blob_dir.parent.exists() and other.exists()
     other.rmdir()
     stage_blobs(b.files, b.manifest, blob_dir)
+    (blob_dir / STAGED_BY).write_text(finished)
     remove_staging(blob_dir)
     assert not (tmp_path / "project" / ".hf-rag-space").exists() and (tmp_path / "project").exists()
+
+
+def test_prefilter_keeps_every_file_a_plugin_pattern_matches_and_config_files() -> None:
+    kinds = secret_kinds()
+    files = {f"app/{k.replace(' ', '_')}.py": (line + "\n").encode() for k, (line, _) in kinds.items()}
+    files |= {"app/plain.py": b"x = 1\n", "config/app.yaml": b"key: value\n"}
+    kept = secret_scan._candidates(files)
+    assert set(kept) == set(files) - {"app/plain.py"}

@@ -106,7 +106,7 @@ def test_docs_and_root(backend: ModuleType) -> None:
 # -- CORS -----------------------------------------------------------------------------------
 
 
-def preflight(client: TestClient, origin: str) -> httpx.Response:
+def preflight(client: TestClient, origin: str) -> Any:
     headers = {
         "Origin": origin,
         "Access-Control-Request-Method": "POST",

@@ -676,3 +676,24 @@ def test_component_path_output_is_absolute(mocks: RecordingMocks, monkeypatch: p
         assert path == str(tmp_path.parent / "web" / "src" / "services" / "api.ts")
 
     return component.path.apply(verify)
+
+
+def test_check_client_file_refuses_an_ambiguous_client_before_any_resource(tmp_path: Path) -> None:
+    """`pulumi up` registers the patch only after the Space exists: the program checks the file first."""
+    from types import SimpleNamespace
+
+    from components.errors import ConfigError
+    from components.frontend import check_client_file
+
+    client = tmp_path / "src" / "api.ts"
+    client.parent.mkdir(parents=True)
+    settings = SimpleNamespace(frontend_dir=str(tmp_path), frontend_client_file="src/api.ts",
+                               frontend_dev_url="http://localhost:8000", frontend_git_push=False)
+    client.write_text(RUNBOOK_CLIENT)
+    check_client_file(settings)  # one unique spot: fine
+    client.write_text("class Api {\n  constructor(p = false) {\n    this.baseUrl = 'http://localhost:8000';\n"
+                      "    if (p) {\n      this.baseUrl = '/proxy';\n    }\n  }\n}\n")
+    with pytest.raises(ConfigError) as info:
+        check_client_file(settings)
+    assert "hf-rag-space:frontendClientFile" in str(info.value) and str(client) in str(info.value)
+    check_client_file(SimpleNamespace(frontend_dir=None))  # no frontend: nothing

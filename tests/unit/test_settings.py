@@ -67,11 +67,11 @@ def make_cfg(backend: Path, **overrides: str | None) -> dict[str, str | None]:
     return cfg
 
 
-def load(backend: Path, env: dict[str, str] | None = None, **overrides: str | None) -> Settings:
+def load(backend: Path, env: dict[str, str] | None = None, /, **overrides: str | None) -> Settings:
     return Settings.from_config(make_cfg(backend, **overrides), env or {}, backend.parent)
 
 
-def problems(backend: Path, env: dict[str, str] | None = None, **overrides: str | None) -> list[ConfigError]:
+def problems(backend: Path, env: dict[str, str] | None = None, /, **overrides: str | None) -> list[ConfigError]:
     with pytest.raises(ConfigError) as info:
         load(backend, env, **overrides)
     error = info.value
