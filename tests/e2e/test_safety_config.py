@@ -289,3 +289,25 @@ def test_bad_inputs_fail_up_and_write_nothing(project: Stack, hub: Hub) -> None:
     # The good configuration deploys (each row failed because of its bad input alone).
     project.up()
     assert marker(hub) == "hf-rag-space/test"
+
+
+def test_state_from_before_markers_is_marked_at_the_next_up(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    project.up()
+    api = hub.api()
+    # What a stack deployed before ownership markers has: no marker on the Space, no `managed_by` in state.
+    api.delete_space_variable(SPACE, MARKER_VARIABLE)
+    exported = project.export()
+    for resource in exported["deployment"]["resources"]:
+        for part in ("inputs", "outputs"):
+            for key in ("managed_by", "adopt"):
+                (resource.get(part) or {}).pop(key, None)
+    old_state = tmp_path / "old-state.json"
+    old_state.write_text(json.dumps(exported))
+    project.run("stack", "import", "--file", str(old_state))
+    assert project.plan() == {"rag-space": "update"}
+    hub.reset_stats()
+    project.up()
+    assert marker(hub) == "hf-rag-space/test" and hub.stats()["writes"] == {"POST /api/spaces/{repo_id}/variables": 1}
+    project.preview("--expect-no-changes")
+    project.destroy()
+    assert not api.repo_exists(SPACE, repo_type="space")
