@@ -125,8 +125,13 @@ def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
     assert "POST /api/repos/create" not in hub.stats()["writes"]
     second.preview("--expect-no-changes")
 
-    # The first stack no longer owns it: its destroy leaves the Space and everything on it, and says why.
+    # The first stack no longer owns it: a change of the Space's settings is refused, naming the new owner,
+    # and its destroy leaves the Space and everything on it, and says why.
+    project.config_set("private", "true")
     hub.reset_stats()
+    result = project.up(check=False)
+    assert result.returncode != 0 and "it was taken over" in printed(result)
+    assert "hf-rag-space/second" in printed(result) and hub.stats()["write_requests"] == 0
     result = project.destroy()
     assert hub.stats()["write_requests"] == 0
     assert f"Left Space {SPACE} on the Hub" in printed(result) and "hf-rag-space/second" in printed(result)
