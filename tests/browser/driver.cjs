@@ -28,6 +28,7 @@ async function main() {
     headless: true,
     args,
     timeout: 60000,
+    ignoreHTTPSErrors: Boolean(opts.ignoreHTTPSErrors),
   });
   const report = { console: [], pageErrors: [], failedRequests: [] };
   try {

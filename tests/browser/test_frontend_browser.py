@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -33,9 +34,10 @@ DRIVER = Path(__file__).resolve().parent / "driver.cjs"
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE_HOST = "space-test.example"
 SPACE_HOST = "rag-space.hf.test"
-# A production host whose name merely contains "localhost" (issue 14 says mylocalhost.app; Chromium
-# preloads HSTS for the whole .app TLD and would upgrade the plain-HTTP test page to HTTPS).
+# Production hosts whose name merely contains "localhost". Chromium preloads HSTS for the whole .app TLD,
+# so mylocalhost.app is served over TLS (a throwaway self-signed certificate, errors ignored).
 LOOKALIKE_HOST = "mylocalhost.example"
+LOOKALIKE_APP_HOST = "mylocalhost.app"
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Backend:
         return self.server.server_address[1]
 
 
-def start_backend(name: str) -> Backend:
+def start_backend(name: str, tls: ssl.SSLContext | None = None) -> Backend:
     backend: Backend
 
     class Handler(BaseHTTPRequestHandler):
@@ -82,6 +84,8 @@ def start_backend(name: str) -> Backend:
             pass
 
     backend = Backend(name, ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+    if tls is not None:
+        backend.server.socket = tls.wrap_socket(backend.server.socket, server_side=True)
     threading.Thread(target=backend.server.serve_forever, daemon=True).start()
     return backend
 
@@ -137,13 +141,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             server.server_close()
 
 
-def open_page(site: Site, url: str) -> dict[str, Any]:
+def open_page(site: Site, url: str, ignore_https_errors: bool = False) -> dict[str, Any]:
     site.dev.requests.clear()
     site.space.requests.clear()
     options = {
         "url": url,
         "chromium": str(CHROMIUM),
-        "hostRules": f"MAP {PAGE_HOST} 127.0.0.1, MAP {SPACE_HOST} 127.0.0.1, MAP {LOOKALIKE_HOST} 127.0.0.1",
+        "hostRules": f"MAP {PAGE_HOST} 127.0.0.1, MAP {SPACE_HOST} 127.0.0.1, MAP {LOOKALIKE_HOST} 127.0.0.1, "
+                     f"MAP {LOOKALIKE_APP_HOST} 127.0.0.1",
+        "ignoreHTTPSErrors": ignore_https_errors,
     }
     done = subprocess.run(
         ["node", str(DRIVER), json.dumps(options)], capture_output=True, text=True, timeout=120, check=False
@@ -212,4 +218,43 @@ def test_page_on_a_localhost_subdomain_calls_the_dev_backend(site: Site) -> None
     report = open_page(site, f"http://app.localhost:{site.page_port}/")  # Chromium resolves *.localhost itself
     assert report["baseUrl"] == site.dev_url
     assert len(health_calls(site.dev)) == 1 and site.space.requests == []
+    assert_clean(report)
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The same frontend served over TLS, calling a Space that also speaks TLS (an https page may not
+    call plain http), with one throwaway self-signed certificate for both names."""
+    require_tools()
+    certs = tmp_path_factory.mktemp("certs")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    f"/CN={LOOKALIKE_APP_HOST}", "-addext", f"subjectAltName=DNS:{LOOKALIKE_APP_HOST},DNS:{SPACE_HOST}",
+                    "-keyout", str(certs / "key.pem"), "-out", str(certs / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs / "cert.pem", certs / "key.pem")
+    dev, space = start_backend("dev"), start_backend("space", tls=context)
+    frontend = tmp_path_factory.mktemp("tls-frontend")
+    shutil.copytree(EXAMPLE, frontend, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dist", "node_modules"))
+    result = patch_file(frontend / "src/services/api.ts", f"http://localhost:{dev.port}",
+                        f"https://{SPACE_HOST}:{space.port}")
+    assert result.plan.action == "insert"
+    subprocess.run(["bash", str(EXAMPLE / "build.sh"), str(frontend)], check=True, timeout=120)
+    pages = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietFiles, directory=str(frontend)))
+    pages.socket = context.wrap_socket(pages.socket, server_side=True)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    try:
+        yield Site(pages.server_address[1], dev, space, (frontend / "dist/app.js").read_text())
+    finally:
+        for server in (pages, dev.server, space.server):
+            server.shutdown()
+            server.server_close()
+
+
+def test_page_on_mylocalhost_app_calls_the_space(tls_site: Site) -> None:
+    report = open_page(tls_site, f"https://{LOOKALIKE_APP_HOST}:{tls_site.page_port}/", ignore_https_errors=True)
+    assert report["location"] == f"https://{LOOKALIKE_APP_HOST}:{tls_site.page_port}/"
+    assert report["baseUrl"] == f"https://{SPACE_HOST}:{tls_site.space.port}"
+    assert report["health"] == "healthy (space)"
+    assert len(health_calls(tls_site.space)) == 1 and tls_site.dev.requests == []
     assert_clean(report)

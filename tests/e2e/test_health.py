@@ -110,10 +110,10 @@ def test_stuck_building_times_out_naming_the_stage(project: Stack, hub: Hub) -> 
     assert "healthTimeoutSeconds" in out
 
 
-def test_private_space_is_checked_and_progress_is_logged_without_the_token(project: Stack, hub: Hub) -> None:
-    """A private Space passes the health check, progress lines show while it builds, and the token is
-    never printed or stored. (That the check sends the token is asserted in tests/unit/test_health.py:
-    localhub serves private Space URLs without one today, so it cannot be observed here.)"""
+def test_private_space_checked_with_the_token_and_progress_is_logged(project: Stack, hub: Hub) -> None:
+    """A private Space's URL answers 401 without a token (localhub's proxy, like *.hf.space), so a passing
+    health check shows the token was sent; progress lines show while it builds; the token is never
+    printed or stored."""
     enable_health(project)
     project.config_set("private", "true")
     hub.handle.configure(build_delay_seconds=13)
@@ -121,6 +121,9 @@ def test_private_space_is_checked_and_progress_is_logged_without_the_token(proje
     out = printed(result)
     assert hub.api().space_info(SPACE).private is True
     assert project.outputs()["health"]["status"] == "healthy"
+    health_url = project.outputs()["healthUrl"]
+    assert httpx.get(health_url, timeout=10).status_code == 401  # the check could only pass with the token
+    assert httpx.get(health_url, headers={"Authorization": f"Bearer {hub.token}"}, timeout=10).status_code == 200
     # At least one progress line while the Space was building.
     assert re.search(rf"{SPACE}: BUILDING, 1\d s elapsed", out), out[-3000:]
     # The token went to the Space, never to the screen or the state.
