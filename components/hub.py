@@ -15,7 +15,6 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,7 +53,16 @@ class HubError(Exception):
 
 
 class SpaceGone(HubError):
-    """The Space (or the entry asked for) does not exist on the Hub."""
+    """The repository does not exist on the Hub (huggingface_hub's `RepositoryNotFoundError`). Any other 404
+    (a missing revision, file or route) is a plain `HubError` with status 404: it never means "gone"."""
+
+
+class PlanRequired(HubError):
+    """402: the owner's plan does not allow this Space (a Docker Space on free cpu-basic needs PRO/Team)."""
+
+
+class PaymentMethodRequired(HubError):
+    """403 for billed hardware on an account without a payment method."""
 
 
 def token_from(config_value: str | None) -> str:
@@ -130,11 +138,18 @@ def _explain(exc: BaseException, what: str) -> HubError:
         if status == 401:
             return HubError(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
                             f"a valid token for this Hub.{detail}", 401)
+        if status == 402:
+            return PlanRequired(f"{what}: the Hub requires a paid plan (402): a Docker Space on free cpu-basic "
+                                f"hardware needs PRO (users) or Team/Enterprise (organisations).{detail}", 402)
+        if status == 403 and "payment method" in server.lower():
+            return PaymentMethodRequired(f"{what}: billed hardware needs a payment method on the owner's account "
+                                         f"(403): add one on https://huggingface.co/settings/billing, or use "
+                                         f"`pulumi config set hardware cpu-basic`.{detail}", 403)
         if status == 403:
             return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
                             f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
         if status == 404:
-            return SpaceGone(f"{what}: not found (404).{detail}", 404)
+            return HubError(f"{what}: not found (404).{detail}", 404)
         if status == 409:
             return HubError(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
         if status == 412:
@@ -188,11 +203,10 @@ def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[
 
 # --- identity ------------------------------------------------------------------------------------
 
-def namespaces(api: HfApi) -> tuple[str, set[str]]:
-    """The token's user name and the organisations it belongs to (a read-only call)."""
-    info = call("Checking the token (whoami)", api.whoami)
-    orgs = {org.get("name", "") for org in info.get("orgs") or []}
-    return info.get("name", ""), orgs
+def whoami(api: HfApi) -> dict[str, Any]:
+    """whoami-v2: the token's user, its orgs, and what their plans allow (`isPro`, `canPay`, `plan`)."""
+    info: dict[str, Any] = call("Checking the token (whoami)", api.whoami)
+    return info
 
 
 # --- Spaces --------------------------------------------------------------------------------------
@@ -271,14 +285,14 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
 
 def update_space(api: HfApi, space_id: str, *, private: bool | None = None, hardware: str | None = None,
                  sleep_time: int | None = None) -> None:
-    """Change only what is given."""
+    """Change only what is given. A sleep time given with hardware goes in the same request; -1 is "never"."""
     if private is not None:
         call(f"Setting visibility of {space_id}", lambda: api.update_repo_settings(
             space_id, repo_type="space", private=private))
     if hardware is not None:
         call(f"Requesting hardware {hardware} for {space_id}",
-             lambda: api.request_space_hardware(space_id, hardware))  # type: ignore[arg-type]
-    if sleep_time:
+             lambda: api.request_space_hardware(space_id, hardware, sleep_time=sleep_time))  # type: ignore[arg-type]
+    elif sleep_time is not None:
         call(f"Setting sleep time of {space_id}", lambda: api.set_space_sleep_time(space_id, sleep_time))
 
 
@@ -338,9 +352,17 @@ def set_secret(api: HfApi, space_id: str, key: str, value: str, description: str
          lambda: api.add_space_secret(space_id, key, value, description=description))
 
 
+def _missing_ok(error: HubError) -> None:
+    """Deleting what is not there: a missing Space or key (any 404) is fine; anything else is raised."""
+    if error.status != 404:
+        raise error
+
+
 def delete_secret(api: HfApi, space_id: str, key: str) -> None:
-    with suppress(SpaceGone):
+    try:
         call(f"Deleting secret {key} from {space_id}", lambda: api.delete_space_secret(space_id, key))
+    except HubError as error:
+        _missing_ok(error)
 
 
 def variables(api: HfApi, space_id: str) -> dict[str, str]:
@@ -355,8 +377,10 @@ def set_variable(api: HfApi, space_id: str, key: str, value: str, description: s
 
 
 def delete_variable(api: HfApi, space_id: str, key: str) -> None:
-    with suppress(SpaceGone):
+    try:
         call(f"Deleting variable {key} from {space_id}", lambda: api.delete_space_variable(space_id, key))
+    except HubError as error:
+        _missing_ok(error)
 
 
 # --- runtime: stages, waiting, logs --------------------------------------------------------------

@@ -725,6 +725,10 @@ class _Reader:
         sleep_time = self.parse("sleepTime", int, "an integer")
         if sleep_time is not None and sleep_time < -1:
             self.fail("sleepTime", "must be -1 (never sleep), 0 (Hub default) or a number of seconds")
+        elif sleep_time and hardware == "cpu-basic":
+            self.fail("sleepTime", f"is {sleep_time}, but a Space on free cpu-basic hardware sleeps after 48 h of "
+                      "inactivity and that cannot be changed: `pulumi config set sleepTime 0`, or choose billed "
+                      "hardware (`pulumi config set hardware cpu-upgrade`)")
         hub_endpoint = self.hub_endpoint()
         hf_token = self.token()
         backend_dir, backend_path = self.backend()

@@ -1,9 +1,14 @@
 """The Space dynamic resource: a Docker Space on the Hub (visibility, hardware, sleep time), marked with
-the stack that manages it (components/ownership.py has the rules).
+the stack that manages it (components/ownership.py has the rules; components/plans.py what a plan allows).
 
 Hub endpoints: POST /api/repos/create, GET /api/spaces/{id}, PUT /api/spaces/{id}/settings,
 POST /api/spaces/{id}/hardware, POST /api/spaces/{id}/sleeptime, DELETE /api/repos/delete,
-GET/POST /api/spaces/{id}/variables (the marker), GET /api/whoami-v2 (only when a Space is to be created).
+GET/POST /api/spaces/{id}/variables (the marker), GET /api/whoami-v2 (only when a Space is to be created or
+moved to billed hardware).
+
+Settings are applied by comparing what is asked with what the Hub reports, so create, adoption, update and
+drift repair all send exactly the differences. `sleepTime` 0 means the Hub's default: fixed 48 h on
+cpu-basic (nothing to send), never sleeping on billed hardware (sent as -1 when the Space says otherwise).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub, ownership
+from components import hub, ownership, plans
 from components.provider_base import HubProvider, changed, is_unknown
 from components.settings import MARKER_VARIABLE
 
@@ -23,6 +28,35 @@ SETTINGS = ("private", "hardware", "sleep_time")
 #: `managed_by` (the marker this stack writes) changes only with a stack rename or state written before
 #: markers: an update re-marks the Space. `adopt` is consulted when adopting and never makes a diff.
 MARKER = ("managed_by",)
+FREE_HARDWARE = plans.FREE_HARDWARE
+NEVER_SLEEP = -1
+
+
+def sleep_as_configured(remote: int | None, hardware: str | None, wanted: int) -> int:
+    """The Space's sleep time (`gcTimeout`) in the terms of the `sleepTime` setting, 0 being the Hub's default.
+
+    On cpu-basic it is fixed (48 h): always 0. On billed hardware the default is never sleeping, so "never"
+    (-1, 0 or no value) reads as `wanted` when that is 0 or -1, else as -1; any other value is itself.
+    """
+    if hardware in (None, "", FREE_HARDWARE):
+        return 0
+    if remote is None or remote <= 0:
+        return wanted if wanted in (0, NEVER_SLEEP) else NEVER_SLEEP
+    return remote
+
+
+def settings_changes(state: hub.SpaceState, *, private: bool, hardware: str, sleep_time: int) -> dict[str, Any]:
+    """The `hub.update_space` arguments that bring the Space from `state` to what is asked (empty: nothing)."""
+    changes: dict[str, Any] = {}
+    if state.private != private:
+        changes["private"] = private
+    hardware_changes = (state.hardware or FREE_HARDWARE) != hardware
+    if hardware_changes:
+        changes["hardware"] = hardware
+    if hardware != FREE_HARDWARE and (
+            hardware_changes or sleep_as_configured(state.sleep_time, hardware, sleep_time) != sleep_time):
+        changes["sleep_time"] = sleep_time or NEVER_SLEEP  # 0: the default of billed hardware, never sleeping
+    return changes
 
 
 class SpaceProvider(HubProvider):
@@ -30,36 +64,46 @@ class SpaceProvider(HubProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
-        creating = not olds or changed(olds, news, IDENTITY)
-        if creating and not any(is_unknown(news.get(k)) for k in IDENTITY):
-            # A read-only check, made only when the Space is to be created: a no-change run sends nothing.
-            try:
-                user, orgs = hub.namespaces(self.api(news))
-            except hub.HubError as error:
-                failures.append(CheckFailure("owner", str(error)))
-            else:
-                if news["owner"] != user and news["owner"] not in orgs:
-                    allowed = ", ".join(sorted({user, *orgs}))
-                    failures.append(CheckFailure("owner", (
-                        f"hf-rag-space:hfOwner '{news['owner']}' is neither the token's user nor one of its "
-                        f"organisations ({allowed}): set `pulumi config set hfOwner <one of those>` or use a "
-                        "token of that owner.")))
-                else:
-                    failures += self._check_existing(news)
-        return CheckResult(news, failures)
-
-    def _check_existing(self, news: dict[str, Any]) -> list[CheckFailure]:
-        """Read before create: a Space that exists already must be one this stack may adopt."""
-        space_id = f"{news['owner']}/{news['name']}"
+        if any(is_unknown(news.get(k)) for k in (*IDENTITY, "hardware")):
+            return CheckResult(news, failures)
+        creating = not olds or bool(changed(olds, news, IDENTITY))
+        to_billed = not creating and olds.get("hardware") != news["hardware"] and news["hardware"] != FREE_HARDWARE
+        if not (creating or to_billed):
+            return CheckResult(news, failures)  # a no-change run sends nothing
+        # Read-only checks, made only when the Space is to be created or moved to billed hardware.
         api = self.api(news)
         try:
+            account = plans.account_from_whoami(hub.whoami(api))
+        except hub.HubError as error:
+            return CheckResult(news, [CheckFailure("owner", str(error))])
+        owner = str(news["owner"])
+        if account.namespace(owner) is None:
+            allowed = ", ".join(sorted({account.user.name, *account.orgs}))
+            failures.append(CheckFailure("owner", (
+                f"hf-rag-space:hfOwner '{owner}' is neither the token's user nor one of its "
+                f"organisations ({allowed}): set `pulumi config set hfOwner <one of those>` or use a "
+                "token of that owner.")))
+            return CheckResult(news, failures)
+        exists = False
+        if creating:
+            exists, refusal = self._check_existing(api, news)
+            failures += [CheckFailure("name", refusal)] if refusal else []
+        problem = plans.plan_problem(account, owner, str(news["hardware"]), creating=not exists)
+        if problem:
+            key = "hardware" if news["hardware"] != FREE_HARDWARE else "hfOwner"
+            failures.append(CheckFailure("hardware", f"hf-rag-space:{key}: Space {owner}/{news['name']}: {problem}"))
+        return CheckResult(news, failures)
+
+    def _check_existing(self, api: Any, news: dict[str, Any]) -> tuple[bool, str | None]:
+        """Read before create: (whether the Space exists, why this stack may not adopt it)."""
+        space_id = f"{news['owner']}/{news['name']}"
+        try:
             if hub.get_space(api, space_id) is None:
-                return []
+                return False, None
             marker = hub.space_variable(api, space_id, MARKER_VARIABLE)
         except hub.HubError as error:
-            return [CheckFailure("name", str(error))]
-        refusal = ownership.adoption_refusal(space_id, marker, str(news.get("managed_by")), bool(news.get("adopt")))
-        return [CheckFailure("name", refusal)] if refusal else []
+            return True, str(error)
+        return True, ownership.adoption_refusal(space_id, marker, str(news.get("managed_by")), bool(news.get("adopt")))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = changed(olds, news, IDENTITY)
@@ -73,9 +117,7 @@ class SpaceProvider(HubProvider):
         marker = {MARKER_VARIABLE: (str(props["managed_by"]), ownership.MARKER_DESCRIPTION)}
         # Read before create: the marker of an existing Space decides, and the create request is sent only
         # for a missing Space (the Hub answers a free account's create of an existing Space with 402).
-        created = hub.get_space(api, space_id) is None and hub.create_space(
-            api, space_id, private=bool(props["private"]), hardware=props["hardware"],
-            sleep_time=int(props["sleep_time"]), space_variables=marker)
+        created = hub.get_space(api, space_id) is None and self._create(api, space_id, props, marker)
         if not created:
             current = hub.space_variable(api, space_id, MARKER_VARIABLE)
             refusal = ownership.adoption_refusal(space_id, current, str(props["managed_by"]), bool(props.get("adopt")))
@@ -83,9 +125,29 @@ class SpaceProvider(HubProvider):
                 raise hub.HubError(refusal)
             if current != props["managed_by"]:
                 hub.set_variable(api, space_id, MARKER_VARIABLE, *marker[MARKER_VARIABLE])
-            # Adopted (an interrupted run, or taken over on purpose): bring its settings to what is asked.
-            hub.update_space(api, space_id, private=bool(props["private"]))
+        # Created or adopted (an interrupted run, or taken over on purpose): bring every setting to what is asked.
+        self._apply(api, space_id, props)
         return CreateResult(space_id, self._outs(api, space_id, props))
+
+    def _create(self, api: Any, space_id: str, props: dict[str, Any],
+                marker: dict[str, tuple[str, str]]) -> bool:
+        try:
+            return hub.create_space(api, space_id, private=bool(props["private"]), hardware=props["hardware"],
+                                    sleep_time=int(props["sleep_time"]), space_variables=marker)
+        except hub.PlanRequired as error:
+            owner = str(props["owner"])
+            is_org = owner != hub.whoami(api).get("name")
+            raise hub.HubError(f"Creating Space {space_id}: the Hub refused it (402): "
+                               f"{plans.plan_required(owner, is_org)}", 402) from error
+
+    def _apply(self, api: Any, space_id: str, props: dict[str, Any]) -> None:
+        state = hub.get_space(api, space_id)
+        if state is None:
+            raise hub.HubError(f"Space {space_id} vanished while it was being set up; run `pulumi up` again.")
+        changes = settings_changes(state, private=bool(props["private"]), hardware=str(props["hardware"]),
+                                   sleep_time=int(props["sleep_time"]))
+        if changes:
+            hub.update_space(api, space_id, **changes)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         api = self.api(news)
@@ -96,20 +158,20 @@ class SpaceProvider(HubProvider):
             raise hub.HubError(refusal)
         if current != news["managed_by"]:
             hub.set_variable(api, id_, MARKER_VARIABLE, str(news["managed_by"]), ownership.MARKER_DESCRIPTION)
-        hub.update_space(
-            api, id_,
-            private=bool(news["private"]) if olds.get("private") != news["private"] else None,
-            hardware=news["hardware"] if olds.get("hardware") != news["hardware"] else None,
-            sleep_time=int(news["sleep_time"]) if olds.get("sleep_time") != news["sleep_time"] else None,
-        )
+        self._apply(api, id_, news)
         return UpdateResult(self._outs(api, id_, news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        state = hub.get_space(self.api(props), id_)
+        state = hub.get_space(self.api(props), id_)  # None only when the repository itself is missing
         if state is None:
             return ReadResult(None, {})
-        inputs = {k: props[k] for k in (*IDENTITY, *SETTINGS) if k in props}
-        inputs["private"] = state.private  # visibility flipped by hand shows as drift
+        inputs = {k: props[k] for k in (*IDENTITY, *SETTINGS, *MARKER, "adopt") if k in props}
+        # What was changed by hand shows as drift: visibility, hardware and sleep time.
+        inputs["private"] = state.private
+        if state.hardware:
+            inputs["hardware"] = state.hardware
+        if "sleep_time" in props:
+            inputs["sleep_time"] = sleep_as_configured(state.sleep_time, state.hardware, int(props["sleep_time"]))
         outs = {**props, **inputs, "host": state.host, "subdomain": state.subdomain}
         return ReadResult(id_, outs, inputs)
 

@@ -629,3 +629,14 @@ def test_adopt_space_must_name_this_space(backend: Path, value: str, fix: str) -
 def test_adopt_space(backend: Path) -> None:
     assert load(backend).adopt_space is None
     assert load(backend, adoptSpace="alice/rag-chatbot").adopt_space == "alice/rag-chatbot"
+
+
+# -- issue 13: sleep time ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sleep", ["300", "-1"])
+def test_sleep_time_on_free_hardware_is_refused(backend: Path, sleep: str) -> None:
+    [error] = problems(backend, sleepTime=sleep)
+    assert error.key == "hf-rag-space:sleepTime" and "48 h" in error.message and "hardware" in error.message
+    assert load(backend, sleepTime=sleep, hardware="cpu-upgrade").sleep_time == int(sleep)
+    assert load(backend, sleepTime="0").sleep_time == 0
