@@ -125,8 +125,13 @@ def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
     assert "POST /api/repos/create" not in hub.stats()["writes"]
     second.preview("--expect-no-changes")
 
-    # The first stack no longer owns it: its destroy leaves the Space and everything on it, and says why.
+    # The first stack no longer owns it: a change of the Space's settings is refused, naming the new owner,
+    # and its destroy leaves the Space and everything on it, and says why.
+    project.config_set("private", "true")
     hub.reset_stats()
+    result = project.up(check=False)
+    assert result.returncode != 0 and "it was taken over" in printed(result)
+    assert "hf-rag-space/second" in printed(result) and hub.stats()["write_requests"] == 0
     result = project.destroy()
     assert hub.stats()["write_requests"] == 0
     assert f"Left Space {SPACE} on the Hub" in printed(result) and "hf-rag-space/second" in printed(result)
@@ -289,3 +294,25 @@ def test_bad_inputs_fail_up_and_write_nothing(project: Stack, hub: Hub) -> None:
     # The good configuration deploys (each row failed because of its bad input alone).
     project.up()
     assert marker(hub) == "hf-rag-space/test"
+
+
+def test_state_from_before_markers_is_marked_at_the_next_up(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    project.up()
+    api = hub.api()
+    # What a stack deployed before ownership markers has: no marker on the Space, no `managed_by` in state.
+    api.delete_space_variable(SPACE, MARKER_VARIABLE)
+    exported = project.export()
+    for resource in exported["deployment"]["resources"]:
+        for part in ("inputs", "outputs"):
+            for key in ("managed_by", "adopt"):
+                (resource.get(part) or {}).pop(key, None)
+    old_state = tmp_path / "old-state.json"
+    old_state.write_text(json.dumps(exported))
+    project.run("stack", "import", "--file", str(old_state))
+    assert project.plan() == {"rag-space": "update"}
+    hub.reset_stats()
+    project.up()
+    assert marker(hub) == "hf-rag-space/test" and hub.stats()["writes"] == {"POST /api/spaces/{repo_id}/variables": 1}
+    project.preview("--expect-no-changes")
+    project.destroy()
+    assert not api.repo_exists(SPACE, repo_type="space")

@@ -140,7 +140,7 @@ def test_sleep_time_and_hardware(project: Stack, hub: Hub) -> None:
     project.config_set("sleepTime", "300")
     project.up()
     api = hub.api()
-    api.request_space_hardware(SPACE, "cpu-basic")  # type: ignore[arg-type]
+    api.request_space_hardware(SPACE, "cpu-basic")
     project.refresh()
     assert project.resources(":Space")[0]["inputs"]["hardware"] == "cpu-basic"
     assert project.plan() == {"rag-space": "update"}
