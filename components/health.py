@@ -249,7 +249,7 @@ class SpaceHealthProvider(HubProvider):
                               + (": restart it on the Hub (or `restart_space`)." if runtime.stage == "PAUSED"
                                  else "."))
         pulumi.log.info(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
-        token = hub.token_from(self._token_config) if props.get("private") else None
+        token = self.token() if props.get("private") else None
         with http_client(token) as client:
             summary = check_http(client, props, deadline, on_retry=pulumi.log.info)
         pulumi.log.info(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
