@@ -47,12 +47,21 @@ class Hub:
         return HfApi(endpoint=self.endpoint, token=self.token)
 
 
+@pytest.fixture(scope="session")
+def venv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One virtualenv cache for every real-builds test, so a requirements set is installed once a run."""
+    return tmp_path_factory.mktemp("venvs")
+
+
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
+def hub(tmp_path: Path, request: pytest.FixtureRequest, venv_cache: Path) -> Iterator[Hub]:
+    """localhub with fast builds, or real pip-installing builds for tests marked ``real_builds``."""
     token = f"hf_{secrets.token_hex(20)}"
+    real = request.node.get_closest_marker("real_builds") is not None
     with serve(tmp_path / "hub", tokens={token: OWNER, "hf_readonlytoken0000000000000000000": f"{OWNER}:read",
                                          "hf_bobtoken000000000000000000000000000": "bob"},
-               orgs={"acme": [OWNER]}) as handle:
+               orgs={"acme": [OWNER]}, build_mode="real" if real else "fast",
+               venv_cache=venv_cache if real else None) as handle:
         yield Hub(handle, token)
 
 

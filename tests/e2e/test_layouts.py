@@ -1,7 +1,7 @@
 """Issue 14 end to end: backends of other layouts deploy healthy with no layout config, each Space holding
 exactly the expected files; a backend's own Dockerfile is kept or refused by line; systemPackages reach
-the generated one; the CORS diagnosis names the cause. Real pulumi CLI, localhub and its runtime (with
-real builds when localhub has them: the backends list fastapi and uvicorn like real ones)."""
+the generated one; the CORS diagnosis names the cause. Real pulumi CLI, localhub and its runtime with
+real builds (each Space's requirements pip-installed into a virtualenv, as the Hub's image build does)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
 from tests.e2e.test_deploy import remote_bytes, remote_tree
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.real_builds]
 SPACE = f"{OWNER}/rag-chatbot"
 
 #: An app module: /api/health, a POST route the CORS check probes, CORS from ALLOWED_ORIGINS.
