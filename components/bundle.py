@@ -32,7 +32,7 @@ from components.errors import BundleError
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
-from components.secret_scan import scan
+from components.secret_scan import scan, text_of
 from components.settings import Settings
 from components.templating import render_dockerfile, render_readme
 
@@ -191,7 +191,7 @@ def build_bundle(
                 parts.pop()
     dependencies = None
     if not [p for p in problems if p.startswith("requirements.txt is a symlink")]:
-        dependencies = read_dependencies(root, problems)
+        dependencies = read_dependencies(root, problems, check=lambda rel: _include_problem(root, rel, rules))
     if dependencies is not None:
         files["requirements.txt"] = dependencies.requirements.encode()
         if dependencies.constraints is not None:
@@ -225,10 +225,13 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
     values = {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
     problems = []
     for path, data in sorted(files.items()):
-        found = sorted(name for name, value in values.items() if value in data)
+        text = text_of(data)
+        # The raw bytes (binaries included) and, for a UTF-16/32 file, its text as UTF-8.
+        forms = (data,) if text is None or data.isascii() else (data, text.encode("utf-8"))
+        found = sorted(name for name, value in values.items() if any(value in form for form in forms))
         if found:
             problems.append(f"{path} contains the value of {', '.join(found)}; remove it from the file")
-        elif path not in allow_secrets_in and HF_TOKEN_PATTERN.search(data):
+        elif path not in allow_secrets_in and any(HF_TOKEN_PATTERN.search(form) for form in forms):
             problems.append(f"{path} contains something shaped like a Hugging Face token (hf_...); remove it")
     return problems
 
@@ -423,6 +426,28 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[st
 
     walk(top, root / top if top else root, False)
     return selected
+
+
+def _include_problem(root: Path, rel: str, rules: _Rules) -> str | None:
+    """Why the requirement file ``rel`` that an ``-r``/``-c`` include names may not be copied into the
+    Space's requirements: the rules every selected file meets (deny list, ignore files, config exclude,
+    credential names, symlinks onto excluded paths, credential content), or None."""
+    why = rules.excluded(rel, False)
+    if why:
+        return why
+    path = os.path.join(root, rel)
+    real = Path(os.path.realpath(path))
+    if real.is_relative_to(root) and real != Path(root, rel):
+        real_rel = real.relative_to(root).as_posix()
+        why = rules.excluded(real_rel, False)
+        if why:
+            return f"a symlink to {real_rel}, which is {why}"
+    try:
+        with open(path, "rb") as handle:
+            kind = credential_kind_by_content(rel, handle.read(MAX_FILE_BYTES))
+    except OSError:
+        return None  # missing or outside: layout.py names it
+    return f"a credential file ({kind})" if kind else None
 
 
 def _gitignore(path: Path) -> GitIgnoreSpec:

@@ -268,5 +268,5 @@ def test_strip_test_requirements_keeps_everything_else() -> None:
     ],
 )
 def test_included_requirement_files_are_refused(line: str, named: str) -> None:
-    with pytest.raises(ValueError, match=named):
+    with pytest.raises(BundleError, match=named):
         strip_test_requirements(f"fastapi\n{line}\n")
