@@ -59,6 +59,9 @@ CONFIG_KEYS = (
     "exclude",
     "systemPackages",
     "corsCheckPath",
+    "spaceTitle",
+    "spaceEmoji",
+    "spaceDescription",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -107,6 +110,9 @@ HARDWARE_FLAVORS = (
 #: The Space variable that marks a Space as managed by one stack; its value is `<project>/<stack>`.
 #: Not a secret (it names the stack, nothing more) and visible on the Space's settings page.
 MARKER_VARIABLE = "MANAGED_BY_PULUMI_STACK"
+
+#: The Hub's limit on a Space card's ``short_description`` (config ``spaceDescription``).
+SPACE_DESCRIPTION_MAX = 60
 
 #: Space variables whose name ends like this hold secrets (variables are public): extraSecrets.
 SECRET_NAME_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "PASSWORD")
@@ -260,6 +266,17 @@ class Settings:
     """Extra Debian packages for the generated Dockerfile."""
     cors_check_path: str | None = None
     """Path the CORS preflight probes; None: the app's first POST route (else healthPath)."""
+    space_title: str
+    """Space card title (``spaceTitle``); "" shows the Space name."""
+    space_emoji: str
+    """Space card emoji (``spaceEmoji``): one emoji."""
+    space_description: str
+    """Space card ``short_description`` (``spaceDescription``), at most 60 characters."""
+
+    @property
+    def card_title(self) -> str:
+        """The Space card's title: ``spaceTitle``, else the Space name."""
+        return self.space_title or self.space_name
 
     @property
     def space_id(self) -> str:
@@ -701,6 +718,26 @@ class _Reader:
             return None
         return value
 
+    def card(self) -> tuple[str | None, str | None, str | None]:
+        """``spaceTitle``, ``spaceEmoji``, ``spaceDescription``: one line each, one emoji, the Hub's length limit."""
+        title = self.cfg.get("spaceTitle") or ""
+        if title != title.strip() or any(c in title for c in "\r\n"):
+            self.fail("spaceTitle", f"must be one line without leading or trailing spaces; got {title!r}")
+        emoji = self.required("spaceEmoji", "set one emoji, e.g. `pulumi config set spaceEmoji 🤖`")
+        if emoji is not None and not is_single_emoji(emoji):
+            self.fail("spaceEmoji", f"must be one emoji (the Hub allows nothing else), e.g. "
+                      f"`pulumi config set spaceEmoji 🤖`; got {emoji!r}")
+            emoji = None
+        description = self.required("spaceDescription", "set a short description of at most "
+                                    f"{SPACE_DESCRIPTION_MAX} characters")
+        if description is not None and (len(description) > SPACE_DESCRIPTION_MAX or not description.strip()
+                                        or any(c in description for c in "\r\n")):
+            self.fail("spaceDescription", f"must be one line of 1 to {SPACE_DESCRIPTION_MAX} characters (the Hub's "
+                      f"limit for a Space card's short_description); got {len(description)}: shorten it with "
+                      "`pulumi config set spaceDescription '...'`")
+            description = None
+        return title, emoji, description
+
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
@@ -766,6 +803,7 @@ class _Reader:
         exclude = self.string_list("exclude", _GLOB, "'data/raw/'")
         system_packages = self.string_list("systemPackages", _DEBIAN_PACKAGE, "libpq-dev")
         cors_check_path = self.cors_check_path()
+        space_title, space_emoji, space_description = self.card()
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -775,6 +813,7 @@ class _Reader:
         assert log_level and health_path and health_require in HEALTH_REQUIRE
         assert private is not None and sleep_time is not None and frontend_git_push is not None
         assert health_check is not None and health_timeout is not None
+        assert space_title is not None and space_emoji and space_description
         return Settings(
             hf_owner=hf_owner,
             space_name=space_name,
@@ -811,7 +850,45 @@ class _Reader:
             exclude=exclude,
             system_packages=system_packages,
             cors_check_path=cors_check_path,
+            space_title=space_title,
+            space_emoji=space_emoji,
+            space_description=space_description,
         )
+
+
+#: Code points that modify or join the emoji before them: ZWJ, variation selectors, keycap, skin tones, tags.
+_EMOJI_JOINER = "\u200d"
+_EMOJI_MODIFIERS = ("\ufe0e", "\ufe0f", "\u20e3")
+
+
+def is_single_emoji(value: str) -> bool:
+    """Whether ``value`` is one emoji: one symbol (Unicode category So), optionally with variation
+    selectors, a skin tone, tags or ZWJ-joined symbols (👩‍💻), or one flag (two regional indicators)."""
+    import unicodedata
+
+    bases = regional = 0
+    joined = False
+    for char in value:
+        point = ord(char)
+        if char == _EMOJI_JOINER:
+            if not bases or joined:
+                return False
+            joined = True
+            continue
+        if char in _EMOJI_MODIFIERS or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F:
+            if not bases:
+                return False
+            continue
+        if unicodedata.category(char) != "So":
+            return False
+        if 0x1F1E6 <= point <= 0x1F1FF:
+            regional += 1
+            if regional % 2 == 0:
+                continue  # the second half of a flag
+        if not joined:
+            bases += 1
+        joined = False
+    return bases == 1 and not joined and regional in (0, 2) and len(value) <= 16
 
 
 def _bool(raw: str) -> bool:
