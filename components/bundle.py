@@ -32,11 +32,19 @@ from components.errors import BundleError
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
-from components.secret_scan import scan, text_of
+from components.secret_scan import bom_encoding, scan, text_of
 from components.settings import Settings
 from components.templating import render_dockerfile, render_readme
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Largest backend file, in MB; `HF_RAG_SPACE_MAX_FILE_MB` overrides it. The Hub takes large and binary
+#: files (stored as LFS/Xet), but the program reads each file whole (manifest, staging) and a Space repo is
+#: meant to hold an app, not data (about 1 GB per Space), so a file over half a GB is almost surely a mistake.
+MAX_FILE_MB = 512
+MAX_FILE_ENV = "HF_RAG_SPACE_MAX_FILE_MB"
+
+
+def max_file_bytes() -> int:
+    return int(os.environ.get(MAX_FILE_ENV) or MAX_FILE_MB) * 1024 * 1024
 MIN_SECRET_LENGTH = 8
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
@@ -225,9 +233,8 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
     values = {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
     problems = []
     for path, data in sorted(files.items()):
-        text = text_of(data)
         # The raw bytes (binaries included) and, for a UTF-16/32 file, its text as UTF-8.
-        forms = (data,) if text is None or data.isascii() else (data, text.encode("utf-8"))
+        forms = (data, (text_of(data) or "").encode("utf-8")) if bom_encoding(data) else (data,)
         found = sorted(name for name, value in values.items() if any(value in form for form in forms))
         if found:
             problems.append(f"{path} contains the value of {', '.join(found)}; remove it from the file")
@@ -444,7 +451,7 @@ def _include_problem(root: Path, rel: str, rules: _Rules) -> str | None:
             return f"a symlink to {real_rel}, which is {why}"
     try:
         with open(path, "rb") as handle:
-            kind = credential_kind_by_content(rel, handle.read(MAX_FILE_BYTES))
+            kind = credential_kind_by_content(rel, handle.read(max_file_bytes()))
     except OSError:
         return None  # missing or outside: layout.py names it
     return f"a credential file ({kind})" if kind else None
@@ -457,11 +464,12 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
 def _read(root: Path, rel: str, problems: list[str]) -> bytes | None:
     with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
         size = os.fstat(handle.fileno()).st_size
-        data = None if size > MAX_FILE_BYTES else handle.read()
+        limit = max_file_bytes()
+        data = None if size > limit else handle.read()
     if data is None:
         problems.append(
-            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {MAX_FILE_BYTES // 1024 // 1024} MB limit; "
-            "keep data files out of the app (store them in Qdrant or a dataset)"
+            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {limit // 1024 // 1024} MB limit per file (set "
+            f"{MAX_FILE_ENV} to raise it); keep large data out of the app (a dataset repo, or Qdrant)"
         )
         return None
     return data

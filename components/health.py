@@ -113,6 +113,13 @@ def failure_message(space_id: str, runtime: hub.Runtime, lines: list[str], build
             f"{log_tail(lines)}")
 
 
+def paused_message(space_id: str) -> str:
+    """A PAUSED Space stays paused until its owner resumes it; `pulumi up` does not un-pause it."""
+    return (f"Space {space_id} is PAUSED (paused on the Hub by its owner): resume it with the Restart button "
+            f"in the Space's Settings on the Hub, or `HfApi().restart_space(\"{space_id}\")`, then run "
+            "`pulumi up` again. pulumi does not resume a Space someone paused.")
+
+
 def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH) -> str | None:
     """Why a preflight answer does not allow `origin`, or None when it does. Tells apart an app where no
     CORS middleware answered (no Access-Control-* headers, no "Disallowed CORS" body) from a middleware
@@ -240,20 +247,33 @@ class SpaceHealthProvider(HubProvider):
                                              expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
         except hub.SpaceTimeout as error:
             raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
+        token = hub.token_from(self._token_config) if props.get("private") else None
+        if runtime.stage == "SLEEPING":
+            runtime = self._wake(api, props, token, deadline)
         if runtime.stage in hub.ERROR_STAGES:
             build = runtime.stage != "RUNTIME_ERROR"
             lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4)
             raise HealthError(failure_message(space_id, runtime, lines, build))
-        if runtime.stage in ("PAUSED", "STOPPED", "NO_APP_FILE", "DELETING"):
-            raise HealthError(f"Space {space_id} is {runtime.stage}, not running"
-                              + (": restart it on the Hub (or `restart_space`)." if runtime.stage == "PAUSED"
-                                 else "."))
+        if runtime.stage == "PAUSED":
+            raise HealthError(paused_message(space_id))
+        if runtime.stage in ("STOPPED", "NO_APP_FILE", "DELETING", "SLEEPING"):
+            raise HealthError(f"Space {space_id} is {runtime.stage}, not running.")
         pulumi.log.info(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
-        token = hub.token_from(self._token_config) if props.get("private") else None
         with http_client(token) as client:
             summary = check_http(client, props, deadline, on_retry=pulumi.log.info)
         pulumi.log.info(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
         return {**props, "health": summary}
+
+    @staticmethod
+    def _wake(api: Any, props: Mapping[str, Any], token: str | None, deadline: float) -> hub.Runtime:
+        """A SLEEPING Space (idle past its sleep time) wakes on a request to its URL: send one (with the
+        token of a private Space) and wait until it runs (hub-2026.md "Runtime and settings")."""
+        space_id = str(props["space_id"])
+        url = f"{str(props['space_url']).rstrip('/')}{props['health_path']}"
+        pulumi.log.info(f"{space_id}: SLEEPING; waking it with a request to {url}")
+        with http_client(token) as client:
+            return hub.wake_and_wait(api, space_id, poke=lambda: client.get(url),
+                                     timeout=max(1.0, deadline - time.monotonic()), on_progress=pulumi.log.info)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,11 +10,14 @@ remote head and re-plan (see space_files.py).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -149,7 +152,12 @@ def _explain(exc: BaseException, what: str) -> HubError:
             return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
                             f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
         if status == 404:
-            return HubError(f"{what}: not found (404).{detail}", 404)
+            # Only a missing repository (RepositoryNotFoundError, above) means "gone": a missing revision,
+            # file or route (RevisionNotFoundError, EntryNotFoundError, a bare 404) must not drop state.
+            kind = {"RevisionNotFoundError": "revision", "RemoteEntryNotFoundError": "file",
+                    "EntryNotFoundError": "file"}.get(type(exc).__name__, "resource")
+            return HubError(f"{what}: {kind} not found (404); the Space itself exists. Run `pulumi refresh` "
+                            f"or `pulumi up` again.{detail}", 404)
         if status == 409:
             return HubError(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
         if status == 412:
@@ -313,13 +321,35 @@ def git_blob_hasher(size: int) -> Any:
     return hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
 
 
+LFS_PREFIX = "sha256:"
+#: Files at least this large are streamed from their staged copy (never held in memory) and counted for
+#: the upload progress log.
+STREAM_FILE_BYTES = 8 * 1024 * 1024
+#: How often a commit on its way logs the bytes sent.
+UPLOAD_PROGRESS_SECONDS = 10.0
+
+
+def remote_identity(entry: Any) -> str:
+    """What identifies a remote file's content: `sha256:<hex>` for an LFS/Xet file (its `oid` is the blob
+    id of the pointer, never equal to the content's blob id; hub-2026.md), else the git blob id."""
+    lfs = getattr(entry, "lfs", None)
+    if lfs is not None and getattr(lfs, "sha256", None):
+        return f"{LFS_PREFIX}{lfs.sha256}"
+    return str(entry.blob_id)
+
+
+def same_content(remote: str | None, blob_id: str | None, sha256: str | None) -> bool:
+    """Whether a remote identity (`remote_identity`) is this local content (its git blob id and sha256)."""
+    return remote is not None and (remote == blob_id or (sha256 is not None and remote == f"{LFS_PREFIX}{sha256}"))
+
+
 def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]:
-    """Every file of the Space's main branch: path -> git blob id, and the head commit."""
+    """Every file of the Space's main branch: path -> `remote_identity`, and the head commit."""
     head = call(f"Reading Space {space_id}", lambda: api.space_info(space_id)).sha
 
     def listing() -> dict[str, str]:
         return {
-            entry.path: entry.blob_id  # type: ignore[union-attr]
+            entry.path: remote_identity(entry)
             for entry in api.list_repo_tree(space_id, repo_type="space", recursive=True, revision=head)
             if getattr(entry, "blob_id", None) is not None
         }
@@ -327,17 +357,93 @@ def remote_files(api: HfApi, space_id: str) -> tuple[dict[str, str], str | None]
     return call(f"Listing files of {space_id}", listing), head
 
 
-def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes], deletions: list[str],
-           message: str, parent: str | None) -> str:
-    """One commit with these uploads and deletions on top of `parent`; returns the new commit id."""
+@dataclass(frozen=True)
+class StagedFile:
+    """A file to upload from its staged copy, streamed; `sha256` is what its content must hash to."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+class _CountingReader(io.BufferedReader):
+    """A file whose reads are counted (the bytes the client has taken so far)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(io.FileIO(path, "rb"))
+        self.count = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.count += len(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = super().read1(size)
+        self.count += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n = super().readinto(buffer)
+        self.count += n
+        return n
+
+
+def _progress_logger(readers: list[_CountingReader], total: int, label: str, every: float,
+                     on_progress: Callable[[str], None]) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            sent = min(total, sum(r.count for r in readers))
+            percent = 100 * sent // max(total, 1)
+            on_progress(f"{label}: uploaded {sent / 2**20:.1f} of {total / 2**20:.1f} MiB ({percent}%)")
+
+    thread = threading.Thread(target=run, daemon=True, name="upload-progress")
+    thread.start()
+    return stop, thread
+
+
+def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFile], deletions: list[str],
+           message: str, parent: str | None, on_progress: Callable[[str], None] = lambda _m: None,
+           progress_every: float = UPLOAD_PROGRESS_SECONDS) -> str:
+    """One commit with these uploads and deletions on top of `parent`; returns the new commit id.
+
+    `StagedFile` uploads are streamed from disk (large, binary files go through the client's LFS path in
+    the same commit); while they are sent, `on_progress` gets "uploaded X of Y MiB" every `progress_every`
+    seconds. A staged file whose content no longer hashes to its sha256 fails the commit before it is sent.
+    """
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-    operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=d) for p, d in uploads.items()]
-    operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
-    info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
-                lambda: api.create_commit(space_id, operations, commit_message=message, repo_type="space",
-                                          parent_commit=parent), retry=False)
-    return str(info.oid)
+    readers: list[_CountingReader] = []
+    operations: list[Any] = []
+    try:
+        for path, data in uploads.items():
+            if isinstance(data, StagedFile):
+                reader = _CountingReader(data.path)
+                readers.append(reader)
+                operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=reader)  # hashes it (sha256)
+                if operation.upload_info.sha256.hex() != data.sha256:
+                    raise HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
+                reader.count = 0
+            else:
+                operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=data)
+            operations.append(operation)
+        operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
+        streamed = sum(d.size for d in uploads.values() if isinstance(d, StagedFile))
+        label = f"{space_id}: commit of {len(uploads)} file(s)"
+        stop, thread = _progress_logger(readers, streamed, label, progress_every, on_progress)
+        try:
+            info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
+                        lambda: api.create_commit(space_id, operations, commit_message=message, repo_type="space",
+                                                  parent_commit=parent), retry=False)
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+        return str(info.oid)
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 # --- secrets and variables -----------------------------------------------------------------------
@@ -460,6 +566,30 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
             on_progress(f"{space_id}: {runtime.stage}, {elapsed:.0f} s elapsed")
             next_progress = now + PROGRESS_EVERY_SECONDS
         sleep(max(0.0, min(poll_seconds, timeout - elapsed)))
+
+
+def wake_and_wait(api: HfApi, space_id: str, *, poke: Callable[[], object], timeout: float,
+                  on_progress: Callable[[str], None] = lambda _m: None, poll_seconds: float = 1.0,
+                  clock: Callable[[], float] = time.monotonic,
+                  sleep: Callable[[float], None] = time.sleep) -> Runtime:
+    """Wake a SLEEPING Space with `poke` (a request to its URL; errors ignored: it may answer 503 while it
+    starts) and poll until it leaves SLEEPING and the building/starting stages. Raises SpaceTimeout."""
+    start = clock()
+    with suppress(Exception):
+        poke()
+    while True:
+        runtime = space_runtime(api, space_id)
+        if runtime.stage != "SLEEPING" and runtime.stage not in INTERMEDIATE_STAGES:
+            on_progress(f"{space_id}: woke up, {runtime.stage}")
+            return runtime
+        elapsed = clock() - start
+        if elapsed >= timeout:
+            raise SpaceTimeout(f"Space {space_id} did not wake up in {elapsed:.0f} s (healthTimeoutSeconds); it is "
+                               f"still {runtime.stage}.", runtime.stage)
+        if runtime.stage == "SLEEPING":
+            with suppress(Exception):
+                poke()
+        sleep(poll_seconds)
 
 
 def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40,

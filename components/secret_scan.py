@@ -93,17 +93,22 @@ def text_of(data: bytes) -> str | None:
     else decodes as UTF-8 with undecodable bytes replaced, so one Latin-1 byte or a stray invalid
     sequence no longer hides the rest of the file from the scan (a secret is ASCII in any of these).
     """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+    encoding = bom_encoding(data)
+    if encoding:
+        return data.decode(encoding, errors="replace")
     if b"\0" in data:
         return None
     return data.decode("utf-8", errors="replace")
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when ``data`` starts with that byte-order mark, else None."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
 def is_text(data: bytes) -> bool:
-    """Whether the scanner reads ``data`` as text (see `text_of`)."""
-    return text_of(data) is not None
+    """Whether the scanner reads ``data`` as text (see `text_of`), without decoding it."""
+    return bom_encoding(data) is not None or b"\0" not in data
 
 
 def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: Path | None = None) -> list[Finding]:

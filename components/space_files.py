@@ -7,6 +7,10 @@ them from there when it has something to send. `pulumi preview --diff` shows exa
 An update sends ONE commit with the added, changed and deleted files, planned against the Space's
 current tree (so hand edits on the Hub are undone and an interrupted run is finished, never repeated).
 No change means no Hub request at all: the diff compares manifests locally.
+Binary and large files are stored by the Hub as LFS/Xet, whose tree `oid` is the blob id of the pointer:
+they are compared by sha256 (the manifest's digest) in `_sync` and `read`, so they never look drifted and
+are never re-sent unchanged. Files of 8 MiB and more are streamed from their staged copy (LFS in the same
+single commit) with "uploaded X of Y MiB" logged every 10 s; preview lists the files stored as LFS.
 Hub endpoints: GET /api/spaces/{id}, GET /api/spaces/{id}/tree/{rev}, POST /api/spaces/{id}/preupload,
 POST /api/spaces/{id}/commit/main.
 """
@@ -23,12 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pathspec import GitIgnoreSpec
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub
 from components.provider_base import HubProvider, changed
 
 IDENTITY = ("hub_endpoint", "space_id")
+#: The Hub's default `.gitattributes` LFS patterns of a new repo (hub-2026.md "Storage: LFS and Xet").
+DEFAULT_GITATTRIBUTES = "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in (
+    "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*", "*.mlmodel",
+    "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt",
+    "*.pth", "*.rar", "*.safetensors", "saved_model/**/*", "*.tar.*", "*.tar", "*.tflite", "*.tgz", "*.wasm",
+    "*.xz", "*.zip", "*.zst", "*tfevents*")).encode()
+BINARY_BYTES = 1024 * 1024
+LARGE_BYTES = 10 * 1024 * 1024
 #: Commit attempts per update. Each one re-reads the head and the tree first, so a commit is never sent
 #: twice: one whose outcome is unknown (5xx, lost connection) shows up in the tree if it landed.
 MAX_REPLANS = 6
@@ -116,6 +129,49 @@ def _read_blob(blob_dir: str, path: str, digest: str) -> bytes:
     return data
 
 
+def _upload(blob_dir: str, path: str, digest: str) -> bytes | hub.StagedFile:
+    """What to send for a changed file: a large one streamed from its staged copy (LFS in the commit,
+    progress logged), a small one read (and checked) in memory."""
+    blob = Path(blob_dir) / digest
+    size = blob.stat().st_size
+    if size >= hub.STREAM_FILE_BYTES:
+        return hub.StagedFile(str(blob), digest, size)
+    return _read_blob(blob_dir, path, digest)
+
+
+def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None) -> list[str]:
+    """The files the Hub will store as LFS/Xet, by its rules (hub-2026.md, mirrored by localhub/lfs.py):
+    a path matching the default `.gitattributes` LFS patterns, binary content over 1 MiB, any file over
+    10 MiB. Reads 512 bytes of each staged file at most."""
+    spec = GitIgnoreSpec.from_lines(
+        line.split()[0] for line in (gitattributes or DEFAULT_GITATTRIBUTES).decode().splitlines()
+        if "filter=lfs" in line.split()[1:]
+    )
+    out = []
+    for path, digest in sorted(manifest.items()):
+        blob = blob_dir / digest
+        if not blob.exists():
+            continue
+        size = blob.stat().st_size
+        if size == 0:
+            continue
+        with blob.open("rb") as handle:
+            sample = handle.read(512)
+        binary = b"\0" in sample or not _utf8(sample)
+        if spec.match_file(path) or spec.match_file(path.rsplit("/", 1)[-1]) or size > LARGE_BYTES or (
+                binary and size > BINARY_BYTES):
+            out.append(path)
+    return out
+
+
+def _utf8(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(sample) - 3  # a character cut by the sample's end
+    return True
+
+
 def _staged_blob_id(blob_dir: str, path: str, digest: str) -> str:
     """The git blob id of a staged file, checking its sha256, streamed: memory does not grow with the
     bundle, only the files actually sent are held in memory (by `_read_blob`)."""
@@ -153,7 +209,8 @@ class SpaceFilesProvider(HubProvider):
         known: dict[str, str] = props.get("blob_ids") or {}
         manifest = dict(props.get("manifest") or {})
         for path in list(manifest):
-            if remote.get(path) != known.get(path):
+            # An LFS/Xet file is compared by its sha256 (the manifest's digest), never by its pointer's oid.
+            if not hub.same_content(remote.get(path), known.get(path), manifest[path]):
                 # Edited or deleted by hand: record what is there, so the next `up` puts it right.
                 manifest[path] = f"{DRIFT_PREFIX}{remote.get(path, 'missing')}"
         for path, oid in remote.items():
@@ -177,15 +234,15 @@ class SpaceFilesProvider(HubProvider):
         blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
         for attempt in range(1, MAX_REPLANS + 1):
             remote, head = hub.remote_files(api, space_id)
-            uploads = {p: _read_blob(blob_dir, p, manifest[p]) for p in sorted(manifest)
-                       if remote.get(p) != blob_ids[p]}
+            uploads = {p: _upload(blob_dir, p, manifest[p]) for p in sorted(manifest)
+                       if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:
                 return {**props, "revision": head, "blob_ids": blob_ids}
             message = f"Deploy {len(uploads)} changed and {len(deletions)} deleted file(s) (hf-rag-space)"
             try:
                 revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
-                                      parent=head)
+                                      parent=head, on_progress=pulumi.log.info)
             except hub.HubError as error:
                 # 412: somebody committed meanwhile. 5xx or a lost connection: the commit may have landed.
                 # 429 with a short wait: it did not. Either way re-read the head and re-plan after a
@@ -217,4 +274,8 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
 
     def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         props = {**args.__dict__, "revision": None, "blob_ids": None}
+        stored_as_lfs = lfs_paths(Path(args.blob_dir), args.manifest)
+        if stored_as_lfs:  # shown by `pulumi preview` and `up`
+            pulumi.log.info(f"{len(stored_as_lfs)} file(s) will be stored as LFS/Xet on the Hub (binary or large): "
+                            + ", ".join(stored_as_lfs))
         super().__init__(SpaceFilesProvider(), name, props, opts)

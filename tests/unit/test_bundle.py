@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.bundle import (
-    MAX_FILE_BYTES,
+    MAX_FILE_ENV,
     Bundle,
     build_bundle,
     scan_for_secrets,
@@ -157,12 +157,21 @@ def test_gitignore_forcing_a_secret_file_in_is_refused(root: Path, negation: str
     assert "re-includes" in message
 
 
-def test_file_over_size_limit_names_file_and_size(root: Path) -> None:
+def test_file_over_size_limit_names_file_size_and_knob(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MAX_FILE_ENV, "1")  # the default (512 MB) is too big for a unit test
     big = root / "app" / "model.bin"
     with big.open("wb") as f:
-        f.truncate(MAX_FILE_BYTES + 1)
+        f.truncate(1024 * 1024 + 1)
     message = refusal(root)
-    assert "app/model.bin" in message and "10.0 MB" in message
+    assert "app/model.bin" in message and "1.0 MB" in message and "1 MB limit" in message
+    assert MAX_FILE_ENV in message
+
+
+def test_files_over_10_mb_are_bundled(root: Path) -> None:
+    data = root / "app" / "data.bin"
+    with data.open("wb") as f:
+        f.truncate(11 * 1024 * 1024)
+    assert "app/data.bin" in bundle(root).files
 
 
 def test_file_with_secret_value_is_refused_naming_the_secret_not_the_value(root: Path) -> None:
