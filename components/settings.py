@@ -49,6 +49,7 @@ CONFIG_KEYS = (
     "healthRequire",
     "adoptSpace",
     "allowSecretsIn",
+    "maxFileSizeMB",
     "appModule",
     "include",
     "exclude",
@@ -119,6 +120,15 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("password in a URL", r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
     )
 )
+
+#: Largest backend file by default, in MB (Pulumi.yaml's `maxFileSizeMB` default; a unit test keeps them equal).
+#: The Hub takes large and binary files (LFS/Xet), but the program reads each file whole (manifest, secret
+#: scan, staging) and a Space repo is meant to hold an app, not data (about 1 GB per Space), so a file over
+#: half a GB is almost surely a mistake.
+MAX_FILE_MB = 512
+#: Upper bound of ``maxFileSizeMB``: the Hub stores files up to 50 GB through LFS/Xet, but the program reads
+#: each file whole (hashing, secret scan, staging), so a bound far above a Space app's needs is refused.
+MAX_FILE_MB_CEILING = 5000
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HEALTH_REQUIRE = ("healthy", "reachable")
@@ -271,6 +281,8 @@ class Settings:
     """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
     allow_secrets_in: tuple[str, ...] = ()
     """Backend files (Space paths) whose secret-scanner findings are known false positives."""
+    max_file_mb: int = MAX_FILE_MB
+    """``maxFileSizeMB``: the largest backend file, in MB."""
     app_module: str | None = None
     """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
     include: tuple[str, ...] = ()
@@ -803,6 +815,9 @@ class _Reader:
                       f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
         self.public_variables(extra_variables)
         allow_secrets_in = self.path_list("allowSecretsIn")
+        max_file_mb = self.parse("maxFileSizeMB", int, "a whole number of megabytes")
+        if max_file_mb is not None and not 1 <= max_file_mb <= MAX_FILE_MB_CEILING:
+            self.fail("maxFileSizeMB", f"must be between 1 and {MAX_FILE_MB_CEILING} (MB); got {max_file_mb}")
         app_module = self.app_module()
         include = self.string_list("include", _GLOB, "'static/**'")
         exclude = self.string_list("exclude", _GLOB, "'data/raw/'")
@@ -850,6 +865,7 @@ class _Reader:
             health_require=cast(Literal["healthy", "reachable"], health_require),
             adopt_space=adopt_space,
             allow_secrets_in=allow_secrets_in,
+            max_file_mb=max_file_mb or MAX_FILE_MB,
             app_module=app_module,
             include=include,
             exclude=exclude,
