@@ -172,3 +172,19 @@ def test_429_carries_ratelimit_headers(fresh_hub: LocalHub, space_id: str) -> No
 def test_agent_harnesses_is_the_hubs_object(hub: LocalHub) -> None:
     body = httpx.get(f"{hub.endpoint}/api/agent-harnesses").json()
     assert isinstance(body, dict) and isinstance(body["standardEnvVars"], list) and isinstance(body["harnesses"], dict)
+
+
+def test_client_with_telemetry_on_reads_the_harness_registry(hub: LocalHub, tmp_path: Path) -> None:
+    """huggingface_hub 2.4 with telemetry on (its default) fetches the registry on its first call and crashes
+    on anything but the Hub's object (hub-2026.md): a fresh client process must get through."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HF_ENDPOINT=hub.endpoint, HF_HOME=str(tmp_path / "hf-home"), NO_PROXY="127.0.0.1,localhost")
+    before = hub.stats()["requests"].get("GET /api/agent-harnesses", 0)
+    code = "from huggingface_hub import HfApi; print(HfApi(token='alice-token').whoami()['name'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "alice", out.stderr[-2000:]
+    assert hub.stats()["requests"].get("GET /api/agent-harnesses", 0) == before + 1
