@@ -22,17 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components import managed
+
 REPO = Path(__file__).resolve().parents[1]
 OWNER = "alice"
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "templates")
 PASSPHRASE = "bench-passphrase"
 #: Secrets the demo stack sets (values are fake, long enough to be scanned for in the bundle).
-DEMO_SECRETS = {
-    "geminiApiKey": "bench-gemini-key-0000000000000000",
-    "qdrantUrl": "https://qdrant.bench.example.com",
-    "qdrantApiKey": "bench-qdrant-key-000000000000000",
-    "databaseUrl": "postgresql://bench:pw@db.example.com:5432/rag?sslmode=require",
-}
+DEMO_SECRETS = managed.example_values("secret", "bench-key-0000000000000000")
 
 
 # --- machine ------------------------------------------------------------------------------------

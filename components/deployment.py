@@ -17,14 +17,12 @@ from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
 from components.space_files import SpaceFiles, SpaceFilesArgs, stage_blobs
-from components.templating import SECRET_PURPOSES, VARIABLE_PURPOSES
-
-#: Shown on the Hub next to each key (never the value); the purposes are the README's (templating.py).
-PURPOSES = {**SECRET_PURPOSES, **VARIABLE_PURPOSES}
+from components.templating import purpose
 
 
 def _description(key: str) -> str:
-    return f"{PURPOSES.get(key, 'Additional setting')} (managed by hf-rag-space)"
+    """Shown on the Hub next to each key (never the value): the README's purpose (components/managed.py)."""
+    return f"{purpose(key) or 'Additional setting'} (managed by hf-rag-space)"
 
 
 def _logical(key: str) -> str:

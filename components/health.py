@@ -262,8 +262,7 @@ class SpaceHealthProvider(HubProvider):
                                              expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
         except hub.SpaceTimeout as error:
             raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
-        token = token_for_space(hub.token_from(self._token_config) if props.get("private") else None,
-                                str(props["space_url"]))
+        token = token_for_space(self.token() if props.get("private") else None, str(props["space_url"]))
         if runtime.stage == "SLEEPING":
             runtime = self._wake(api, props, token, deadline)
         if runtime.stage in hub.ERROR_STAGES:

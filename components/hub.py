@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import random
 import re
 import threading
@@ -66,16 +65,6 @@ class PlanRequired(HubError):
 
 class PaymentMethodRequired(HubError):
     """403 for billed hardware on an account without a payment method."""
-
-
-def token_from(config_value: str | None) -> str:
-    """The token: stack config `hfToken` (secret) first, then the HF_TOKEN environment variable."""
-    token = (config_value or os.environ.get("HF_TOKEN") or "").strip()
-    if not token:
-        raise HubError(
-            "No Hugging Face token: run `pulumi config set --secret hfToken hf_...` or export HF_TOKEN."
-        )
-    return token
 
 
 def client(endpoint: str, token: str) -> HfApi:

@@ -2,9 +2,10 @@
 
 Since July 2026 the Hub answers 402 to creating a Docker (or Gradio) Space on free `cpu-basic` hardware
 for a user without PRO or an organisation without a paid plan (Team/Enterprise), and 403 to paid
-hardware for an account without a payment method (../shared/reference/hub-2026.md, "Plans gate Docker
-Spaces"). `whoami-v2` tells both in advance: the user's `isPro` and `canPay`, each org's `plan` and
-`canPay`. The Space provider checks them in `check()`, so `pulumi preview` fails before any write.
+hardware for an account without a payment method (huggingface_hub 2.4 `create_repo` docstring and its
+402 branch, huggingface_hub PR #4539 and issue #4535; gradio-app/gradio#3804 for the 403). `whoami-v2`
+tells both in advance: the user's `isPro` and `canPay`, each org's `plan` and `canPay`. The Space
+provider checks them in `check()`, so `pulumi preview` fails before any write.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ a rotated token without an `up` first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub, ownership
-from components.settings import MARKER_VARIABLE
+from components.settings import MARKER_VARIABLE, resolve_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -30,7 +31,11 @@ class HubProvider(ResourceProvider):
         self._token_config = req.config.get(hub.TOKEN_CONFIG_KEY)
 
     def api(self, props: Mapping[str, Any]) -> HfApi:
-        return hub.client(str(props["hub_endpoint"]), hub.token_from(self._token_config))
+        return hub.client(str(props["hub_endpoint"]), self.token())
+
+    def token(self) -> str:
+        """The Hub token, by the program's own rule (settings.resolve_token: never stripped)."""
+        return resolve_token(self._token_config, os.environ)
 
 
 def is_unknown(value: Any) -> bool:

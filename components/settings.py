@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Literal, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
+from components import managed
 from components.errors import ConfigError
 
 T = TypeVar("T")
@@ -39,13 +40,7 @@ CONFIG_KEYS = (
     "frontendClientFile",
     "frontendDevUrl",
     "frontendGitPush",
-    "geminiApiKey",
-    "qdrantUrl",
-    "qdrantApiKey",
-    "databaseUrl",
-    "qdrantCollection",
-    "logLevel",
-    "allowedOrigins",
+    *(row.key for row in managed.MANAGED),  # geminiApiKey ... allowedOrigins (components/managed.py)
     "extraSecrets",
     "extraVariables",
     "healthCheck",
@@ -62,22 +57,13 @@ CONFIG_KEYS = (
 )
 
 #: Keys whose values are secrets (never printed).
-SECRET_KEYS = ("hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl", "extraSecrets")
+SECRET_KEYS = ("hfToken", *(row.key for row in managed.rows("secret")), "extraSecrets")
 
-#: Space secret name -> config key, for the secrets this project manages.
-MANAGED_SECRETS = {
-    "GEMINI_API_KEY": "geminiApiKey",
-    "QDRANT_URL": "qdrantUrl",
-    "QDRANT_API_KEY": "qdrantApiKey",
-    "DATABASE_URL": "databaseUrl",
-}
+#: Space secret name -> config key, for the secrets this project manages (components/managed.py).
+MANAGED_SECRETS = {row.name: row.key for row in managed.rows("secret")}
 
-#: Space variable name -> config key, for the variables this project manages.
-MANAGED_VARIABLES = {
-    "QDRANT_COLLECTION": "qdrantCollection",
-    "LOG_LEVEL": "logLevel",
-    "ALLOWED_ORIGINS": "allowedOrigins",
-}
+#: Space variable name -> config key, for the variables this project manages (components/managed.py).
+MANAGED_VARIABLES = {row.name: row.key for row in managed.rows("variable")}
 
 #: Hardware flavors of huggingface_hub 2.4.0 ``SpaceHardware`` (a unit test keeps them in sync).
 HARDWARE_FLAVORS = (
@@ -132,13 +118,42 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HEALTH_REQUIRE = ("healthy", "reachable")
 
 _HUB_NAME = re.compile(r"[A-Za-z0-9_.-]{1,96}")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A Space secret or variable name: it becomes an environment variable of the app (`is_env_name`).
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _APP_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
 _GLOB = re.compile(r"[^\s\\](.*\S)?")
 _DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 _SSL_MODES = ("require", "verify-ca", "verify-full")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _TOKEN_HINT = "set it with `pulumi config set --secret hfToken hf_...` or export HF_TOKEN"
+
+
+def is_env_name(name: str) -> bool:
+    """True when `name` is a valid Space secret or variable name (the whole string matches ENV_NAME)."""
+    return ENV_NAME.fullmatch(name) is not None
+
+
+def space_id_of(owner: str, name: str) -> str:
+    """The Space's repo id, ``owner/name``: the one formula (settings, the Space resource, its provider)."""
+    return f"{owner}/{name}"
+
+
+def resolve_token(config_value: str | None, env: Mapping[str, str]) -> str:
+    """The Hub token: stack config `hfToken` (secret) first, then the HF_TOKEN environment variable.
+
+    The one rule for the program (settings) and every provider: a missing token, or one with whitespace
+    (a pasted space or newline), raises a ConfigError naming `hfToken` and HF_TOKEN; never stripped.
+    """
+    value, source = config_value or None, "hfToken"
+    if value is None:
+        value, source = env.get("HF_TOKEN") or None, "HF_TOKEN"
+    if value is None:
+        raise ConfigError("hfToken", f"no Hugging Face token; {_TOKEN_HINT}")
+    if _has_whitespace(value):
+        where = "the HF_TOKEN environment variable" if source == "HF_TOKEN" else "the value"
+        raise ConfigError("hfToken", f"{where} contains whitespace (a space, tab or pasted newline); "
+                          f"{_TOKEN_HINT} without it")
+    return value
 
 
 def hub_name_problem(value: str) -> str | None:
@@ -272,7 +287,7 @@ class Settings:
     @property
     def space_id(self) -> str:
         """The Space's repo id, ``owner/name``."""
-        return f"{self.hf_owner}/{self.space_name}"
+        return space_id_of(self.hf_owner, self.space_name)
 
     @property
     def frontend_origin(self) -> str | None:
@@ -286,28 +301,28 @@ class Settings:
         return tuple(dict.fromkeys(o for o in merged if o))
 
     @property
+    def allowed_origins_variable(self) -> str | None:
+        """The ALLOWED_ORIGINS Space variable: ``cors_origins`` comma-joined; None when there is no origin."""
+        return ",".join(self.cors_origins) or None
+
+    def managed_values(self, kind: managed.Kind) -> dict[str, str]:
+        """Space name -> value of the table's rows of `kind` that are set (components/managed.py)."""
+        values = {row.name: getattr(self, row.attribute) for row in managed.rows(kind)}
+        return {name: value for name, value in values.items() if value is not None}
+
+    @property
     def secrets(self) -> dict[str, str]:
         """Space secrets: the managed ones that are set, plus ``extraSecrets`` (sorted by name)."""
-        managed = {
-            "GEMINI_API_KEY": self.gemini_api_key,
-            "QDRANT_URL": self.qdrant_url,
-            "QDRANT_API_KEY": self.qdrant_api_key,
-            "DATABASE_URL": self.database_url,
-        }
-        merged = {k: v for k, v in managed.items() if v is not None} | self.extra_secrets
-        return dict(sorted(merged.items()))
+        return dict(sorted((self.managed_values("secret") | self.extra_secrets).items()))
 
     @property
     def variables(self) -> dict[str, str]:
-        """Space variables: QDRANT_COLLECTION, LOG_LEVEL, ALLOWED_ORIGINS, then ``extraVariables``.
+        """Space variables: the managed ones (QDRANT_COLLECTION, LOG_LEVEL, ALLOWED_ORIGINS), then ``extraVariables``.
 
         ALLOWED_ORIGINS is left out when there is no origin at all; ``extraVariables`` wins on
         a clash (a test uses that to force a broken CORS setting).
         """
-        managed = {"QDRANT_COLLECTION": self.qdrant_collection, "LOG_LEVEL": self.log_level}
-        if self.cors_origins:
-            managed["ALLOWED_ORIGINS"] = ",".join(self.cors_origins)
-        return dict(sorted((managed | self.extra_variables).items()))
+        return dict(sorted((self.managed_values("variable") | self.extra_variables).items()))
 
     @property
     def secret_values(self) -> tuple[str, ...]:
@@ -437,20 +452,11 @@ class _Reader:
         return value
 
     def token(self) -> str | None:
-        value = self.optional("hfToken")
-        source = "hfToken"
-        if value is None:
-            value = self.env.get("HF_TOKEN") or None
-            source = "HF_TOKEN"
-        if value is None:
-            self.fail("hfToken", f"no Hugging Face token; {_TOKEN_HINT}")
+        try:
+            return resolve_token(self.optional("hfToken"), self.env)
+        except ConfigError as error:
+            self.errors.append(error)
             return None
-        if _has_whitespace(value):
-            where = "the HF_TOKEN environment variable" if source == "HF_TOKEN" else "the value"
-            self.fail("hfToken", f"{where} contains whitespace (a space, tab or pasted newline); "
-                      f"{_TOKEN_HINT} without it")
-            return None
-        return value
 
     def credentials_in_url(self, key: str, value: str) -> bool:
         """Refuse `user:password@` in a URL setting (it would be printed, stored and sent); never echo it."""
@@ -626,7 +632,7 @@ class _Reader:
             return {}
         result: dict[str, str] = {}
         for name, value in data.items():
-            if not _ENV_NAME.fullmatch(name):
+            if not is_env_name(name):
                 self.fail(key, f"{name!r} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
                 continue
             if secret:
@@ -645,12 +651,10 @@ class _Reader:
                 self.fail(key, f"the value of {name} must be a string, number or boolean")
         return result
 
-    def public_variables(self, qdrant_collection: str | None, log_level: str | None,
-                         extra_variables: Mapping[str, str]) -> None:
+    def public_variables(self, extra_variables: Mapping[str, str]) -> None:
         """Refuse a Space variable that looks like a secret: variables and the README that lists them
-        are public. Names ending in _KEY/_TOKEN/_SECRET/PASSWORD, or values in a token format."""
-        managed = {"QDRANT_COLLECTION": ("qdrantCollection", qdrant_collection),
-                   "LOG_LEVEL": ("logLevel", log_level)}
+        are public. Names ending in _KEY/_TOKEN/_SECRET/PASSWORD, or values in a token format (the
+        managed variables' config values as set, the table's rows of kind variable)."""
         fix = "set it as a Space secret instead: `pulumi config set --secret --path 'extraSecrets.{name}' <value>`"
         for name, value in sorted(extra_variables.items()):
             if name == MARKER_VARIABLE:
@@ -664,11 +668,11 @@ class _Reader:
                 self.fail("extraVariables", f"{name} looks like a secret ({why}), but Space variables and the "
                           f"README that lists them are public: {fix.format(name=name)} and remove it with "
                           f"`pulumi config rm --path 'extraVariables.{name}'`")
-        for name, (key, managed_value) in managed.items():
-            kind = token_kind(managed_value or "")
+        for row in managed.rows("variable"):
+            kind = token_kind(self.optional(row.key) or "")
             if kind:
-                self.fail(key, f"its value looks like a {kind}, but it becomes the public Space variable {name}: "
-                          "set the real value")
+                self.fail(row.key, f"its value looks like a {kind}, but it becomes the public Space variable "
+                          f"{row.name}: set the real value")
 
     def path_list(self, key: str) -> tuple[str, ...]:
         """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
@@ -778,10 +782,11 @@ class _Reader:
             self.fail("healthTimeoutSeconds", f"must be a positive number of seconds; got {health_timeout}")
         health_require = self.choice("healthRequire", HEALTH_REQUIRE, str.lower)
         adopt_space = self.adopt_space()
-        if adopt_space and hf_owner and space_name and adopt_space != f"{hf_owner}/{space_name}":
-            self.fail("adoptSpace", f"names {adopt_space!r} but this stack's Space is {hf_owner}/{space_name}: "
+        own = space_id_of(hf_owner, space_name) if hf_owner and space_name else None
+        if adopt_space and own and adopt_space != own:
+            self.fail("adoptSpace", f"names {adopt_space!r} but this stack's Space is {own}: "
                       f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
-        self.public_variables(qdrant_collection, log_level, extra_variables)
+        self.public_variables(extra_variables)
         allow_secrets_in = self.path_list("allowSecretsIn")
         app_module = self.app_module()
         include = self.string_list("include", _GLOB, "'static/**'")

@@ -21,7 +21,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components import hub, ownership, plans
 from components.provider_base import HubProvider, changed, is_unknown
-from components.settings import MARKER_VARIABLE
+from components.settings import MARKER_VARIABLE, space_id_of
 
 IDENTITY = ("owner", "name", "hub_endpoint")
 SETTINGS = ("private", "hardware", "sleep_time")
@@ -91,12 +91,13 @@ class SpaceProvider(HubProvider):
         problem = plans.plan_problem(account, owner, str(news["hardware"]), creating=not exists)
         if problem:
             key = "hardware" if news["hardware"] != FREE_HARDWARE else "hfOwner"
-            failures.append(CheckFailure("hardware", f"hf-rag-space:{key}: Space {owner}/{news['name']}: {problem}"))
+            failures.append(CheckFailure(
+                "hardware", f"hf-rag-space:{key}: Space {space_id_of(owner, str(news['name']))}: {problem}"))
         return CheckResult(news, failures)
 
     def _check_existing(self, api: Any, news: dict[str, Any]) -> tuple[bool, str | None]:
         """Read before create: (whether the Space exists, why this stack may not adopt it)."""
-        space_id = f"{news['owner']}/{news['name']}"
+        space_id = space_id_of(str(news["owner"]), str(news["name"]))
         try:
             if hub.get_space(api, space_id) is None:
                 return False, None
@@ -112,7 +113,7 @@ class SpaceProvider(HubProvider):
                           delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        space_id = f"{props['owner']}/{props['name']}"
+        space_id = space_id_of(str(props["owner"]), str(props["name"]))
         api = self.api(props)
         marker = {MARKER_VARIABLE: (str(props["managed_by"]), ownership.MARKER_DESCRIPTION)}
         # Read before create: the marker of an existing Space decides, and the create request is sent only
@@ -220,6 +221,7 @@ class Space(Resource, module="hf", name="Space"):
         # `space_id` is known from the inputs: in a preview of a settings update (a visibility flipped by
         # hand, say) the secrets, variables and files keep a known `space_id` and show no change, instead of
         # an unknown one that would make each of them a "replace".
-        props = {**args.__dict__, "space_id": pulumi.Output.concat(args.owner, "/", args.name), "host": None,
+        space_id = pulumi.Output.all(args.owner, args.name).apply(lambda owner_name: space_id_of(*owner_name))
+        props = {**args.__dict__, "space_id": space_id, "host": None,
                  "subdomain": None}
         super().__init__(SpaceProvider(), name, props, opts)

@@ -7,7 +7,6 @@ returned under another key and never part of an id.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components import hub, ownership
 from components.provider_base import HubProvider, changed, check_still_owner, is_unknown
-from components.settings import MARKER_VARIABLE
+from components.settings import MARKER_VARIABLE, is_env_name
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 IDENTITY = ("hub_endpoint", "space_id", "key")
 CONTENT = ("value", "description")
 
@@ -41,7 +39,7 @@ class _SettingProvider(HubProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         key, value = news.get("key"), news.get("value")
-        if not is_unknown(key) and not ENV_NAME.match(str(key)):
+        if not is_unknown(key) and not is_env_name(str(key)):
             failures.append(CheckFailure("key", f"{self.kind} name {key!r} is not a valid environment variable "
                                          "name: use letters, digits and '_', not starting with a digit."))
         if isinstance(value, str) and not is_unknown(value) and value != value.strip():

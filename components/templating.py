@@ -15,8 +15,9 @@ from typing import Any
 import jinja2
 import yaml
 
+from components import managed
 from components.routes import Route
-from components.settings import MANAGED_SECRETS, Settings
+from components.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 APP_PORT = 7860
@@ -28,18 +29,6 @@ CARD_COLOR_TO = "indigo"
 CARD_SHORT_DESCRIPTION = "FastAPI RAG chatbot backend: Gemini, Qdrant and Postgres"
 
 _FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
-
-SECRET_PURPOSES = {
-    "GEMINI_API_KEY": "Google Gemini API key (embeddings and answers)",
-    "QDRANT_URL": "Qdrant cluster URL (https, no trailing slash)",
-    "QDRANT_API_KEY": "Qdrant API key",
-    "DATABASE_URL": "Postgres URL with `sslmode=require` (chat history)",
-}
-VARIABLE_PURPOSES = {
-    "QDRANT_COLLECTION": "Qdrant collection holding the document chunks",
-    "LOG_LEVEL": "Backend log level",
-    "ALLOWED_ORIGINS": "Comma-separated CORS origins",
-}
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -118,13 +107,14 @@ def readme_context(settings: Settings) -> dict[str, Any]:
     """Template context for README.md.j2 (secret names only, never values)."""
     secret_names = set(settings.secrets)
     secrets = [
-        {"name": name, "purpose": SECRET_PURPOSES[name], "set": name in secret_names} for name in MANAGED_SECRETS
+        {"name": row.name, "key": row.key, "purpose": row.purpose, "set": row.name in secret_names}
+        for row in managed.rows("secret")
     ] + [
-        {"name": name, "purpose": "Additional secret (`extraSecrets`)", "set": True}
+        {"name": name, "key": None, "purpose": "Additional secret (`extraSecrets`)", "set": True}
         for name in sorted(settings.extra_secrets)
     ]
     variables = [
-        {"name": name, "value": value, "purpose": VARIABLE_PURPOSES.get(name, "Additional variable")}
+        {"name": name, "value": value, "purpose": purpose(name) or "Additional variable"}
         for name, value in settings.variables.items()
     ]
     allowed = settings.variables.get("ALLOWED_ORIGINS", "")
@@ -139,6 +129,12 @@ def readme_context(settings: Settings) -> dict[str, Any]:
         "origins": [o for o in (s.strip() for s in allowed.split(",")) if o],
         "health_example": json.dumps(health_example(settings), indent=2),
     }
+
+
+def purpose(name: str) -> str | None:
+    """The purpose of a managed Space secret or variable (components/managed.py), None for another name."""
+    row = managed.by_name(name)
+    return row.purpose if row else None
 
 
 def health_example(settings: Settings) -> dict[str, Any]:

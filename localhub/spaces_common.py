@@ -12,11 +12,11 @@ HARDWARE = (
     "a100-large", "a100x4", "a100x8", "h100", "h100x8", "rtx-pro-6000", "rtx-pro-6000x2",
     "rtx-pro-6000x4", "rtx-pro-6000x8",
 )  # fmt: skip
-_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_env_key(key: str) -> str:
     """Secret and variable keys become environment variables of the app, so they must be valid names."""
-    if not _ENV_KEY.match(key):
+    if not _ENV_KEY.fullmatch(key):  # not `match` with `$`, which also accepts a trailing newline
         raise bad_request(f"Invalid key {key!r}: use letters, digits and '_' (not starting with a digit)")
     return key

@@ -3,6 +3,8 @@
 # bundled Hub emulator and Spaces runtime), then deploy the example backend with the real `pulumi up`,
 # patch a copy of the example frontend, and print the outputs and the live health.
 #   scripts/demo.sh up | destroy | stop
+# Environment: HF_RAG_DEMO_PORT (default 7870) is the port tried first for a newly started localhub;
+# HF_RAG_DEMO_BUILD_MODE (default real) is its build mode, `fast` (no pip install) only for tests.
 #
 # Everything the demo owns lives in .demo/ of this checkout: its localhub (data, log, pid, port), its
 # own Pulumi backend (.demo/state) with the stack `demo`, whose settings are Pulumi.demo.yaml plus the
@@ -26,7 +28,14 @@ mkdir -p "$DEMO/state"
 STACK=demo
 CONFIG=$DEMO/stack/Pulumi.demo.yaml
 DATA=$DEMO/localhub
-DEFAULT_PORT=7870
+DEFAULT_PORT=${HF_RAG_DEMO_PORT:-7870}
+BUILD_MODE=${HF_RAG_DEMO_BUILD_MODE:-real}
+case "$BUILD_MODE" in real | fast) ;; *)
+  echo "error: HF_RAG_DEMO_BUILD_MODE is '$BUILD_MODE'; use real (the default) or fast" >&2; exit 2 ;;
+esac
+case "$DEFAULT_PORT" in '' | *[!0-9]*)
+  echo "error: HF_RAG_DEMO_PORT is '$DEFAULT_PORT'; use a port number (default 7870)" >&2; exit 2 ;;
+esac
 export HF_HUB_DISABLE_XET=1  # localhub serves LFS, not Xet (localhub/README.md)
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -90,7 +99,7 @@ MSG
     if port_free "$DEFAULT_PORT"; then port=$DEFAULT_PORT; else port=0; why="port $DEFAULT_PORT is taken"; fi
   fi
   mkdir -p "$DATA"
-  nohup .venv/bin/python -m localhub --host 127.0.0.1 --port "$port" --data-dir "$DATA" \
+  nohup .venv/bin/python -m localhub --host 127.0.0.1 --port "$port" --data-dir "$DATA" --build-mode "$BUILD_MODE" \
     --token "$HF_TOKEN=demo" --admin-token "$ADMIN" >"$DEMO/localhub.log" 2>&1 &
   echo $! >"$DEMO/localhub.pid"
   for _ in $(seq 1 120); do

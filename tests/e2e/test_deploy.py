@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
+from components import managed
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
@@ -18,13 +19,8 @@ SPACE = f"{OWNER}/rag-chatbot"
 
 
 def canaries() -> dict[str, str]:
-    tag = secrets.token_hex(10)
-    return {
-        "geminiApiKey": f"gemini-canary-{tag}",
-        "qdrantUrl": f"https://qdrant-canary-{tag}.example.com",
-        "qdrantApiKey": f"qdrant-canary-{tag}",
-        "databaseUrl": f"postgresql://app:pw-canary-{tag}@db.example.com:5432/rag?sslmode=require",
-    }
+    """Config key -> a random canary value of the right form, for every managed secret (components/managed.py)."""
+    return managed.example_values("secret", f"canary-{secrets.token_hex(10)}")
 
 
 def configure_secrets(stack: Stack, values: dict[str, str]) -> None:

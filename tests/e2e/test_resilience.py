@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from components import managed
 from components.settings import MARKER_VARIABLE
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
@@ -28,9 +29,12 @@ from tests.e2e.test_deploy import SPACE, canaries, configure_secrets
 
 pytestmark = pytest.mark.e2e
 
-SECRET_KEYS = {"geminiApiKey": "GEMINI_API_KEY", "qdrantUrl": "QDRANT_URL", "qdrantApiKey": "QDRANT_API_KEY",
-               "databaseUrl": "DATABASE_URL"}
-VARIABLES = {"ALLOWED_ORIGINS": "https://my-app.example.com", "LOG_LEVEL": "INFO", "QDRANT_COLLECTION": "documents"}
+#: Config key -> Space secret name (components/managed.py).
+SECRET_KEYS = {row.key: row.name for row in managed.rows("secret")}
+#: Space variable name -> the value this test's stack gives it (Pulumi.yaml defaults, the test frontendUrl), by
+#: config key: a row added to the table without a value here fails with a KeyError.
+_VARIABLE_VALUES = {"allowedOrigins": "https://my-app.example.com", "logLevel": "INFO", "qdrantCollection": "documents"}
+VARIABLES = {row.name: _VARIABLE_VALUES[row.key] for row in managed.rows("variable")}
 LOCKED = "the stack is currently locked by 1 lock(s)"
 REPORT: list[dict[str, Any]] = []
 

@@ -254,6 +254,25 @@ def test_secret_inputs_make_outputs_secret(provider: Any) -> None:
     assert outputs["environment"][SIG] == SECRET_SIG
 
 
+def test_command_with_secret_inputs_logs_and_reports_none_of_its_output(
+    provider: Any, engine: tuple[FakeEngine, str]
+) -> None:
+    fake, canary = engine[0], f"canary-{os.urandom(8).hex()}"
+    secret = {SIG: SECRET_SIG, "value": canary}
+    _, outputs = create(provider, "s-log", {"create": "echo $PASSWORD; echo $PASSWORD >&2",
+                                            "environment": {"PASSWORD": secret}})
+    assert outputs["stdout"] == {SIG: SECRET_SIG, "value": canary}  # captured, returned secret
+    assert fake.messages(urn("s-log")) == ["[command output not logged: the command has secret inputs]"]
+    update(provider, "s-log", outputs, {"create": "echo $PASSWORD", "environment": {"PASSWORD": secret}})
+    delete(provider, "s-log", {**outputs, "delete": "echo $PULUMI_COMMAND_STDOUT"})
+    assert not [m for m in fake.messages(urn("s-log")) if canary in m]
+    with pytest.raises(grpc.RpcError) as info:
+        create(provider, "s-fail", {"create": "echo $PASSWORD >&2; exit 3", "environment": {"PASSWORD": secret}})
+    details = info.value.details()
+    assert details.startswith("exit status 3: a command with secret inputs failed") and canary not in details
+    assert not [m for m in fake.messages(urn("s-fail")) if canary in m]
+
+
 def test_asset_paths(provider: Any, tmp_path: Path) -> None:
     _, outputs = create(provider, "assets", {
         "create": "mkdir -p sub && echo 1 > a.txt && echo 2 > sub/b.txt && echo 3 > sub/secret.txt",

@@ -313,7 +313,7 @@ def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: p
 
     clients: list[str | None] = []
     monkeypatch.setattr(HubProvider, "api", lambda self, props: object())
-    monkeypatch.setattr(hub, "token_from", lambda configured: "hf_canary_private_token")
+    monkeypatch.setattr(HubProvider, "token", lambda self: "hf_canary_private_token")
     monkeypatch.setattr(hub, "wait_for_new_build", lambda *a, **k: hub.Runtime("RUNNING", None, None))
     monkeypatch.setattr(health.pulumi.log, "info", lambda *a, **k: None)
 

@@ -34,7 +34,12 @@ Logger = Callable[[str], None]
 
 
 class CommandError(Exception):
-    """The command could not be started or exited unsuccessfully."""
+    """The command could not be started or exited unsuccessfully. `status` says how, without the command
+    line or its output (Go's exit text such as `exit status 3`, or the OS error's class)."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,7 @@ def run(command: str, spec: CommandSpec, *, previous: CommandResult | None = Non
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
     except OSError as err:
-        raise CommandError(f"{err}: running {json.dumps(command)}:\n") from err
+        raise CommandError(f"{err}: running {json.dumps(command)}:\n", type(err).__name__) from err
     if registry is not None:
         registry.add(proc)
     lock = threading.Lock()
@@ -204,7 +209,7 @@ def run(command: str, spec: CommandSpec, *, previous: CommandResult | None = Non
             registry.discard(proc)
     if returncode != 0:
         raise CommandError(f"{_exit_description(returncode)}: running {json.dumps(command)}:\n"
-                           f"{''.join(combined)}")
+                           f"{''.join(combined)}", _exit_description(returncode))
     result = CommandResult(stdout="".join(out).removesuffix("\n"),
                            stderr="".join(err_lines).removesuffix("\n"))
     if spec.asset_paths is not None:

@@ -9,9 +9,11 @@ Lifecycle, as pulumi-command v1.2.1 (`local/commandController.go`) on pulumi-go-
   if neither is set keep the old outputs.
 - Delete: run `delete` (if set) with the stored stdout/stderr in the env.
 - Read: return the state unchanged.
-- Secrets: stricter than upstream. If any input is secret, every output property is returned secret.
-  Upstream (pulumi-go-provider `infer`'s default, `ensureDefaultSecrets`) only marks secret the outputs
-  named like a secret input; its stdout/stderr stay plaintext (toolchain/README.md).
+- Secrets: stricter than upstream. If any input is secret, every output property is returned secret,
+  the command's output lines are not sent to the engine log (one note says so, whatever `logging`
+  says), and a failure reports only the exit status, not the command line or its output. Upstream
+  (pulumi-go-provider `infer`'s default, `ensureDefaultSecrets`) only marks secret the outputs named
+  like a secret input; its stdout/stderr stay plaintext and are logged (toolchain/README.md).
 """
 
 from __future__ import annotations
@@ -184,12 +186,22 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
             hasDetailedDiff=True, deleteBeforeReplace=False)
 
     def _run(self, context: grpc.ServicerContext, command: str, spec: CommandSpec, urn: str,
-             timeout: float, previous: CommandResult | None = None) -> CommandResult:
+             timeout: float, previous: CommandResult | None = None, *, secret_inputs: bool) -> CommandResult:
+        """Run a command; with secret inputs its output is never logged nor put in an error message."""
+        log: Logger | None = self.log.for_urn(urn)
+        if secret_inputs:
+            log = None
+            if spec.logs_stdout() or spec.logs_stderr():
+                self.log.info("[command output not logged: the command has secret inputs]", urn)
         try:
-            return run(command, spec, previous=previous, log=self.log.for_urn(urn),
-                       timeout=timeout or None, registry=self.processes)
+            return run(command, spec, previous=previous, log=log, timeout=timeout or None,
+                       registry=self.processes)
         except CommandError as err:
-            context.abort(grpc.StatusCode.UNKNOWN, str(err))
+            message = str(err)
+            if secret_inputs:
+                message = (f"{err.status}: a command with secret inputs failed; its command line and output "
+                           "are not shown (run it by hand to see them)")
+            context.abort(grpc.StatusCode.UNKNOWN, message)
             raise  # unreachable: abort raises
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -204,7 +216,8 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
         elif plain.get("create") is None:
             result = CommandResult(stdout="", stderr="")
         else:
-            result = self._run(context, plain["create"], spec, request.urn, request.timeout)
+            result = self._run(context, plain["create"], spec, request.urn, request.timeout,
+                               secret_inputs=contains_secret(inputs))
         properties = to_struct(_outputs(inputs, result, spec))
         return provider_pb2.CreateResponse(id=resource_id, properties=properties)
 
@@ -213,7 +226,8 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
         news = from_struct(request.news)
         plain = unwrap(news)
         spec = CommandSpec.from_inputs(plain)
-        previous = _previous(from_struct(request.olds))
+        olds = from_struct(request.olds)
+        previous = _previous(olds)
         command = plain.get("update") if plain.get("update") is not None else plain.get("create")
         result: CommandResult | None
         if command is None:
@@ -221,7 +235,8 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
         elif request.preview:
             result = None
         else:
-            result = self._run(context, command, spec, request.urn, request.timeout, previous)
+            result = self._run(context, command, spec, request.urn, request.timeout, previous,
+                               secret_inputs=contains_secret(news) or contains_secret(olds))
             result.assets = result.assets if spec.asset_paths is not None else previous.assets
             result.archive = result.archive if spec.archive_paths is not None else previous.archive
         return provider_pb2.UpdateResponse(properties=to_struct(_outputs(news, result, spec)))
@@ -232,7 +247,7 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
         plain = unwrap(state)
         if plain.get("delete") is not None:
             self._run(context, plain["delete"], CommandSpec.from_inputs(plain), request.urn,
-                      request.timeout, _previous(state))
+                      request.timeout, _previous(state), secret_inputs=contains_secret(state))
         return empty_pb2.Empty()
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -253,7 +268,7 @@ class CommandProvider(provider_pb2_grpc.ResourceProviderServicer):
                 failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures])
         plain = unwrap(args)
         spec = CommandSpec.from_inputs(plain)
-        result = self._run(context, plain["command"], spec, "", 0)
+        result = self._run(context, plain["command"], spec, "", 0, secret_inputs=contains_secret(args))
         return provider_pb2.InvokeResponse(**{"return": to_struct(_outputs(args, result, spec))})
 
 
