@@ -220,6 +220,14 @@ def unknown_key_problem(key: str) -> str:
             + (f" and set `{by_lower[close[0]]}` instead)" if close else ")"))
 
 
+def redact_url(value: str) -> str:
+    """`value` with any credentials (everything between `scheme://` and the last `@`) shown as `***`."""
+    if "@" not in value:
+        return value
+    scheme, sep, rest = value.partition("://")
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}" if sep else f"***@{value.rsplit('@', 1)[1]}"
+
+
 def origin_of(url: str) -> str | None:
     """Return the ``scheme://host[:port]`` origin of an http(s) URL, or None if it is not one."""
     try:
@@ -479,10 +487,20 @@ class _Reader:
             self.errors.append(error)
             return None
 
+    def credentials_in_url(self, key: str, value: str) -> bool:
+        """Refuse `user:password@` in a URL setting (it would be printed, stored and sent); never echo it."""
+        if "@" not in value:
+            return False
+        self.fail(key, f"must not contain credentials (`user:password@`); got {redact_url(value)!r}: set it "
+                  f"without them (`pulumi config set {key} https://host`; the Hub token goes in hfToken)")
+        return True
+
     def url(self, key: str) -> str | None:
         value = self.required(key)
+        if value is not None and self.credentials_in_url(key, value):
+            return None
         if value is not None and origin_of(value) is None:
-            self.fail(key, f"must be an http(s) URL such as https://example.com; got {value!r}")
+            self.fail(key, f"must be an http(s) URL such as https://example.com; got {redact_url(value)!r}")
             return None
         return value.rstrip("/") if value is not None else None
 
@@ -492,7 +510,7 @@ class _Reader:
         if value is not None and urlsplit(value).scheme.lower() != "https" \
                 and not is_loopback(urlsplit(value).hostname):
             self.fail("hubEndpoint", f"must be an https:// URL (the token is sent to it; plain http is allowed "
-                      f"only to localhost); got {value!r}: `pulumi config set hubEndpoint https://...`")
+                      f"only to localhost); got {redact_url(value)!r}: `pulumi config set hubEndpoint https://...`")
             return None
         return value
 
@@ -560,8 +578,11 @@ class _Reader:
 
     def frontend_url(self) -> str | None:
         value = self.optional("frontendUrl")
+        if value is not None and self.credentials_in_url("frontendUrl", value):
+            return None
         if value is not None and origin_of(value) is None:
-            self.fail("frontendUrl", f"must be an http(s) URL like https://my-app.vercel.app; got {value!r}")
+            self.fail("frontendUrl", f"must be an http(s) URL like https://my-app.vercel.app; "
+                      f"got {redact_url(value)!r}")
             return None
         return value
 
@@ -580,7 +601,8 @@ class _Reader:
             if origin is None or (entry != "*" and has_path):
                 self.fail(
                     "allowedOrigins",
-                    f"{entry!r} is not an origin; use comma-separated scheme://host[:port] entries (no path) or '*'",
+                    f"{redact_url(entry)!r} is not an origin; use comma-separated scheme://host[:port] entries "
+                    "(no path) or '*'",
                 )
                 continue
             origins.append(origin)
