@@ -703,43 +703,39 @@ class _Reader:
                 self.fail(row.key, f"its value looks like a {kind}, but it becomes the public Space variable "
                           f"{row.name}: set the real value")
 
-    def path_list(self, key: str) -> tuple[str, ...]:
-        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+    def json_strings(self, key: str, how: str, what: str) -> list[str] | None:
+        """The JSON list of strings a `--path 'KEY[0]'` key holds; None (after failing) when it is not one."""
         raw = self.optional(key)
         if raw is None:
-            return ()
-        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+            return []
         try:
             data = json.loads(raw)
         except ValueError:
             data = None
         if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
-            self.fail(key, f"must be a list of file paths; set entries with `{how}`")
-            return ()
-        for item in data:
+            self.fail(key, f"must be a list{what}; set entries with `{how}`")
+            return None
+        return data
+
+    def path_list(self, key: str) -> tuple[str, ...]:
+        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+        data = self.json_strings(key, how, " of file paths")
+        for item in data or ():
             if not item or item.startswith("/") or "\\" in item or ".." in item.split("/"):
                 self.fail(key, f"{item!r} must be a path relative to backendDir, like app/core/config.py")
                 return ()
-        return tuple(sorted(set(data)))
+        return tuple(sorted(set(data or ())))
 
     def string_list(self, key: str, item: re.Pattern[str], example: str) -> tuple[str, ...]:
         """A list of strings, each matching ``item`` (set with `--path 'KEY[0]'`)."""
-        raw = self.optional(key)
-        if raw is None:
-            return ()
         how = f"pulumi config set --plaintext --path '{key}[0]' {example}"
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if not isinstance(data, list) or not all(isinstance(value, str) for value in data):
-            self.fail(key, f"must be a list; set entries with `{how}`")
-            return ()
-        bad = [value for value in data if not item.fullmatch(value)]
+        data = self.json_strings(key, how, "")
+        bad = [value for value in data or () if not item.fullmatch(value)]
         if bad:
             self.fail(key, f"{bad[0]!r} is not valid here, e.g. `{how}`")
             return ()
-        return tuple(data)
+        return tuple(data or ())
 
     def app_module(self) -> str | None:
         value = self.optional("appModule")
