@@ -32,19 +32,10 @@ from components.errors import BundleError
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
-from components.secret_scan import scan
-from components.settings import Settings
+from components.secret_scan import bom_encoding, scan, text_of
+from components.settings import MAX_FILE_MB, Settings
 from components.templating import render_dockerfile, render_readme
 
-#: Largest backend file, in MB; `HF_RAG_SPACE_MAX_FILE_MB` overrides it. The Hub takes large and binary
-#: files (stored as LFS/Xet), but the program reads each file whole (manifest, staging) and a Space repo is
-#: meant to hold an app, not data (about 1 GB per Space), so a file over half a GB is almost surely a mistake.
-MAX_FILE_MB = 512
-MAX_FILE_ENV = "HF_RAG_SPACE_MAX_FILE_MB"
-
-
-def max_file_bytes() -> int:
-    return int(os.environ.get(MAX_FILE_ENV) or MAX_FILE_MB) * 1024 * 1024
 MIN_SECRET_LENGTH = 8
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
@@ -125,6 +116,7 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
         allow_secrets_in=settings.allow_secrets_in,
         scan_cache=scan_cache,
         app_module=settings.app_module,
+        max_file_mb=settings.max_file_mb,
         include=settings.include,
         exclude=settings.exclude,
     )
@@ -150,7 +142,7 @@ Render = str | Callable[[Layout], str]
 def build_bundle(
     backend_dir: Path, *, dockerfile: Render, readme: Render, secrets: Mapping[str, str] | None = None,
     allow_secrets_in: Collection[str] = (), scan_cache: Path | None = None, app_module: str | None = None,
-    include: Sequence[str] = (), exclude: Sequence[str] = (),
+    include: Sequence[str] = (), exclude: Sequence[str] = (), max_file_mb: int = MAX_FILE_MB,
 ) -> Bundle:
     """Select and check the backend's files and add the generated ones.
 
@@ -166,6 +158,7 @@ def build_bundle(
         app_module: config ``appModule`` (``module:attribute``), None to detect the entry point.
         include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
             out, and leaving out more.
+        max_file_mb: config ``maxFileSizeMB``: a larger file is refused, naming it.
 
     Raises:
         BundleError: listing every problem; messages name files and secret names, never values.
@@ -179,7 +172,7 @@ def build_bundle(
     rules = _Rules(root, problems, include=include, exclude=exclude)
     files: dict[str, bytes] = {}
     for rel in _select(root, "", rules, problems):
-        data = _read(root, rel, problems)
+        data = _read(root, rel, problems, max_file_mb)
         if data is None:
             continue
         kind = credential_kind_by_content(rel, data)
@@ -199,7 +192,8 @@ def build_bundle(
                 parts.pop()
     dependencies = None
     if not [p for p in problems if p.startswith("requirements.txt is a symlink")]:
-        dependencies = read_dependencies(root, problems)
+        dependencies = read_dependencies(
+            root, problems, check=lambda rel: _include_problem(root, rel, rules, max_file_mb))
     if dependencies is not None:
         files["requirements.txt"] = dependencies.requirements.encode()
         if dependencies.constraints is not None:
@@ -233,10 +227,12 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
     values = {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
     problems = []
     for path, data in sorted(files.items()):
-        found = sorted(name for name, value in values.items() if value in data)
+        # The raw bytes (binaries included) and, for a UTF-16/32 file, its text as UTF-8.
+        forms = (data, (text_of(data) or "").encode("utf-8")) if bom_encoding(data) else (data,)
+        found = sorted(name for name, value in values.items() if any(value in form for form in forms))
         if found:
             problems.append(f"{path} contains the value of {', '.join(found)}; remove it from the file")
-        elif path not in allow_secrets_in and HF_TOKEN_PATTERN.search(data):
+        elif path not in allow_secrets_in and any(HF_TOKEN_PATTERN.search(form) for form in forms):
             problems.append(f"{path} contains something shaped like a Hugging Face token (hf_...); remove it")
     return problems
 
@@ -433,19 +429,41 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[st
     return selected
 
 
+def _include_problem(root: Path, rel: str, rules: _Rules, max_file_mb: int) -> str | None:
+    """Why the requirement file ``rel`` that an ``-r``/``-c`` include names may not be copied into the
+    Space's requirements: the rules every selected file meets (deny list, ignore files, config exclude,
+    credential names, symlinks onto excluded paths, credential content), or None."""
+    why = rules.excluded(rel, False)
+    if why:
+        return why
+    path = os.path.join(root, rel)
+    real = Path(os.path.realpath(path))
+    if real.is_relative_to(root) and real != Path(root, rel):
+        real_rel = real.relative_to(root).as_posix()
+        why = rules.excluded(real_rel, False)
+        if why:
+            return f"a symlink to {real_rel}, which is {why}"
+    try:
+        with open(path, "rb") as handle:
+            kind = credential_kind_by_content(rel, handle.read(max_file_mb * 1024 * 1024))
+    except OSError:
+        return None  # missing or outside: layout.py names it
+    return f"a credential file ({kind})" if kind else None
+
+
 def _gitignore(path: Path) -> GitIgnoreSpec:
     return GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
-def _read(root: Path, rel: str, problems: list[str]) -> bytes | None:
+def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> bytes | None:
     with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
         size = os.fstat(handle.fileno()).st_size
-        limit = max_file_bytes()
+        limit = max_file_mb * 1024 * 1024
         data = None if size > limit else handle.read()
     if data is None:
         problems.append(
-            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {limit // 1024 // 1024} MB limit per file (set "
-            f"{MAX_FILE_ENV} to raise it); keep large data out of the app (a dataset repo, or Qdrant)"
+            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
+            f"with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, or Qdrant)"
         )
         return None
     return data

@@ -12,7 +12,7 @@ import pulumi
 
 from components.bundle import Bundle
 from components.health import SpaceHealth, SpaceHealthArgs, config_digest
-from components.ownership import stack_marker
+from components.ownership import stack_instance, stack_marker
 from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
@@ -42,7 +42,9 @@ class RagSpaceDeployment(pulumi.ComponentResource):
         super().__init__("hf-rag-space:index:RagSpaceDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         endpoint = settings.hub_endpoint.rstrip("/")
-        managed_by = stack_marker(pulumi.get_project(), pulumi.get_stack())
+        project, stack = pulumi.get_project(), pulumi.get_stack()
+        root = Path(pulumi.get_root_directory() or ".")
+        managed_by = stack_marker(project, stack, stack_instance(root, project, stack, pulumi.get_organization()))
         self.space = Space(f"{name}-space", SpaceArgs(
             hub_endpoint=endpoint, owner=settings.hf_owner, name=settings.space_name,
             private=settings.private, hardware=settings.hardware, sleep_time=settings.sleep_time,
@@ -58,7 +60,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                     description=_description(key), managed_by=managed_by), after_space))
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
-            blob_dir=str(stage_blobs(bundle.files, bundle.manifest, blob_dir)),
+            blob_dir=str(stage_blobs(bundle.files, bundle.manifest, blob_dir)), managed_by=managed_by,
         ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
         self.space_url = self.space.host
         self.health = None

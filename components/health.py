@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pulumi
@@ -26,6 +27,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components import hub
 from components.provider_base import HubProvider, changed, is_unknown
+from components.settings import is_loopback, redact_url
 
 INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "config_digest",
           "frontend_origin", "require", "timeout_seconds", "private", "cors_path")
@@ -145,6 +147,19 @@ def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH) -
 
 # --- HTTP ----------------------------------------------------------------------------------------
 
+def token_for_space(token: str | None, space_url: str) -> str | None:
+    """`token`, when the Space URL may receive it: https, or a loopback host (like `hubEndpoint`).
+    The URL is what the Hub reports as the Space's host, so it is checked before the token goes there."""
+    if token is None:
+        return None
+    parts = urlsplit(space_url)
+    if parts.scheme.lower() == "https" or (parts.scheme.lower() == "http" and is_loopback(parts.hostname)):
+        return token
+    raise HealthError(f"The Hub reports the private Space's URL as {redact_url(space_url)!r}: not https (nor a "
+                      "loopback host), so the health check does not send it the token. Check `hubEndpoint`, or "
+                      "set `pulumi config set healthCheck false`.")
+
+
 def http_client(token: str | None, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The client for the Space's own URL; it carries the token only for a private Space."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -247,7 +262,7 @@ class SpaceHealthProvider(HubProvider):
                                              expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
         except hub.SpaceTimeout as error:
             raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
-        token = self.token() if props.get("private") else None
+        token = token_for_space(self.token() if props.get("private") else None, str(props["space_url"]))
         if runtime.stage == "SLEEPING":
             runtime = self._wake(api, props, token, deadline)
         if runtime.stage in hub.ERROR_STAGES:

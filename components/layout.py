@@ -5,8 +5,8 @@ Entry point, first found: ``app/main.py`` (``app.main:app``, the seed's layout),
 with ``--app-dir src``); or the ``appModule`` config key (``module:attribute``).
 
 Dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
-files gathered into one ``constraints.txt``), else ``pyproject.toml``'s PEP 621
-``[project] dependencies`` (optional groups such as ``test``/``dev`` are never shipped).
+files gathered into one ``constraints.txt``; an included file must pass the upload rules), else
+``pyproject.toml``'s PEP 621 ``[project] dependencies`` (optional groups such as ``test``/``dev`` are never shipped).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,11 @@ TEST_ONLY_PACKAGES = frozenset(
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE_OPTION = re.compile(r"\s*(-r|-c|--requirement|--constraint)(\s+|=)?\s*(\S*)")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-_INCLUDE = re.compile(r"^\s*(-r|-c|--requirement|--constraint)(?:\s+|=)\s*(\S+)\s*$")
+#: An include as pip reads it: ``-r FILE``, ``-rFILE``, ``--requirement FILE``, ``--requirement=FILE`` (``-c`` /
+#: ``--constraint`` alike), optionally followed by a `` # comment`` (pip drops ``#`` after whitespace).
+_INCLUDE = re.compile(r"^\s*(?:(?P<short>-r|-c)\s*|(?P<long>--requirement|--constraint)(?:\s+|=))"
+                      r"(?P<path>[^\s#=]\S*)(?:\s+#.*)?\s*$")
+_INCLUDE_FORMS = "`-r FILE`, `-rFILE`, `--requirement FILE`, `--requirement=FILE` (or -c/--constraint)"
 _EDITABLE_SELF = re.compile(r"^\s*(-e\s+)?\.(\[.*\])?\s*$")
 
 
@@ -127,11 +132,19 @@ class Dependencies:
     """Where they come from: requirements.txt or pyproject.toml."""
 
 
-def read_dependencies(root: Path, problems: list[str]) -> Dependencies | None:
-    """The backend's dependencies, test-only packages stripped; problems appended, None if unusable."""
+#: Why a file may not be uploaded (bundle.py's ignore/deny/credential/symlink rules), or None.
+Check = Callable[[str], str | None]
+
+
+def read_dependencies(root: Path, problems: list[str], check: Check | None = None) -> Dependencies | None:
+    """The backend's dependencies, test-only packages stripped; problems appended, None if unusable.
+
+    ``check`` says why a file may not be uploaded; an included (-r/-c) file is copied into the uploaded
+    requirements.txt/constraints.txt, so an include ``check`` refuses is a problem naming file and rule.
+    """
     if (root / "requirements.txt").is_file():
         constraints: list[str] = []
-        lines = _inline(root, "requirements.txt", problems, constraints, seen=())
+        lines = _inline(root, "requirements.txt", problems, constraints, seen=(), check=check)
         text = strip_test_requirements("".join(lines))
         constraint_text = strip_test_requirements("".join(constraints)) if constraints else None
         if constraint_text is not None:
@@ -158,7 +171,8 @@ def read_dependencies(root: Path, problems: list[str]) -> Dependencies | None:
     return None
 
 
-def _inline(root: Path, rel: str, problems: list[str], constraints: list[str], seen: tuple[str, ...]) -> list[str]:
+def _inline(root: Path, rel: str, problems: list[str], constraints: list[str], seen: tuple[str, ...],
+            check: Check | None = None) -> list[str]:
     """The lines of requirement file ``rel`` with its -r includes inlined and its -c files gathered."""
     if rel in seen:
         problems.append(f"{seen[-1]} includes {rel}, which includes it back; remove the cycle")
@@ -182,20 +196,31 @@ def _inline(root: Path, rel: str, problems: list[str], constraints: list[str], s
             "is public on the Space (a private index needs its token at build time from a Space secret, never "
             "in the file)")
     out: list[str] = []
-    for line in text.splitlines(keepends=True):
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
         include = _INCLUDE.match(line)
         if _EDITABLE_SELF.match(line):
             problems.append(f"{rel} installs the backend itself ({line.strip()}); list its dependencies instead")
             continue
         if not include:
+            if _INCLUDE_OPTION.match(line):
+                problems.append(f"{rel} line {number} ({line.strip()!r}) is not an include pip reads; write it as "
+                                f"one of {_INCLUDE_FORMS}")
+                continue
             out.append(line if line.endswith("\n") else line + "\n")
             continue
-        target = os.path.normpath(os.path.join(os.path.dirname(rel), include.group(2))).replace(os.sep, "/")
-        if target.startswith("../") or os.path.isabs(include.group(2)):
-            problems.append(f"{rel} includes {include.group(2)!r}, outside backendDir; copy it into the backend")
+        option, name = include["short"] or include["long"], include["path"]
+        target = os.path.normpath(os.path.join(os.path.dirname(rel), name)).replace(os.sep, "/")
+        if target.startswith("../") or os.path.isabs(name):
+            problems.append(f"{rel} includes {name!r}, outside backendDir; copy it into the backend")
             continue
-        included = _inline(root, target, problems, constraints, (*seen, rel))
-        if include.group(1) in ("-c", "--constraint"):
+        why = check(target) if check is not None else None
+        if why:
+            problems.append(f"{rel} line {number} includes {target} ({option}), which is {why}; an included file "
+                            "is copied into the uploaded requirements, so it may not be one that is never "
+                            "uploaded: include a plain requirements file instead")
+            continue
+        included = _inline(root, target, problems, constraints, (*seen, rel), check)
+        if option in ("-c", "--constraint"):
             constraints.append(f"# from {target}\n")
             constraints.extend(included)
         else:
@@ -208,7 +233,8 @@ def strip_test_requirements(text: str) -> str:
     """Drop test-only packages from a requirements file, keeping every other line as written.
 
     Raises:
-        ValueError: the file includes another one (``-r`` / ``-c``), which the Space cannot see.
+        BundleError: the text still holds an include option (``-r`` / ``-c``): `read_dependencies` inlines
+            includes first, so this is text that did not come through it.
     """
     kept: list[str] = []
     logical: list[str] = []
@@ -220,10 +246,9 @@ def strip_test_requirements(text: str) -> str:
         logical = []
         include = _INCLUDE_OPTION.match(joined)
         if include:
-            raise ValueError(
-                f"requirements.txt includes {include.group(3) or 'another file'!r} with {include.group(1)}, "
-                "which is not supported; copy its requirements into requirements.txt"
-            )
+            raise BundleError(
+                f"requirements.txt still includes {include.group(3) or 'another file'!r} with {include.group(1)} "
+                "after its includes were inlined; write the include as one of " + _INCLUDE_FORMS)
         if not _is_test_only(joined):
             kept.append(joined)
     kept.extend(logical)

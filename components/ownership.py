@@ -1,10 +1,19 @@
 """Who owns a Space: the ownership marker and the rules that read it (pure, no Hub calls).
 
 Every Space this project creates carries the Space variable ``MANAGED_BY_PULUMI_STACK`` whose value is
-``<project>/<stack>``, written in the same request that creates the Space (so an interrupted first run
-leaves a marked Space). A variable, not a README field or a file: it exists from the create request on,
-survives every files commit, is shown on the Space's settings page next to its description, and is not
-a secret (it names the stack, nothing more; variables are public).
+``<project>/<stack>#<instance>``, written in the same request that creates the Space (so an interrupted
+first run leaves a marked Space). ``<instance>`` tells apart stacks of the same name in different state
+backends (two people each with their own ``dev``): 12 hex digits of a sha256 over project, stack and
+what `pulumi stack init` wrote into that one stack's file, ``Pulumi.<stack>.yaml`` (``encryptionsalt``
+for a passphrase, ``encryptedkey`` for a cloud KMS). A stack without either (Pulumi Cloud's own
+secrets) hashes its organization instead, which with project and stack is unique in Pulumi Cloud. The
+hash is one-way and short: the marker reveals nothing of the salt or key. Checkouts sharing one stack
+(CI and a laptop) share its stack file, hence its marker: they are one owner, by design.
+The earlier marker ``<project>/<stack>`` is still recognised where this stack's state holds it (its
+previous `managed_by`), and replaced at the next `up`.
+A variable, not a README field or a file: it exists from the create request on, survives every files
+commit, is shown on the Space's settings page next to its description, and is not a secret (it names
+the stack and a one-way hash, nothing more; variables are public).
 
 Rules:
 - create: a Space that already exists is adopted only if it carries this stack's marker (an interrupted
@@ -15,15 +24,45 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path
+
 from components.settings import MARKER_VARIABLE
 
 MARKER_DESCRIPTION = ("Ownership marker written by hf-rag-space: the Pulumi project/stack that manages this "
                       "Space. pulumi destroy of any other stack leaves the Space alone.")
 
 
-def stack_marker(project: str, stack: str) -> str:
-    """The marker value naming one stack: ``<project>/<stack>``."""
-    return f"{project}/{stack}"
+_STACK_FILE_KEY = re.compile(r"^(encryptionsalt|encryptedkey):[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+_CONFIG_DIR = re.compile(r"^stackConfigDir:[ \t]*['\"]?([^'\"\n#]+?)['\"]?[ \t]*$", re.MULTILINE)
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` of the project (in its `stackConfigDir` when Pulumi.yaml sets one)."""
+    try:
+        found = _CONFIG_DIR.search((project_dir / "Pulumi.yaml").read_text())
+    except OSError:
+        found = None
+    folder = project_dir / found.group(1).strip() if found else project_dir
+    return folder / f"Pulumi.{stack}.yaml"
+
+
+def stack_instance(project_dir: Path, project: str, stack: str, organization: str | None) -> str:
+    """12 hex digits naming this one stack: hashed from its stack file's `encryptionsalt`/`encryptedkey`
+    (written once per `pulumi stack init`), else from its organization (Pulumi Cloud)."""
+    try:
+        found = _STACK_FILE_KEY.search(stack_file(project_dir, stack).read_text())
+    except OSError:
+        found = None
+    unique = f"{found.group(1)}:{found.group(2)}" if found else f"organization:{organization or ''}"
+    return hashlib.sha256(f"{project}/{stack}\n{unique}".encode()).hexdigest()[:12]
+
+
+def stack_marker(project: str, stack: str, instance: str | None = None) -> str:
+    """The marker value naming one stack: ``<project>/<stack>#<instance>`` (without an instance: the marker
+    of versions before instances, ``<project>/<stack>``)."""
+    return f"{project}/{stack}#{instance}" if instance else f"{project}/{stack}"
 
 
 def describe_owner(marker: str | None) -> str:

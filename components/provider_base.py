@@ -15,8 +15,8 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from components import hub
-from components.settings import resolve_token
+from components import hub, ownership
+from components.settings import MARKER_VARIABLE, resolve_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -53,3 +53,16 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str
     """The named keys whose value differs (or is not known yet). Never compares whole dicts:
     `olds` holds `__provider` and outputs too."""
     return [k for k in keys if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
+
+
+def check_still_owner(api: HfApi, space_id: str, props: Mapping[str, Any], previous: str | None = None) -> None:
+    """Before writing to a Space's secrets, variables or files: raise when its ownership marker names
+    another stack (taken over with `adoptSpace`). One read, made only when there is something to write.
+    `previous` is the marker this resource's state recorded (the pre-instance `<project>/<stack>` one)."""
+    this_stack = props.get("managed_by")
+    if not this_stack:
+        return
+    marker = hub.space_variable(api, space_id, MARKER_VARIABLE)
+    refusal = ownership.update_refusal(space_id, marker, str(this_stack), previous, adopt=False)
+    if refusal:
+        raise hub.HubError(refusal)

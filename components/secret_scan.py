@@ -8,8 +8,11 @@ credentials in URLs, and the other vendor formats it knows); its entropy and key
 off because they flag hashes, ids and ordinary code (`password = get_password()`) and would make a
 normal backend undeployable.
 
-The scanner reads files from disk, so each file to scan is written to a private temporary directory
-under its repo path (its name matters to detect-secrets' filters). Clean contents are remembered by
+Every file that would be uploaded is scanned unless it is a genuine binary (`text_of`: NUL bytes and no
+UTF-16/32 byte-order mark); binaries still get the bundle's hf_ and own-secret byte checks. The scanner
+reads files from disk, so each file to scan is written, decoded to UTF-8, to a private temporary
+directory under its repo path (its name picks detect-secrets' YAML/INI transformers); its filters that
+drop files by name are disabled (`FILENAME_FILTERS` says why). Clean contents are remembered by
 sha256 in ``cache_file`` (keyed by the scanner version and plugin list), so a run where nothing
 changed neither imports detect-secrets (about 0.2 s) nor scans anything. A first scan runs the scanner
 only on files where one of its plugins' own patterns matches somewhere (`_candidates`).
@@ -48,7 +51,19 @@ PLUGINS = (
     "TelegramBotTokenDetector",
     "TwilioKeyDetector",
 )
-_CACHE_HEADER = f"# clean contents (sha256) for {SCANNER}: {hashlib.sha256(' '.join(PLUGINS).encode()).hexdigest()}"
+#: detect-secrets' filters that drop a whole file by its name (extension list such as .map/.css/.svg/.lock,
+#: lock-file names, "swagger" anywhere in the path). Disabled: which files ship is decided by the bundle's
+#: rules, and a name says nothing about whether a real token sits in a file that becomes public (a source
+#: map or a stylesheet under static/ is uploaded like any other file). The enabled plugins only match
+#: vendor token formats, so scanning these files adds little noise; `allowSecretsIn` names a false positive.
+FILENAME_FILTERS = (
+    "detect_secrets.filters.heuristic.is_non_text_file",
+    "detect_secrets.filters.heuristic.is_lock_file",
+    "detect_secrets.filters.heuristic.is_swagger_file",
+)
+#: What decides a scan's result besides the content; a change invalidates every cached "clean" digest.
+_RULES = " ".join([*PLUGINS, *FILENAME_FILTERS, "text: BOM or utf-8 replace"])
+_CACHE_HEADER = f"# clean contents (sha256) for {SCANNER}: {hashlib.sha256(_RULES.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True, order=True)
@@ -60,15 +75,40 @@ class Finding:
     kind: str
 
 
-def is_text(data: bytes) -> bool:
-    """UTF-8 without NUL bytes: what the scanner can read."""
+#: Byte-order marks of the encodings whose text holds NUL bytes (checked longest first: UTF-32 LE starts
+#: with the UTF-16 LE mark).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def text_of(data: bytes) -> str | None:
+    """The text of a file for the scanner, None for a genuine binary.
+
+    Every file that would be uploaded is text unless it holds a NUL byte without a UTF-16/32 byte-order
+    mark (PNG, JPEG, fonts, archives, pickles all do). UTF-16/32 files with a BOM are decoded; anything
+    else decodes as UTF-8 with undecodable bytes replaced, so one Latin-1 byte or a stray invalid
+    sequence no longer hides the rest of the file from the scan (a secret is ASCII in any of these).
+    """
+    encoding = bom_encoding(data)
+    if encoding:
+        return data.decode(encoding, errors="replace")
     if b"\0" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when ``data`` starts with that byte-order mark, else None."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
+def is_text(data: bytes) -> bool:
+    """Whether the scanner reads ``data`` as text (see `text_of`), without decoding it."""
+    return bom_encoding(data) is not None or b"\0" not in data
 
 
 def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: Path | None = None) -> list[Finding]:
@@ -98,11 +138,12 @@ def _candidates(files: Mapping[str, bytes]) -> dict[str, bytes]:
     A full scan costs about 10 ms per KB of text; this pre-filter, about 1% of that."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    plugins: dict[str, Any] = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    plugins = {cls.__name__: cls for cls in classes}
     patterns = [re.compile(p.pattern, p.flags | re.MULTILINE) for name in PLUGINS for p in plugins[name].denylist]
     out = {}
     for path, data in files.items():
-        text = data.decode("utf-8")
+        text = text_of(data) or ""
         if path.lower().endswith(_TRANSFORMED) or any(p.search(text) for p in patterns):
             out[path] = data
     return out
@@ -120,9 +161,11 @@ def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
             target = os.path.join(tmp, *path.split("/"))
             os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
             with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
-                handle.write(data)
+                # As UTF-8 text: detect-secrets skips a file it cannot decode, so it gets what text_of read.
+                handle.write((text_of(data) or "").encode("utf-8"))
             written[target] = path
-        with transient_settings({"plugins_used": [{"name": name} for name in PLUGINS]}):
+        with transient_settings({"plugins_used": [{"name": name} for name in PLUGINS]}) as settings:
+            settings.disable_filters(*FILENAME_FILTERS)
             for target, path in written.items():
                 for secret in scan_file(target):
                     findings.add(Finding(path, int(secret.line_number), str(secret.type)))

@@ -49,11 +49,15 @@ CONFIG_KEYS = (
     "healthRequire",
     "adoptSpace",
     "allowSecretsIn",
+    "maxFileSizeMB",
     "appModule",
     "include",
     "exclude",
     "systemPackages",
     "corsCheckPath",
+    "spaceTitle",
+    "spaceEmoji",
+    "spaceDescription",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -94,6 +98,9 @@ HARDWARE_FLAVORS = (
 #: Not a secret (it names the stack, nothing more) and visible on the Space's settings page.
 MARKER_VARIABLE = "MANAGED_BY_PULUMI_STACK"
 
+#: The Hub's limit on a Space card's ``short_description`` (config ``spaceDescription``).
+SPACE_DESCRIPTION_MAX = 60
+
 #: Space variables whose name ends like this hold secrets (variables are public): extraSecrets.
 SECRET_NAME_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "PASSWORD")
 
@@ -113,6 +120,15 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("password in a URL", r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
     )
 )
+
+#: Largest backend file by default, in MB (Pulumi.yaml's `maxFileSizeMB` default; a unit test keeps them equal).
+#: The Hub takes large and binary files (LFS/Xet), but the program reads each file whole (manifest, secret
+#: scan, staging) and a Space repo is meant to hold an app, not data (about 1 GB per Space), so a file over
+#: half a GB is almost surely a mistake.
+MAX_FILE_MB = 512
+#: Upper bound of ``maxFileSizeMB``: the Hub stores files up to 50 GB through LFS/Xet, but the program reads
+#: each file whole (hashing, secret scan, staging), so a bound far above a Space app's needs is refused.
+MAX_FILE_MB_CEILING = 5000
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HEALTH_REQUIRE = ("healthy", "reachable")
@@ -204,6 +220,14 @@ def unknown_key_problem(key: str) -> str:
             + (f" and set `{by_lower[close[0]]}` instead)" if close else ")"))
 
 
+def redact_url(value: str) -> str:
+    """`value` with any credentials (everything between `scheme://` and the last `@`) shown as `***`."""
+    if "@" not in value:
+        return value
+    scheme, sep, rest = value.partition("://")
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}" if sep else f"***@{value.rsplit('@', 1)[1]}"
+
+
 def origin_of(url: str) -> str | None:
     """Return the ``scheme://host[:port]`` origin of an http(s) URL, or None if it is not one."""
     try:
@@ -265,6 +289,8 @@ class Settings:
     """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
     allow_secrets_in: tuple[str, ...] = ()
     """Backend files (Space paths) whose secret-scanner findings are known false positives."""
+    max_file_mb: int = MAX_FILE_MB
+    """``maxFileSizeMB``: the largest backend file, in MB."""
     app_module: str | None = None
     """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
     include: tuple[str, ...] = ()
@@ -275,6 +301,17 @@ class Settings:
     """Extra Debian packages for the generated Dockerfile."""
     cors_check_path: str | None = None
     """Path the CORS preflight probes; None: the app's first POST route (else healthPath)."""
+    space_title: str
+    """Space card title (``spaceTitle``); "" shows the Space name."""
+    space_emoji: str
+    """Space card emoji (``spaceEmoji``): one emoji."""
+    space_description: str
+    """Space card ``short_description`` (``spaceDescription``), at most 60 characters."""
+
+    @property
+    def card_title(self) -> str:
+        """The Space card's title: ``spaceTitle``, else the Space name."""
+        return self.space_title or self.space_name
 
     @property
     def space_id(self) -> str:
@@ -450,10 +487,20 @@ class _Reader:
             self.errors.append(error)
             return None
 
+    def credentials_in_url(self, key: str, value: str) -> bool:
+        """Refuse `user:password@` in a URL setting (it would be printed, stored and sent); never echo it."""
+        if "@" not in value:
+            return False
+        self.fail(key, f"must not contain credentials (`user:password@`); got {redact_url(value)!r}: set it "
+                  f"without them (`pulumi config set {key} https://host`; the Hub token goes in hfToken)")
+        return True
+
     def url(self, key: str) -> str | None:
         value = self.required(key)
+        if value is not None and self.credentials_in_url(key, value):
+            return None
         if value is not None and origin_of(value) is None:
-            self.fail(key, f"must be an http(s) URL such as https://example.com; got {value!r}")
+            self.fail(key, f"must be an http(s) URL such as https://example.com; got {redact_url(value)!r}")
             return None
         return value.rstrip("/") if value is not None else None
 
@@ -463,7 +510,7 @@ class _Reader:
         if value is not None and urlsplit(value).scheme.lower() != "https" \
                 and not is_loopback(urlsplit(value).hostname):
             self.fail("hubEndpoint", f"must be an https:// URL (the token is sent to it; plain http is allowed "
-                      f"only to localhost); got {value!r}: `pulumi config set hubEndpoint https://...`")
+                      f"only to localhost); got {redact_url(value)!r}: `pulumi config set hubEndpoint https://...`")
             return None
         return value
 
@@ -531,8 +578,11 @@ class _Reader:
 
     def frontend_url(self) -> str | None:
         value = self.optional("frontendUrl")
+        if value is not None and self.credentials_in_url("frontendUrl", value):
+            return None
         if value is not None and origin_of(value) is None:
-            self.fail("frontendUrl", f"must be an http(s) URL like https://my-app.vercel.app; got {value!r}")
+            self.fail("frontendUrl", f"must be an http(s) URL like https://my-app.vercel.app; "
+                      f"got {redact_url(value)!r}")
             return None
         return value
 
@@ -551,7 +601,8 @@ class _Reader:
             if origin is None or (entry != "*" and has_path):
                 self.fail(
                     "allowedOrigins",
-                    f"{entry!r} is not an origin; use comma-separated scheme://host[:port] entries (no path) or '*'",
+                    f"{redact_url(entry)!r} is not an origin; use comma-separated scheme://host[:port] entries "
+                    "(no path) or '*'",
                 )
                 continue
             origins.append(origin)
@@ -652,43 +703,39 @@ class _Reader:
                 self.fail(row.key, f"its value looks like a {kind}, but it becomes the public Space variable "
                           f"{row.name}: set the real value")
 
-    def path_list(self, key: str) -> tuple[str, ...]:
-        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+    def json_strings(self, key: str, how: str, what: str) -> list[str] | None:
+        """The JSON list of strings a `--path 'KEY[0]'` key holds; None (after failing) when it is not one."""
         raw = self.optional(key)
         if raw is None:
-            return ()
-        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+            return []
         try:
             data = json.loads(raw)
         except ValueError:
             data = None
         if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
-            self.fail(key, f"must be a list of file paths; set entries with `{how}`")
-            return ()
-        for item in data:
+            self.fail(key, f"must be a list{what}; set entries with `{how}`")
+            return None
+        return data
+
+    def path_list(self, key: str) -> tuple[str, ...]:
+        """A list of relative posix paths inside the Space (e.g. ``allowSecretsIn``)."""
+        how = f"pulumi config set --plaintext --path '{key}[0]' app/path/to/file.py"
+        data = self.json_strings(key, how, " of file paths")
+        for item in data or ():
             if not item or item.startswith("/") or "\\" in item or ".." in item.split("/"):
                 self.fail(key, f"{item!r} must be a path relative to backendDir, like app/core/config.py")
                 return ()
-        return tuple(sorted(set(data)))
+        return tuple(sorted(set(data or ())))
 
     def string_list(self, key: str, item: re.Pattern[str], example: str) -> tuple[str, ...]:
         """A list of strings, each matching ``item`` (set with `--path 'KEY[0]'`)."""
-        raw = self.optional(key)
-        if raw is None:
-            return ()
         how = f"pulumi config set --plaintext --path '{key}[0]' {example}"
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if not isinstance(data, list) or not all(isinstance(value, str) for value in data):
-            self.fail(key, f"must be a list; set entries with `{how}`")
-            return ()
-        bad = [value for value in data if not item.fullmatch(value)]
+        data = self.json_strings(key, how, "")
+        bad = [value for value in data or () if not item.fullmatch(value)]
         if bad:
             self.fail(key, f"{bad[0]!r} is not valid here, e.g. `{how}`")
             return ()
-        return tuple(data)
+        return tuple(data or ())
 
     def app_module(self) -> str | None:
         value = self.optional("appModule")
@@ -704,6 +751,26 @@ class _Reader:
             self.fail("corsCheckPath", f"must start with '/', e.g. /api/chat; got {value!r}")
             return None
         return value
+
+    def card(self) -> tuple[str | None, str | None, str | None]:
+        """``spaceTitle``, ``spaceEmoji``, ``spaceDescription``: one line each, one emoji, the Hub's length limit."""
+        title = self.cfg.get("spaceTitle") or ""
+        if title != title.strip() or any(c in title for c in "\r\n"):
+            self.fail("spaceTitle", f"must be one line without leading or trailing spaces; got {title!r}")
+        emoji = self.required("spaceEmoji", "set one emoji, e.g. `pulumi config set spaceEmoji 🤖`")
+        if emoji is not None and not is_single_emoji(emoji):
+            self.fail("spaceEmoji", f"must be one emoji (the Hub allows nothing else), e.g. "
+                      f"`pulumi config set spaceEmoji 🤖`; got {emoji!r}")
+            emoji = None
+        description = self.required("spaceDescription", "set a short description of at most "
+                                    f"{SPACE_DESCRIPTION_MAX} characters")
+        if description is not None and (len(description) > SPACE_DESCRIPTION_MAX or not description.strip()
+                                        or any(c in description for c in "\r\n")):
+            self.fail("spaceDescription", f"must be one line of 1 to {SPACE_DESCRIPTION_MAX} characters (the Hub's "
+                      f"limit for a Space card's short_description); got {len(description)}: shorten it with "
+                      "`pulumi config set spaceDescription '...'`")
+            description = None
+        return title, emoji, description
 
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
@@ -766,11 +833,15 @@ class _Reader:
                       f"set it to that Space, or remove it with `pulumi config rm adoptSpace`")
         self.public_variables(extra_variables)
         allow_secrets_in = self.path_list("allowSecretsIn")
+        max_file_mb = self.parse("maxFileSizeMB", int, "a whole number of megabytes")
+        if max_file_mb is not None and not 1 <= max_file_mb <= MAX_FILE_MB_CEILING:
+            self.fail("maxFileSizeMB", f"must be between 1 and {MAX_FILE_MB_CEILING} (MB); got {max_file_mb}")
         app_module = self.app_module()
         include = self.string_list("include", _GLOB, "'static/**'")
         exclude = self.string_list("exclude", _GLOB, "'data/raw/'")
         system_packages = self.string_list("systemPackages", _DEBIAN_PACKAGE, "libpq-dev")
         cors_check_path = self.cors_check_path()
+        space_title, space_emoji, space_description = self.card()
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -780,6 +851,7 @@ class _Reader:
         assert log_level and health_path and health_require in HEALTH_REQUIRE
         assert private is not None and sleep_time is not None and frontend_git_push is not None
         assert health_check is not None and health_timeout is not None
+        assert space_title is not None and space_emoji and space_description
         return Settings(
             hf_owner=hf_owner,
             space_name=space_name,
@@ -811,12 +883,51 @@ class _Reader:
             health_require=cast(Literal["healthy", "reachable"], health_require),
             adopt_space=adopt_space,
             allow_secrets_in=allow_secrets_in,
+            max_file_mb=max_file_mb or MAX_FILE_MB,
             app_module=app_module,
             include=include,
             exclude=exclude,
             system_packages=system_packages,
             cors_check_path=cors_check_path,
+            space_title=space_title,
+            space_emoji=space_emoji,
+            space_description=space_description,
         )
+
+
+#: Code points that modify or join the emoji before them: ZWJ, variation selectors, keycap, skin tones, tags.
+_EMOJI_JOINER = "\u200d"
+_EMOJI_MODIFIERS = ("\ufe0e", "\ufe0f", "\u20e3")
+
+
+def is_single_emoji(value: str) -> bool:
+    """Whether ``value`` is one emoji: one symbol (Unicode category So), optionally with variation
+    selectors, a skin tone, tags or ZWJ-joined symbols (👩‍💻), or one flag (two regional indicators)."""
+    import unicodedata
+
+    bases = regional = 0
+    joined = False
+    for char in value:
+        point = ord(char)
+        if char == _EMOJI_JOINER:
+            if not bases or joined:
+                return False
+            joined = True
+            continue
+        if char in _EMOJI_MODIFIERS or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F:
+            if not bases:
+                return False
+            continue
+        if unicodedata.category(char) != "So":
+            return False
+        if 0x1F1E6 <= point <= 0x1F1FF:
+            regional += 1
+            if regional % 2 == 0:
+                continue  # the second half of a flag
+        if not joined:
+            bases += 1
+        joined = False
+    return bases == 1 and not joined and regional in (0, 2) and len(value) <= 16
 
 
 def _bool(raw: str) -> bool:

@@ -14,7 +14,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub, ownership
-from components.provider_base import HubProvider, changed, is_unknown
+from components.provider_base import HubProvider, changed, check_still_owner, is_unknown
 from components.settings import MARKER_VARIABLE, is_env_name
 
 IDENTITY = ("hub_endpoint", "space_id", "key")
@@ -50,14 +50,21 @@ class _SettingProvider(HubProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = changed(olds, news, IDENTITY)
         updates = changed(olds, news, CONTENT)
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=True)
+        # A new marker format (or a renamed stack) is recorded in state, with no Hub write, so that this
+        # setting's delete recognises the re-marked Space. State from before markers has none to update.
+        remarked = bool(olds.get("managed_by")) and olds.get("managed_by") != news.get("managed_by")
+        return DiffResult(changes=bool(replaces or updates or remarked), replaces=replaces,
+                          delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        check_still_owner(self.api(props), props["space_id"], props)
         self._set(props)
         return CreateResult(f"{props['space_id']}/{props['key']}", dict(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._set(news)
+        if changed(olds, news, CONTENT):  # else only the marker in state changes: nothing to send
+            check_still_owner(self.api(news), news["space_id"], news, olds.get("managed_by"))
+            self._set(news)
         return UpdateResult(dict(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

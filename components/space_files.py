@@ -31,7 +31,7 @@ from pathspec import GitIgnoreSpec
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub
-from components.provider_base import HubProvider, changed
+from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY = ("hub_endpoint", "space_id")
 #: The Hub's default `.gitattributes` LFS patterns of a new repo (hub-2026.md "Storage: LFS and Xet").
@@ -199,7 +199,7 @@ class SpaceFilesProvider(HubProvider):
         return CreateResult(props["space_id"], self._sync(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._sync(news))
+        return UpdateResult(self._sync(news, previous=olds.get("managed_by")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -226,8 +226,12 @@ class SpaceFilesProvider(HubProvider):
         if props.get("blob_dir"):
             remove_staging(Path(props["blob_dir"]))
 
-    def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep,
+              previous: str | None = None) -> dict[str, Any]:
+        """Commit what differs from the Space's tree; before the first commit, check the Space is still
+        this stack's (its marker; read only when there is something to send)."""
         api = self.api(props)
+        owner_checked = False
         space_id = props["space_id"]
         manifest: dict[str, str] = props["manifest"]
         blob_dir = props["blob_dir"]
@@ -239,6 +243,9 @@ class SpaceFilesProvider(HubProvider):
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:
                 return {**props, "revision": head, "blob_ids": blob_ids}
+            if not owner_checked:
+                check_still_owner(api, space_id, props, previous)
+                owner_checked = True
             message = f"Deploy {len(uploads)} changed and {len(deletions)} deleted file(s) (hf-rag-space)"
             try:
                 revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
@@ -264,6 +271,8 @@ class SpaceFilesArgs:
     space_id: pulumi.Input[str]
     manifest: dict[str, str]
     blob_dir: str
+    managed_by: str | None = None
+    """This stack's ownership marker: no commit is sent to a Space whose marker names another stack."""
 
 
 class SpaceFiles(Resource, module="hf", name="SpaceFiles"):

@@ -22,11 +22,9 @@ from components.settings import Settings
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 APP_PORT = 7860
 
-#: README front matter constants (Space card metadata).
-CARD_EMOJI = "💬"
+#: README front matter constants (Space card metadata; title, emoji and short_description come from config).
 CARD_COLOR_FROM = "blue"
 CARD_COLOR_TO = "indigo"
-CARD_SHORT_DESCRIPTION = "FastAPI RAG chatbot backend: Gemini, Qdrant and Postgres"
 
 _FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 
@@ -84,13 +82,13 @@ def render_readme(settings: Settings, routes: Sequence[Route] | None = None, bod
     the Space card is always the product's).
     """
     card_data = {
-        "title": settings.space_name,
+        "title": settings.card_title,
         "sdk": "docker",
         "app_port": APP_PORT,
-        "emoji": CARD_EMOJI,
+        "emoji": settings.space_emoji,
         "colorFrom": CARD_COLOR_FROM,
         "colorTo": CARD_COLOR_TO,
-        "short_description": CARD_SHORT_DESCRIPTION,
+        "short_description": settings.space_description,
         "pinned": False,
     }
     header = yaml.safe_dump(card_data, sort_keys=False, allow_unicode=True, width=1000).strip()
@@ -119,7 +117,7 @@ def readme_context(settings: Settings) -> dict[str, Any]:
     ]
     allowed = settings.variables.get("ALLOWED_ORIGINS", "")
     return {
-        "title": settings.space_name,
+        "title": settings.card_title,
         "space_id": settings.space_id,
         "health_path": settings.health_path,
         "hardware": settings.hardware,

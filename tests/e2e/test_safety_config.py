@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
+from components.ownership import stack_instance, stack_marker
 from components.settings import MARKER_VARIABLE
-from tests.e2e.conftest import OWNER, Hub, another_stack, tree_bytes
+from tests.e2e.conftest import OWNER, Hub, another_stack, copy_project, tree_bytes
 from tests.e2e.pulumi_cli import Stack
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +44,16 @@ def uploaded(hub: Hub, space: str = SPACE) -> dict[str, bytes]:
 def marker(hub: Hub, space: str = SPACE) -> str | None:
     found = hub.api().get_space_variables(space)
     return found[MARKER_VARIABLE].value if MARKER_VARIABLE in found else None
+
+
+def marker_of(stack: Stack) -> str:
+    """The marker `stack` writes: `hf-rag-space/<stack>#<12 hex>`, hashed from its stack file's salt."""
+    salt = re.search(r"^encryptionsalt: (\S+)$", (stack.workdir / f"Pulumi.{stack.name}.yaml").read_text(), re.M)
+    assert salt is not None
+    expected = stack_marker("hf-rag-space", stack.name,
+                            stack_instance(stack.workdir, "hf-rag-space", stack.name, "organization"))
+    assert re.fullmatch(rf"hf-rag-space/{stack.name}#[0-9a-f]{{12}}", expected) and salt[1] not in expected
+    return expected
 
 
 # -- the token through HF_TOKEN -------------------------------------------------------------------------
@@ -94,10 +106,11 @@ def test_hf_token_from_the_environment_never_leaks(project: Stack, hub: Hub, tmp
 
 
 def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
-    project.config_set("geminiApiKey", f"gemini-canary-{secrets.token_hex(8)}", secret=True)
+    first_secret = f"gemini-canary-{secrets.token_hex(8)}"
+    project.config_set("geminiApiKey", first_secret, secret=True)
     project.up()
     api = hub.api()
-    assert marker(hub) == "hf-rag-space/test"
+    assert marker(hub) == marker_of(project)
     assert api.get_space_variables(SPACE)[MARKER_VARIABLE].description.startswith("Ownership marker")
     first_files, first_commit = uploaded(hub), api.space_info(SPACE).sha
 
@@ -107,7 +120,7 @@ def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
     for result in (second.preview(check=False), second.up(check=False)):
         out = printed(result)
         assert result.returncode != 0
-        assert f"{MARKER_VARIABLE}=hf-rag-space/test" in out and "the Pulumi stack hf-rag-space/test" in out
+        assert f"{MARKER_VARIABLE}={marker_of(project)}" in out and f"the Pulumi stack {marker_of(project)}" in out
         assert f"pulumi config set adoptSpace {SPACE}" in out and "Traceback" not in out
     assert hub.stats()["write_requests"] == 0
     # Destroying it leaves the first stack's Space, files, secrets and variables untouched.
@@ -120,10 +133,31 @@ def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
     second.config_set("adoptSpace", SPACE)
     second.config_set("extraVariables.TOP_K", "4", path=True)
     second.up()
-    assert marker(hub) == "hf-rag-space/second"
+    assert marker(hub) == marker_of(second)
     assert api.get_space_variables(SPACE)["TOP_K"].value == "4"
     assert "POST /api/repos/create" not in hub.stats()["writes"]
     second.preview("--expect-no-changes")
+    taken_over = api.space_info(SPACE).sha, uploaded(hub), api.get_space_variables(SPACE)
+
+    # The first stack can no longer write to it: a secret rotation and a one-file edit each fail naming the
+    # new owner, before any write (its secrets, variables and files stay the second stack's).
+    old_secret = f"gemini-canary-{secrets.token_hex(8)}"
+    project.config_set("geminiApiKey", old_secret, secret=True)
+    main_py = project.workdir / "backend" / "app" / "main.py"
+    original = main_py.read_text()
+    for change in ("secret rotation", "one-file edit"):
+        if change == "one-file edit":
+            project.config_set("geminiApiKey", first_secret, secret=True)  # as in its state: the edit alone
+            main_py.write_text(original + "\n# edited by the old stack\n")
+        hub.reset_stats()
+        result = project.up(check=False)
+        out = printed(result)
+        assert result.returncode != 0 and "it was taken over" in out, change
+        assert marker_of(second) in out and "Traceback" not in out, change
+        assert hub.stats()["write_requests"] == 0, (change, hub.stats()["writes"])
+        assert (api.space_info(SPACE).sha, uploaded(hub), api.get_space_variables(SPACE)) == taken_over, change
+        assert old_secret.encode() not in tree_bytes(hub.handle.data_dir), change
+    main_py.write_text(original)
 
     # The first stack no longer owns it: a change of the Space's settings is refused, naming the new owner,
     # and its destroy leaves the Space and everything on it, and says why.
@@ -131,14 +165,72 @@ def test_two_stacks_one_space_name(project: Stack, hub: Hub) -> None:
     hub.reset_stats()
     result = project.up(check=False)
     assert result.returncode != 0 and "it was taken over" in printed(result)
-    assert "hf-rag-space/second" in printed(result) and hub.stats()["write_requests"] == 0
+    assert marker_of(second) in printed(result) and hub.stats()["write_requests"] == 0
     result = project.destroy()
     assert hub.stats()["write_requests"] == 0
-    assert f"Left Space {SPACE} on the Hub" in printed(result) and "hf-rag-space/second" in printed(result)
+    assert f"Left Space {SPACE} on the Hub" in printed(result) and marker_of(second) in printed(result)
     assert project.resources("") == []
-    assert set(api.get_space_secrets(SPACE)) == {"GEMINI_API_KEY"} and marker(hub) == "hf-rag-space/second"
+    assert set(api.get_space_secrets(SPACE)) == {"GEMINI_API_KEY"} and marker(hub) == marker_of(second)
     # Its owner's destroy deletes it.
     second.destroy()
+    assert not api.repo_exists(SPACE, repo_type="space")
+
+
+def test_same_stack_name_in_two_state_backends(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    """Two people, each with a `test` stack of this project in their own state backend and the same
+    spaceName: the second is another owner (its stack file has its own salt), not an "interrupted run"."""
+    project.up()
+    api = hub.api()
+    first_marker, first_commit, first_files = marker(hub), api.space_info(SPACE).sha, uploaded(hub)
+    assert first_marker == marker_of(project)
+    theirs = Stack.create(copy_project(tmp_path / "their-project"), tmp_path / "their-state")
+    for key, value in (("hfOwner", OWNER), ("spaceName", "rag-chatbot"), ("hubEndpoint", hub.endpoint),
+                       ("backendDir", "backend"), ("frontendUrl", "https://my-app.example.com"),
+                       ("healthCheck", "false")):
+        theirs.config_set(key, value)
+    theirs.config_set("hfToken", hub.token, secret=True)
+    assert theirs.name == project.name and marker_of(theirs) != first_marker
+
+    hub.reset_stats()
+    for result in (theirs.preview(check=False), theirs.up(check=False)):
+        out = printed(result)
+        assert result.returncode != 0 and f"the Pulumi stack {first_marker}" in out
+        assert f"pulumi config set adoptSpace {SPACE}" in out and "Traceback" not in out
+    assert hub.stats()["write_requests"] == 0
+    theirs.destroy()
+    assert hub.stats()["write_requests"] == 0
+    assert marker(hub) == first_marker and api.space_info(SPACE).sha == first_commit and uploaded(hub) == first_files
+    project.preview("--expect-no-changes")
+    project.destroy()
+    assert not api.repo_exists(SPACE, repo_type="space")
+
+
+def test_marker_of_the_earlier_format_is_recognised_and_replaced(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    """A Space and state written by the version whose marker was `<project>/<stack>`: the next `up` re-marks
+    the Space (one variable write) and records the new marker in every resource's state, so removing a
+    secret still deletes it and `destroy` still deletes the Space."""
+    project.config_set("geminiApiKey", f"gemini-canary-{secrets.token_hex(8)}", secret=True)
+    project.up()
+    api = hub.api()
+    legacy = "hf-rag-space/test"
+    api.add_space_variable(SPACE, MARKER_VARIABLE, legacy)
+    exported = project.export()
+    for resource in exported["deployment"]["resources"]:
+        for part in ("inputs", "outputs"):
+            if "managed_by" in (resource.get(part) or {}):
+                resource[part]["managed_by"] = legacy
+    old_state = tmp_path / "old-state.json"
+    old_state.write_text(json.dumps(exported))
+    project.run("stack", "import", "--file", str(old_state))
+    hub.reset_stats()
+    project.up()
+    assert marker(hub) == marker_of(project)
+    assert hub.stats()["writes"] == {"POST /api/spaces/{repo_id}/variables": 1}
+    project.preview("--expect-no-changes")
+    project.run("config", "rm", "geminiApiKey")
+    project.up()
+    assert "GEMINI_API_KEY" not in api.get_space_secrets(SPACE)
+    project.destroy()
     assert not api.repo_exists(SPACE, repo_type="space")
 
 
@@ -153,7 +245,7 @@ def test_space_made_by_hand_and_interrupted_runs(project: Stack, hub: Hub) -> No
     assert hub.stats()["write_requests"] == 0
     project.config_set("adoptSpace", SPACE)
     project.up()
-    assert marker(hub) == "hf-rag-space/test"
+    assert marker(hub) == marker_of(project)
     project.run("config", "rm", "adoptSpace")
     project.preview("--expect-no-changes")
 
@@ -161,7 +253,7 @@ def test_space_made_by_hand_and_interrupted_runs(project: Stack, hub: Hub) -> No
     project.run("state", "delete", "--all", "--yes", "--force")  # forget everything, leave the Space
     hub.reset_stats()
     project.up()
-    assert "POST /api/repos/create" not in hub.stats()["writes"] and marker(hub) == "hf-rag-space/test"
+    assert "POST /api/repos/create" not in hub.stats()["writes"] and marker(hub) == marker_of(project)
 
     # Its own Space is deleted by destroy; a Space whose marker was removed by hand is left.
     api.delete_space_variable(SPACE, MARKER_VARIABLE)
@@ -293,7 +385,7 @@ def test_bad_inputs_fail_up_and_write_nothing(project: Stack, hub: Hub) -> None:
     assert failing == [], failing
     # The good configuration deploys (each row failed because of its bad input alone).
     project.up()
-    assert marker(hub) == "hf-rag-space/test"
+    assert marker(hub) == marker_of(project)
 
 
 def test_state_from_before_markers_is_marked_at_the_next_up(project: Stack, hub: Hub, tmp_path: Path) -> None:
@@ -312,7 +404,8 @@ def test_state_from_before_markers_is_marked_at_the_next_up(project: Stack, hub:
     assert project.plan() == {"rag-space": "update"}
     hub.reset_stats()
     project.up()
-    assert marker(hub) == "hf-rag-space/test" and hub.stats()["writes"] == {"POST /api/spaces/{repo_id}/variables": 1}
+    assert marker(hub) == marker_of(project)
+    assert hub.stats()["writes"] == {"POST /api/spaces/{repo_id}/variables": 1}
     project.preview("--expect-no-changes")
     project.destroy()
     assert not api.repo_exists(SPACE, repo_type="space")

@@ -92,6 +92,20 @@ def plant(backend: Path, outside: Path, gemini: str) -> dict[str, tuple[str, str
         shape = kind in ("hf", "own secret")  # checked by the bundle itself, per file
         text = f"{rel} {name}" if shape else f"{rel} line 3 holds a secret ({name})"
         cases[f"{kind} secret in a .py file"] = (value, text)
+    # Files the scanner used to skip: by name (.map, .css, lock files) or as "binary" (Latin-1, UTF-16).
+    skipped = {
+        "static/app.js.map": ("utf-8", "source map"),
+        "static/site.css": ("utf-8", "stylesheet"),
+        "frontend/yarn.lock": ("utf-8", "lock file"),
+        "app/leaks/latin1.py": ("latin-1", "Latin-1 file"),
+        "app/leaks/notes_utf16.txt": ("utf-16", "UTF-16 file"),
+    }
+    for rel, (encoding, what) in skipped.items():
+        token = f"ghp_{rand(36)}"
+        path = backend / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f"/* caf\u00e9 */\nconst token = '{token}';\n".encode(encoding))
+        cases[f"secret in a {what}"] = (token, f"{rel} line 2 holds a secret (GitHub Token)")
     c = canary()
     put("app/leaks/private_key.py", f'KEY = """-----BEGIN RSA PRIVATE KEY-----\n{c}\n"""\n')
     cases["private key in a .py file"] = (c, "app/leaks/private_key.py holds a private key block")
@@ -104,6 +118,15 @@ def plant(backend: Path, outside: Path, gemini: str) -> dict[str, tuple[str, str
     lines = len(requirements.read_text().splitlines())
     cases["credentialed index URL"] = (c1, f"requirements.txt line {lines - 1} carries credentials in a URL")
     cases["git+https://TOKEN@ requirement"] = (c2, f"requirements.txt line {lines} carries credentials in a URL")
+
+    # Includes copy a file into the uploaded requirements: they meet the upload rules (.env, *.log ignored).
+    requirements.write_text(requirements.read_text() + "-r .env  # the settings\n-cops.log\n")
+    cases["-r include of the ignored .env"] = (cases["inside link to an ignored file"][0],
+                                               f"requirements.txt line {lines + 1} includes .env (-r), which is a "
+                                               "credential file (environment file)")
+    cases["-c include of an ignored log"] = (cases["link to the backend root"][0],
+                                             f"requirements.txt line {lines + 2} includes ops.log (-c), which is "
+                                             "ignored by .gitignore")
     return cases
 
 
@@ -164,7 +187,9 @@ def test_nothing_unsafe_reaches_the_hub(project: Stack, hub: Hub, tmp_path: Path
     os.replace(backend.parent / "requirements.bak", backend / "requirements.txt")
     requirements = backend / "requirements.txt"
     requirements.write_text("".join(line for line in requirements.read_text().splitlines(keepends=True)
-                                    if "@" not in line))
+                                    if "@" not in line and not line.startswith(("-r", "-c"))))
+    for rel in ("static/app.js.map", "static/site.css", "frontend/yarn.lock"):
+        (backend / rel).unlink()
     for name in ("escape.py", "settings.txt", "up", "loop"):
         (backend / "app" / name).unlink()
     for folder in ("deploy", "keys", "leaks"):
@@ -181,7 +206,11 @@ def test_nothing_unsafe_reaches_the_hub(project: Stack, hub: Hub, tmp_path: Path
     printed = refused.stdout + refused.stderr
     assert refused.returncode != 0 and "app/aws_docs.py line 2 holds a secret (AWS Access Key)" in printed
     project.run("config", "set", "--plaintext", "--path", "allowSecretsIn[0]", "app/aws_docs.py")
+    project.config_set("spaceEmoji", "🤖")  # the Space card from config (issue 14), through the real CLI
+    project.config_set("spaceDescription", "Docs chat: answers from our handbook")
     project.up()
+    card = remote_bytes(hub, "README.md").decode()
+    assert "\nemoji: 🤖\n" in card and "short_description: 'Docs chat: answers from our handbook'\n" in card
     tree = set(remote_tree(hub))
     assert "app/aws_docs.py" in tree and "app/local.pem" not in tree and found_in(hub_data, fixture) >= 1
     for case, (value, _) in cases.items():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from components.ownership import stack_instance, stack_marker
 from components.settings import MARKER_VARIABLE
 from localhub import serve
 from tests.e2e.conftest import OWNER, Hub, copy_project
@@ -92,12 +93,14 @@ def test_free_member_of_a_paid_org_deploys_to_the_org(free: FreeSetup) -> None:
 def test_existing_space_of_a_free_account_is_adopted_without_a_402(tmp_path: Path) -> None:
     token = f"hf_{secrets.token_hex(20)}"
     # Made while carol was PRO (localhub started without `:free`), marked by this stack (an interrupted run).
+    stack = Stack.create(copy_project(tmp_path / "project"), tmp_path / "state")
+    mine = stack_marker("hf-rag-space", stack.name,
+                        stack_instance(stack.workdir, "hf-rag-space", stack.name, "organization"))
     with serve(tmp_path / "hub", tokens={token: FREE_USER}) as handle:
         Hub(handle, token).api().create_repo(
             f"{FREE_USER}/rag-chatbot", repo_type="space", space_sdk="docker",
-            space_variables=[{"key": MARKER_VARIABLE, "value": "hf-rag-space/test"}])
+            space_variables=[{"key": MARKER_VARIABLE, "value": mine}])
     for hub in free_hub(tmp_path / "hub", token):  # the same data, carol now free
-        stack = Stack.create(copy_project(tmp_path / "project"), tmp_path / "state")
         configure(stack, hub, FREE_USER, token)
         hub.reset_stats()
         stack.up()

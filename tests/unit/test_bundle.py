@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from components.bundle import (
-    MAX_FILE_ENV,
     Bundle,
     build_bundle,
     scan_for_secrets,
@@ -157,14 +156,27 @@ def test_gitignore_forcing_a_secret_file_in_is_refused(root: Path, negation: str
     assert "re-includes" in message
 
 
-def test_file_over_size_limit_names_file_size_and_knob(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(MAX_FILE_ENV, "1")  # the default (512 MB) is too big for a unit test
+def test_file_over_size_limit_names_file_size_and_knob(root: Path) -> None:
     big = root / "app" / "model.bin"
     with big.open("wb") as f:
         f.truncate(1024 * 1024 + 1)
-    message = refusal(root)
+    with pytest.raises(BundleError) as info:  # maxFileSizeMB 1: the default (512 MB) is too big for a unit test
+        build_bundle(root, dockerfile=GENERATED["dockerfile"], readme=GENERATED["readme"], max_file_mb=1)
+    message = str(info.value)
     assert "app/model.bin" in message and "1.0 MB" in message and "1 MB limit" in message
-    assert MAX_FILE_ENV in message
+    assert "pulumi config set maxFileSizeMB" in message
+    assert "app/model.bin" in bundle(root).files  # the same file under the default limit
+
+
+def test_max_file_size_default_is_pulumi_yamls_and_bounded() -> None:
+    import yaml
+
+    from components.settings import MAX_FILE_MB, MAX_FILE_MB_CEILING
+
+    schema = yaml.safe_load((EXAMPLE.parents[1] / "Pulumi.yaml").read_text())["config"]
+    assert schema["maxFileSizeMB"]["default"] == MAX_FILE_MB
+    assert schema["maxFileSizeMB"]["type"] == "integer"
+    assert 1 <= MAX_FILE_MB <= MAX_FILE_MB_CEILING
 
 
 def test_files_over_10_mb_are_bundled(root: Path) -> None:
@@ -277,5 +289,5 @@ def test_strip_test_requirements_keeps_everything_else() -> None:
     ],
 )
 def test_included_requirement_files_are_refused(line: str, named: str) -> None:
-    with pytest.raises(ValueError, match=named):
+    with pytest.raises(BundleError, match=named):
         strip_test_requirements(f"fastapi\n{line}\n")

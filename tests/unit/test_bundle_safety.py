@@ -3,6 +3,7 @@ files (detect-secrets), credentialed requirement lines; staged copies private an
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import stat
@@ -204,6 +205,68 @@ def test_secret_inside_a_python_file_fails_naming_file_line_and_kind(root: Path,
         assert line.split('"')[1] not in message  # never the value
 
 
+def github_token() -> str:
+    return f"ghp_{rand(ALNUM, 36)}"
+
+
+#: Uploaded files detect-secrets used to skip: by extension/name filter, or as "binary" (not UTF-8).
+SKIPPED_BEFORE: dict[str, tuple[str, str]] = {
+    "source map": ("static/app.js.map", "utf-8"),
+    "stylesheet": ("static/site.css", "utf-8"),
+    "svg": ("static/logo.svg", "utf-8"),
+    "lock file by extension": ("frontend/deps.lock", "utf-8"),
+    "lock file by name": ("frontend/yarn.lock", "utf-8"),
+    "swagger in the path": ("static/swagger/init.js", "utf-8"),
+    "one Latin-1 byte": ("app/core/settings.py", "latin-1"),
+    "UTF-16 with BOM": ("app/notes.txt", "utf-16"),
+    "UTF-16 BE with BOM": ("app/notes_be.txt", "utf-16-be-bom"),
+}
+
+
+def encode(text: str, encoding: str) -> bytes:
+    return b"\xfe\xff" + text.encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+
+
+@pytest.mark.parametrize("case", list(SKIPPED_BEFORE))
+def test_secret_in_any_uploaded_text_file_is_found(root: Path, case: str) -> None:
+    rel, encoding = SKIPPED_BEFORE[case]
+    token = github_token()
+    write(root, {rel: encode(f"/* caf\u00e9 */\nconst t = '{token}';\n", encoding)})
+    message = refusal(root)
+    assert f"{rel} line 2 holds a secret (GitHub Token)" in message and token not in message
+
+
+def test_genuine_binaries_skip_the_text_scan_but_not_the_byte_checks(root: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    assert secret_scan.text_of(png) is None and secret_scan.text_of(b"\xff\xfea\x00") == "a"
+    write(root, {"static/logo.png": png})
+    assert bundle(root).files["static/logo.png"] == png
+    hf = f"hf_{rand(ALNUM, 34)}"
+    write(root, {"static/logo.png": png + f"tEXt{hf}".encode()})
+    assert "static/logo.png contains something shaped like a Hugging Face token" in refusal(root)
+    write(root, {"static/logo.png": png + b"gemini-value-123"})
+    assert "static/logo.png contains the value of GEMINI_API_KEY" in refusal(
+        root, secrets={"GEMINI_API_KEY": "gemini-value-123"})
+    (root / "static" / "logo.png").unlink()
+    write(root, {"app/notes.txt": f"token {hf}\n".encode("utf-16")})  # the byte checks read UTF-16 text too
+    assert "app/notes.txt contains something shaped like a Hugging Face token" in refusal(root)
+    write(root, {"app/notes.txt": "key gemini-value-123\n".encode("utf-16")})
+    assert "app/notes.txt contains the value of GEMINI_API_KEY" in refusal(
+        root, secrets={"GEMINI_API_KEY": "gemini-value-123"})
+
+
+def test_a_cache_from_other_scan_rules_is_not_trusted(root: Path, tmp_path: Path) -> None:
+    """Contents found clean while .css files were skipped must be scanned again."""
+    token = github_token()
+    write(root, {"static/site.css": f"a {{}}\n/* {token} */\n"})
+    data = (root / "static" / "site.css").read_bytes()
+    cache = tmp_path / "scanned-clean"
+    old_header = "# clean contents (sha256) for detect-secrets==1.5.0: " + hashlib.sha256(
+        " ".join(secret_scan.PLUGINS).encode()).hexdigest()
+    cache.write_text(f"{old_header}\n{hashlib.sha256(data).hexdigest()}\n")
+    assert "static/site.css line 2 holds a secret (GitHub Token)" in refusal(root, scan_cache=cache)
+
+
 def test_allow_secrets_in_skips_the_scanner_for_that_file_only(root: Path) -> None:
     aws = secret_kinds()["aws"][0]
     write(root, {"app/fixtures.py": aws + "\n", "app/other.py": aws + "\n"})
@@ -256,6 +319,42 @@ def test_credentialed_requirement_lines_are_refused_naming_the_line(root: Path, 
     (root / "requirements.txt").write_text(f"fastapi\n{line.format(c=canary)}\n")
     message = refusal(root)
     assert "requirements.txt line 2 carries credentials in a URL" in message and canary not in message
+
+
+INCLUDED_BUT_NEVER_UPLOADED: dict[str, tuple[dict[str, str | bytes], str, str]] = {
+    # case: (files besides requirements.txt, include line, the rule the message names)
+    "gitignored .env": ({".env": "GEMINI_API_KEY={c}\n", ".gitignore": ".env\n*.log\n"}, "-r .env",
+                        "a credential file (environment file)"),
+    "secrets file": ({"config/secrets.txt": "token={c}\n", ".gitignore": "config/secrets.txt\n"},
+                     "--requirement=config/secrets.txt", "a credential file (secrets file)"),
+    "gitignored log": ({"ops.log": "pw {c}\n"}, "-c ops.log", "ignored by .gitignore"),
+    "denied folder": ({"tests/requirements.txt": "pytest  # {c}\n"}, "-r tests/requirements.txt",
+                      "on the deny list"),
+    "config exclude": ({"private/reqs.txt": "lib  # {c}\n"}, "-rprivate/reqs.txt", "ignored by .gitignore"),
+    "private key content": ({"deploy/key.txt": "-----BEGIN OPENSSH PRIVATE KEY-----\n{c}\n"},
+                            "-r deploy/key.txt", "a credential file (private key block)"),
+}
+
+
+@pytest.mark.parametrize("case", list(INCLUDED_BUT_NEVER_UPLOADED))
+def test_an_include_follows_the_rules_of_every_uploaded_file(root: Path, case: str) -> None:
+    extra, line, rule = INCLUDED_BUT_NEVER_UPLOADED[case]
+    canary = rand(ALNUM, 24)
+    write(root, {rel: text.format(c=canary) if isinstance(text, str) else text for rel, text in extra.items()})
+    write(root, {"requirements.txt": f"fastapi\n{line}  # shared\n"})
+    target = line.split("=")[-1].split()[-1].removeprefix("-r")
+    message = refusal(root, exclude=("private/",) if case == "config exclude" else ())
+    assert f"requirements.txt line 2 includes {target} " in message and f"which is {rule}" in message
+    assert canary not in message
+
+
+def test_an_include_through_a_symlink_onto_an_excluded_file_is_refused(root: Path) -> None:
+    write(root, {".env": "KEY=value-that-is-secret\n", ".gitignore": ".env\n"})
+    (root / "deps").mkdir()
+    (root / "deps" / "all.txt").symlink_to("../.env")
+    write(root, {".gitignore": ".env\ndeps/\n", "requirements.txt": "-r deps/all.txt\n"})
+    assert "requirements.txt line 1 includes deps/all.txt (-r), which is" in refusal(
+        root, include=("deps/",))
 
 
 def test_requirement_urls_without_credentials_pass() -> None:

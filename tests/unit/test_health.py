@@ -284,3 +284,52 @@ def test_wait_never_blocks_on_a_foreign_sha() -> None:
     progress: list[str] = []
     assert wait(api, clock, settle_seconds=5.0, on_progress=progress.append).stage == "RUNNING"
     assert clock.now == 5.0 and progress == ["alice/rag: RUNNING with no new build after 5 s; checking it"]
+
+
+@pytest.mark.parametrize(("url", "sent"), [
+    ("https://alice-rag.hf.space", True), ("http://127.0.0.1:8123", True), ("http://localhost:9", True),
+    ("http://[::1]:80", True), ("http://alice-rag.hf.space", False), ("http://10.0.0.1:80", False),
+    ("ftp://alice-rag.hf.space", False), ("alice-rag.hf.space", False),
+])
+def test_the_token_goes_only_to_an_https_or_loopback_space_url(url: str, sent: bool) -> None:
+    from components.health import token_for_space
+
+    token = "hf_canary_health_token"
+    if sent:
+        assert token_for_space(token, url) == token
+    else:
+        with pytest.raises(HealthError) as raised:
+            token_for_space(token, url)
+        assert "not https" in str(raised.value) and token not in str(raised.value)
+    assert token_for_space(None, "http://alice-rag.hf.space") is None  # a public Space sends no token
+
+
+@pytest.mark.parametrize(("url", "reached"), [("http://alice-rag.example.com", False),
+                                              ("https://alice-rag.example.com", True)])
+def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: pytest.MonkeyPatch, url: str,
+                                                                  reached: bool) -> None:
+    from components import health
+    from components.provider_base import HubProvider
+
+    clients: list[str | None] = []
+    monkeypatch.setattr(HubProvider, "api", lambda self, props: object())
+    monkeypatch.setattr(HubProvider, "token", lambda self: "hf_canary_private_token")
+    monkeypatch.setattr(hub, "wait_for_new_build", lambda *a, **k: hub.Runtime("RUNNING", None, None))
+    monkeypatch.setattr(health.pulumi.log, "info", lambda *a, **k: None)
+
+    def client(token: str | None) -> httpx.Client:
+        clients.append(token)
+        return httpx.Client()
+
+    monkeypatch.setattr(health, "http_client", client)
+    monkeypatch.setattr(health, "check_http", lambda *a, **k: {"status": "healthy", "services": {}, "cors": "skipped"})
+    props = {"space_id": "alice/rag", "timeout_seconds": 5, "private": True, "space_url": url,
+             "health_path": "/api/health", "hub_endpoint": "https://hub.example"}
+    provider = health.SpaceHealthProvider()
+    if reached:
+        assert provider._run(props, expect_rebuild=False)["health"]["status"] == "healthy"
+        assert clients == ["hf_canary_private_token"]
+    else:
+        with pytest.raises(HealthError, match="not https"):
+            provider._run(props, expect_rebuild=False)
+        assert clients == []

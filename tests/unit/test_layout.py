@@ -114,6 +114,31 @@ def test_bad_includes_are_refused_naming_the_file(tmp_path: Path, requirements: 
     assert expected in refusal(tmp_path)
 
 
+@pytest.mark.parametrize("line", [
+    "-r base.txt  # shared pins", "-rbase.txt", "--requirement base.txt", "--requirement=base.txt",
+    "  -r\tbase.txt\t# tab", "-cbase.txt", "-c base.txt # pins", "--constraint base.txt", "--constraint=base.txt",
+])
+def test_every_include_form_pip_reads_is_inlined(tmp_path: Path, line: str) -> None:
+    write(tmp_path, {"main.py": APP, "requirements.txt": f"uvicorn\n{line}\n", "base.txt": "fastapi==0.115.0\n"})
+    files = files_of(tmp_path)
+    requirements = files["requirements.txt"].decode()
+    assert "base.txt" not in requirements.replace("# from base.txt", "") and "uvicorn\n" in requirements
+    constraint = "-c" in line or "--constraint" in line
+    where = files["constraints.txt"].decode() if constraint else requirements
+    assert "# from base.txt\nfastapi==0.115.0\n" in where
+    assert ("constraints.txt" in files) == constraint
+
+
+@pytest.mark.parametrize("line", ["-r", "--requirement", "-r base.txt extra.txt", "--requirement = base.txt",
+                                  "-c", "--constraint a.txt b.txt"])
+def test_an_include_pip_would_not_read_is_refused_naming_file_and_line(tmp_path: Path, line: str) -> None:
+    write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n-r base.txt\n",
+                     "base.txt": f"httpx\n{line}\n"})
+    message = refusal(tmp_path)
+    assert f"base.txt line 2 ({line!r}) is not an include pip reads" in message
+    assert "--requirement=FILE" in message and "Traceback" not in message
+
+
 def test_pyproject_dependencies_without_optional_groups(tmp_path: Path) -> None:
     write(tmp_path, {"main.py": APP, "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n'
                      'dependencies = ["fastapi>=0.110", "uvicorn[standard]"]\n'

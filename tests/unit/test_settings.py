@@ -413,6 +413,9 @@ def test_same_name_in_both_maps(backend: Path) -> None:
         ("healthCheck", "1"),
         ("qdrantCollection", " "),
         ("backendDir", ""),
+        ("maxFileSizeMB", "0"),
+        ("maxFileSizeMB", "5001"),
+        ("maxFileSizeMB", "1.5"),
     ],
 )
 def test_invalid_scalar(backend: Path, key: str, value: str) -> None:

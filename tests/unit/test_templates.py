@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,8 +17,9 @@ import yaml
 from fastapi.testclient import TestClient
 from huggingface_hub.repocard import SpaceCard
 
+from components.errors import ConfigError
 from components.routes import find_routes
-from components.settings import Settings
+from components.settings import SPACE_DESCRIPTION_MAX, Settings, is_single_emoji
 from components.templating import render, render_dockerfile, render_readme
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -183,10 +187,74 @@ def test_readme_without_origins_says_so() -> None:
     assert "none: set `frontendUrl` or `allowedOrigins`" in render_readme(settings())
 
 
+RENDER_SCRIPT = """
+import json, sys
+from tests.unit.test_templates import EXAMPLE_ROUTES, SECRET_VALUES, settings
+from components.templating import render_dockerfile, render_readme
+s = settings(**SECRET_VALUES, extraVariables=json.dumps({"B_VAR": "2", "A_VAR": "1", "C_VAR": "3"}),
+             allowedOrigins="http://localhost:3000,https://b.example.com,https://a.example.com")
+sys.stdout.write(render_readme(s, routes=EXAMPLE_ROUTES))
+sys.stdout.write(render_dockerfile(health_path="/x", target="pkg.main:app", app_dir="src",
+                                   system_packages=("libpq-dev", "git", "curl"), constraints=True))
+"""
+
+
 def test_rendering_is_deterministic() -> None:
-    s = settings(**SECRET_VALUES)
-    assert render_readme(s) == render_readme(s)
-    assert render_dockerfile(health_path="/x") == render_dockerfile(health_path="/x")
+    """Two interpreters with different string hashing (set and dict orders of str keys) render the same bytes."""
+    renders = []
+    for seed in ("0", "1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-c", RENDER_SCRIPT], cwd=PROJECT_DIR, env=env,
+                                capture_output=True, text=True, check=True)
+        renders.append(result.stdout)
+    assert renders[0] and "B_VAR" in renders[0] and "SENTRY_DSN" in renders[0] and "libpq-dev" in renders[0]
+    assert renders[0] == renders[1] == renders[2]
+
+
+# -- Space card settings (spaceTitle, spaceEmoji, spaceDescription) -------------------------------
+
+
+def test_space_card_comes_from_config() -> None:
+    readme = render_readme(settings(spaceTitle="Docs Chat: ask our handbook", spaceEmoji="🤖",
+                                    spaceDescription="Answers from our docs: Gemini + Qdrant"))
+    data = front_matter(readme)
+    assert (data["title"], data["emoji"], data["short_description"]) == (
+        "Docs Chat: ask our handbook", "🤖", "Answers from our docs: Gemini + Qdrant")
+    assert "\n# Docs Chat: ask our handbook\n" in readme
+    assert SpaceCard(readme).data.to_dict() == data
+    default = front_matter(render_readme(settings()))  # Pulumi.yaml defaults: the Space name, 💬
+    assert (default["title"], default["emoji"]) == ("rag-chatbot", "💬")
+
+
+@pytest.mark.parametrize("emoji", ["🤖", "❤️", "👍🏽", "👩‍💻", "👨‍👩‍👧‍👦", "🇫🇷", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "⭐"])
+def test_one_emoji_is_accepted(emoji: str) -> None:
+    assert is_single_emoji(emoji) and settings(spaceEmoji=emoji).space_emoji == emoji
+
+
+@pytest.mark.parametrize("emoji", ["ab", "🤖🤖", " 🤖", "🤖 ", ":)", "\u200d🤖", "🤖\u200d", "🇫", "🇫🇷🇩🇪", "️"])
+def test_anything_but_one_emoji_is_refused(emoji: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings(spaceEmoji=emoji)
+    assert "hf-rag-space:spaceEmoji: must be one emoji" in str(info.value)
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("spaceDescription", "x" * (SPACE_DESCRIPTION_MAX + 1), "must be one line of 1 to 60 characters"),
+    ("spaceDescription", "two\nlines", "must be one line"),
+    ("spaceDescription", " ", "must be one line"),
+    ("spaceTitle", "Title\nInjected: yes", "must be one line"),
+])
+def test_space_card_text_is_checked_against_the_hub_rules(key: str, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings(**{key: value})
+    assert f"hf-rag-space:{key}: {expected}" in str(info.value)
+    assert settings(spaceDescription="y" * SPACE_DESCRIPTION_MAX).space_description == "y" * SPACE_DESCRIPTION_MAX
+
+
+def test_space_card_defaults_in_pulumi_yaml_pass_the_checks() -> None:
+    schema = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
+    assert is_single_emoji(schema["spaceEmoji"]["default"])
+    assert 0 < len(schema["spaceDescription"]["default"]) <= SPACE_DESCRIPTION_MAX
 
 
 def test_undefined_template_variables_fail() -> None:
