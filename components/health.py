@@ -282,7 +282,7 @@ class SpaceHealthProvider(HubProvider):
     @staticmethod
     def _wake(api: Any, props: Mapping[str, Any], token: str | None, deadline: float) -> hub.Runtime:
         """A SLEEPING Space (idle past its sleep time) wakes on a request to its URL: send one (with the
-        token of a private Space) and wait until it runs (hub-2026.md "Runtime and settings")."""
+        token of a private Space) and wait until it runs (localhub/README.md "2026 behaviours")."""
         space_id = str(props["space_id"])
         url = f"{str(props['space_url']).rstrip('/')}{props['health_path']}"
         pulumi.log.info(f"{space_id}: SLEEPING; waking it with a request to {url}")

@@ -320,7 +320,7 @@ UPLOAD_PROGRESS_SECONDS = 10.0
 
 def remote_identity(entry: Any) -> str:
     """What identifies a remote file's content: `sha256:<hex>` for an LFS/Xet file (its `oid` is the blob
-    id of the pointer, never equal to the content's blob id; hub-2026.md), else the git blob id."""
+    id of the pointer, never equal to the content's blob id; localhub/README.md), else the git blob id."""
     lfs = getattr(entry, "lfs", None)
     if lfs is not None and getattr(lfs, "sha256", None):
         return f"{LFS_PREFIX}{lfs.sha256}"

@@ -34,7 +34,7 @@ from components import hub
 from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY = ("hub_endpoint", "space_id")
-#: The Hub's default `.gitattributes` LFS patterns of a new repo (hub-2026.md "Storage: LFS and Xet").
+#: The Hub's default `.gitattributes` LFS patterns of a new repo (localhub/README.md "2026 behaviours").
 DEFAULT_GITATTRIBUTES = "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in (
     "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*", "*.mlmodel",
     "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt",
@@ -140,7 +140,7 @@ def _upload(blob_dir: str, path: str, digest: str) -> bytes | hub.StagedFile:
 
 
 def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None) -> list[str]:
-    """The files the Hub will store as LFS/Xet, by its rules (hub-2026.md, mirrored by localhub/lfs.py):
+    """The files the Hub will store as LFS/Xet, by its rules (localhub/README.md, mirrored by localhub/lfs.py):
     a path matching the default `.gitattributes` LFS patterns, binary content over 1 MiB, any file over
     10 MiB. Reads 512 bytes of each staged file at most."""
     spec = GitIgnoreSpec.from_lines(

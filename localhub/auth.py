@@ -25,7 +25,7 @@ class Auth:
     """Token table (token -> user and role), org membership (org -> users) and who is on a free plan.
 
     A user is a paying PRO user with a payment method unless one of its tokens says ``:free``; an org has a
-    paid Team plan unless its member list ends with ``:free`` (hub-2026.md "Plans gate Docker Spaces").
+    paid Team plan unless its member list ends with ``:free`` (localhub/README.md "2026 behaviours").
     """
 
     tokens: dict[str, Principal] = field(default_factory=dict)

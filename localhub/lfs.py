@@ -1,6 +1,6 @@
 """LFS storage rules: which files the Hub stores as LFS, and the signed, streamed upload of their content.
 
-Sources: hub-2026.md "Storage: LFS and Xet"; HFH-2.4 ``lfs.py`` (batch payload, basic transfer: a PUT
+Sources: localhub/README.md "2026 behaviours"; HFH-2.4 ``lfs.py`` (batch payload, basic transfer: a PUT
 of the raw content to the returned ``href`` without Hub headers, then a POST to ``verify``).
 """
 
@@ -17,9 +17,9 @@ from starlette.types import Receive, Scope, Send
 from localhub.errors import HubError
 from localhub.storage import RepoKey, Store
 
-#: Binary content over this size goes to LFS (hub-2026.md; HFH #687).
+#: Binary content over this size goes to LFS (localhub/README.md "2026 behaviours"; HFH #687).
 BINARY_LFS_BYTES = 1024 * 1024
-#: Any content over this size goes to LFS (hub-2026.md; HFH #2666 "files larger than 10 MiB").
+#: Any content over this size goes to LFS (localhub/README.md "2026 behaviours"; HFH #2666 "files larger than 10 MiB").
 LARGE_LFS_BYTES = 10 * 1024 * 1024
 UPLOAD_PREFIX = "/_lfs/upload/"
 BINARY_REFUSED = (
@@ -60,7 +60,7 @@ def lfs_reason(path: str, size: int, sample: bytes, spec: pathspec.PathSpec | No
     """Why the Hub wants ``path`` as LFS (``"pattern"``, ``"binary"``, ``"large"``), or None for regular.
 
     Preupload answers ``uploadMode: "lfs"`` for a ``.gitattributes`` LFS pattern match (whatever the content),
-    binary content over 1 MiB, and any file over 10 MiB (hub-2026.md; HFH tests
+    binary content over 1 MiB, and any file over 10 MiB (localhub/README.md "2026 behaviours"; HFH tests
     ``test_create_commit_lfs_file_implicit_token``, ``test_upload_empty_lfs_file``). Empty files stay regular
     (the client sends them inline).
     """

@@ -2,7 +2,7 @@
 
 It does what the Hub's proxy does and the app cannot: a private Space answers only requests carrying
 ``Authorization: Bearer <token>`` of a user who may read it (401 without a token, 404 for a token that
-may not read it; hub-2026.md "Runtime and settings"); a request wakes a SLEEPING Space and is held until
+may not read it; localhub/README.md "2026 behaviours"); a request wakes a SLEEPING Space and is held until
 it runs; every request counts as activity for the idle-sleep clock; a Space that is not running answers
 503. The app itself listens on a private port the proxy forwards to.
 """

@@ -34,7 +34,7 @@ def _lfs_spec(store: Store, tree: dict[str, FileEntry]) -> pathspec.PathSpec | N
 
 def file_json(path: str, entry: FileEntry) -> dict[str, Any]:
     """A tree / paths-info file entry; an LFS file has its pointer's blob id as ``oid`` and ``lfs`` with the
-    content's sha256, size and the pointer size (HFH-2.4 ``hf_api.py`` RepoFile / BlobLfsInfo; hub-2026.md)."""
+    content's sha256, size and the pointer size (HFH-2.4 ``hf_api.py`` RepoFile / BlobLfsInfo; localhub/README.md)."""
     out: dict[str, Any] = {"type": "file", "oid": entry.oid, "size": entry.size, "path": path}
     if entry.lfs:
         out["lfs"] = {"oid": entry.lfs, "size": entry.size, "pointerSize": entry.pointer_size}
@@ -155,7 +155,7 @@ def commit(request: Request, repo_type: str, namespace: str, name: str, revision
 
 
 def _refuse_inline_lfs(store: Store, head: str, operations: list[Operation]) -> None:
-    """400 for an inline upload of what preupload would have sent to LFS (hub-2026.md; HFH #1404, #2666).
+    """400 for an inline upload of what preupload would have sent to LFS (localhub/README.md; HFH #1404, #2666).
 
     The ``.gitattributes`` that counts is the one this commit leaves (it may add or change it)."""
     tree = store.read_commit(head).tree

@@ -25,7 +25,7 @@ def whoami(request: Request) -> dict[str, Any]:
 
 
 #: The shape of the Hub's ``GET /api/agent-harnesses``: huggingface_hub 2.4 crashes on anything but an object
-#: with these keys (hub-2026.md "Rate limits and small shapes"; HFH-2.4 ``utils/_detect_agent.py``).
+#: with these keys (localhub/README.md "2026 behaviours"; HFH-2.4 ``utils/_detect_agent.py``).
 AGENT_HARNESSES: dict[str, Any] = {"standardEnvVars": ["AGENT"], "harnesses": {}}
 #: 402 text for a Docker/Gradio Space on free cpu-basic by a free namespace (HFH-2.4 ``create_repo``; PR #4539).
 PRO_REQUIRED = (
@@ -38,7 +38,7 @@ PAYMENT_REQUIRED = "You must add a payment method to your account to upgrade you
 
 def check_plan(hub: Hub, namespace: str, sdk: str | None, hardware: str) -> None:
     """The plan gates of a Space in ``namespace``: 402 for Docker/Gradio on free cpu-basic without a paid plan,
-    403 for paid hardware without a payment method (hub-2026.md "Plans gate Docker Spaces")."""
+    403 for paid hardware without a payment method (localhub/README.md "2026 behaviours")."""
     if hardware == "cpu-basic":
         if sdk in ("docker", "gradio") and not hub.auth.is_paid(namespace):
             raise HubError(402, PRO_REQUIRED)
@@ -111,7 +111,7 @@ def create_repo(request: Request) -> JSONResponse:
         hardware = body.get("hardware") or "cpu-basic"
         if hardware not in HARDWARE:
             raise bad_request(f"Invalid hardware flavor {hardware!r}")
-        # Answered before the 409 for an existing repo (hub-2026.md; huggingface_hub issue #4535).
+        # Answered before the 409 for an existing repo (localhub/README.md; huggingface_hub issue #4535).
         check_plan(hub, namespace, sdk, hardware)
         sleep = int(body.get("sleepTimeSeconds") or DEFAULT_SLEEP_TIME)
         meta.update(

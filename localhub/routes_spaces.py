@@ -146,7 +146,7 @@ def sleeptime(request: Request, namespace: str, name: str) -> dict[str, Any]:
         raise bad_request(f"Invalid sleep time {seconds!r}: seconds >= 0, or -1 to never sleep")
     if repo.meta.get("hardware", "cpu-basic") == "cpu-basic":
         # Free hardware sleeps after 48 h, fixed: the request is ignored and gcTimeout stays 172800 (the client
-        # warns; HFH-2.4 set_space_sleep_time, hub-2026.md "Runtime and settings").
+        # warns; HFH-2.4 set_space_sleep_time, localhub/README.md "2026 behaviours").
         return hub.runtime.runtime_json(repo.key, repo.meta)
     meta = hub.store.update_meta(repo.key, lambda m: m.__setitem__("sleepTime", seconds))
     return hub.runtime.runtime_json(repo.key, meta)

@@ -4,7 +4,7 @@ Each commit, secret/variable/hardware change or restart starts a new *generation
 stopped, the stage goes BUILDING -> APP_STARTING -> RUNNING (or BUILD_ERROR / RUNTIME_ERROR). Work of an
 older generation is dropped as soon as a newer one starts. After a commit the previous build keeps
 reporting RUNNING (and serving) for ``running_window_seconds`` before BUILDING shows, as on the Hub
-(hub-2026.md "Runtime and settings"). A RUNNING Space idle for its sleep time goes SLEEPING and a request to
+(localhub/README.md "2026 behaviours"). A RUNNING Space idle for its sleep time goes SLEEPING and a request to
 its URL wakes it (the proxy, ``proxy.py``). Builds are ``real`` (requirements pip-installed into a cached
 virtualenv, ``venvs.py``) or ``fast`` (localhub's own interpreter). No container isolation: the app runs
 as the same OS user.
@@ -207,7 +207,7 @@ class Runtime:
         """Rebuild and restart the Space (unless it is paused).
 
         ``keep_running`` (a commit): a RUNNING app keeps running and the stage stays RUNNING for
-        ``running_window_seconds`` before BUILDING shows (hub-2026.md: a waiter must wait for the new revision).
+        ``running_window_seconds`` before BUILDING shows (localhub/README.md: a waiter must wait for the new revision).
         """
         meta = self.store.get_meta(key)
         if meta is None or self._closed:

@@ -29,7 +29,7 @@ from localhub.errors import HubError, entry_not_found, revision_not_found
 from localhub.timeutil import now_iso
 
 #: The Hub's default ``.gitattributes`` of a new repo: 35 binary patterns routed to LFS
-#: (hub-2026.md "Storage"; HFH tests ``TestHfApiDuplicateSpace``; public copies of the default file).
+#: (localhub/README.md "2026 behaviours"; HFH tests ``TestHfApiDuplicateSpace``; public copies of the default file).
 LFS_PATTERNS = (
     "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*", "*.mlmodel",
     "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt",
@@ -49,7 +49,7 @@ def space_readme(name: str, sdk: str) -> bytes:
 
 
 def lfs_pointer(sha256: str, size: int) -> bytes:
-    """The git-lfs pointer file of a content (hub-2026.md: ``version ...\\noid sha256:<hex>\\nsize <n>\\n``)."""
+    """The git-lfs pointer file of a content (localhub/README.md: ``version ...\\noid sha256:<hex>\\nsize <n>\\n``)."""
     return LFS_POINTER.format(sha256=sha256, size=size).encode()
 
 

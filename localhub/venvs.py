@@ -1,7 +1,7 @@
 """Real builds: the Space's ``requirements.txt`` pip-installed into a virtualenv, one per distinct set.
 
 A Docker Space's build installs its requirements in the image; a bad pin or an unresolvable set is a
-BUILD_ERROR with pip's output in the build logs (hub-2026.md "Runtime and settings"). localhub has no
+BUILD_ERROR with pip's output in the build logs (localhub/README.md "2026 behaviours"). localhub has no
 Docker, so it does the part that fails in practice: ``python -m venv`` + ``pip install -r requirements.txt``,
 cached under ``venv_cache/<sha256 of the requirements and the Python version>`` so a rebuild with the same
 requirements takes no time. A finished environment carries a ``.localhub-ok`` marker; anything else found

@@ -1,4 +1,4 @@
-"""LFS storage like the Hub (hub-2026.md "Storage: LFS and Xet"), driven by the unmodified huggingface_hub
+"""LFS storage like the Hub (localhub/README.md "2026 behaviours"), driven by the unmodified huggingface_hub
 2.4 client with Xet disabled (localhub offers the git-lfs batch API, not Xet)."""
 
 from __future__ import annotations

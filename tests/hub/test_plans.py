@@ -1,4 +1,4 @@
-"""Accounts and plans (hub-2026.md "Plans gate Docker Spaces"): 402 for Docker/Gradio on free cpu-basic
+"""Accounts and plans (localhub/README.md "2026 behaviours"): 402 for Docker/Gradio on free cpu-basic
 without a paid plan, answered before the 409; 403 for paid hardware without a payment method; whoami-v2."""
 
 from __future__ import annotations

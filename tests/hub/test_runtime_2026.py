@@ -1,4 +1,4 @@
-"""The 2026 runtime (hub-2026.md "Runtime and settings", "Rate limits and small shapes"): the old-RUNNING
+"""The 2026 runtime (localhub/README.md "2026 behaviours", "Rate limits and small shapes"): the old-RUNNING
 window after a commit, private apps behind the token, sleeping and waking, fixed cpu-basic sleep time,
 real builds with pip, RateLimit headers and the agent-harnesses object."""
 
@@ -176,7 +176,7 @@ def test_agent_harnesses_is_the_hubs_object(hub: LocalHub) -> None:
 
 def test_client_with_telemetry_on_reads_the_harness_registry(hub: LocalHub, tmp_path: Path) -> None:
     """huggingface_hub 2.4 with telemetry on (its default) fetches the registry on its first call and crashes
-    on anything but the Hub's object (hub-2026.md): a fresh client process must get through."""
+    on anything but the Hub's object (localhub/README.md "2026 behaviours"): a fresh client process must get through."""
     import os
     import subprocess
     import sys
