@@ -29,11 +29,13 @@ real_sleep, checks = time.sleep, [0]
 def counting_sleep(seconds):
     if threading.current_thread().name == "parent-watch":
         checks[0] += 1
-        print(f"checked {{checks[0]}}", flush=True)
+        sys.stdout.write(f"checked {{checks[0]}}\\n")  # one write: print() from two threads interleaves
+        sys.stdout.flush()
     real_sleep(seconds)
 time.sleep = counting_sleep
 watch_parent(interval=0.05)
-print("ready", flush=True)
+sys.stdout.write("ready\\n")
+sys.stdout.flush()
 real_sleep(60)
 """
 
@@ -72,9 +74,9 @@ def test_child_of_a_live_parent_keeps_running() -> None:
         assert child.stdout is not None
         lines: list[str] = []
         while not {"ready", "checked 5"} <= set(lines):  # in either order: the watch starts first
-            line = child.stdout.readline().strip()
-            assert line, f"the child ended: {lines}"
-            lines.append(line)
+            line = child.stdout.readline()
+            assert line, f"the child ended: {lines}"  # "" only at end of file
+            lines.append(line.strip())
         assert child.poll() is None
     finally:
         child.kill()
