@@ -185,6 +185,30 @@ def yes_no(ok: bool) -> str:
     return "yes" if ok else "no"
 
 
+def kill_while_held(stack: Stack, hub: Hub, route: str, signum: signal.Signals = signal.SIGKILL) -> str:
+    """Start `pulumi up`, hold `route` at localhub for 3 s, signal the CLI while the request is held, and
+    wait until localhub has handled it anyway (so it lands after the signal). Returns the CLI's output."""
+    hub.handle.set_faults(delay_seconds=3, routes=[route])
+    before = handled(hub, route)
+    proc = start_up(stack)
+    wait_held(hub, proc)
+    if signum == signal.SIGKILL:
+        # A crash: the CLI's process group. The engine starts each plugin in a process group of its own
+        # (Setpgid), so the language host, program and providers are orphaned, not killed: they exit
+        # by themselves (toolchain/parent_watch.py; callers check it).
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the CLI cancels and lets running operations finish
+    out = finish(stack, proc)
+    wait_handled(hub, route, before)
+    hub.handle.clear_faults()
+    if signum == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL, (proc.returncode, out[-2000:])
+    else:
+        assert proc.returncode != 0, out[-2000:]
+    return out
+
+
 def restore_state(stack: Stack) -> None:
     """README's recipe for a state file the kill left torn: scripts/restore-state.sh (backup copy, import)."""
     restore = subprocess.run(["bash", str(REPO / "scripts" / "restore-state.sh"), stack.name], cwd=stack.workdir,
@@ -360,24 +384,7 @@ def test_killed_up_converges_on_rerun(project: Stack, hub: Hub, point: str) -> N
     route, signum, full_recipe = KILL_POINTS[point]
     secrets = canaries()
     configure_secrets(project, secrets)
-    hub.handle.set_faults(delay_seconds=3, routes=[route])
-    before = handled(hub, route)
-    proc = start_up(project)
-    wait_held(hub, proc)
-    if signum == signal.SIGKILL:
-        # A crash: the CLI's process group. The engine starts each plugin in a process group of its own
-        # (Setpgid), so the language host, program and providers are orphaned, not killed: they exit
-        # by themselves (toolchain/parent_watch.py), checked below.
-        os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        proc.send_signal(signal.SIGINT)  # Ctrl-C: the CLI cancels and lets running operations finish
-    out = finish(project, proc)
-    wait_handled(hub, route, before)
-    hub.handle.clear_faults()
-    if signum == signal.SIGKILL:
-        assert proc.returncode == -signal.SIGKILL, (proc.returncode, out[-2000:])
-    else:
-        assert proc.returncode != 0, out[-2000:]
+    out = kill_while_held(project, hub, route, signum)
     assert LANDED[point](hub), f"the held request left no trace on the Hub: {hub.stats()['requests']}"
     assert_no_leftover_processes(project.workdir.resolve())
     if signum == signal.SIGINT:
@@ -404,15 +411,7 @@ def test_killed_update_mid_commit_converges(project: Stack, hub: Hub) -> None:
     (project.workdir / "backend" / "app" / "models" / "schemas.py").unlink()
     secrets["qdrantApiKey"] = f"{secrets['qdrantApiKey']}-rotated"
     project.config_set("qdrantApiKey", secrets["qdrantApiKey"], secret=True)
-    hub.handle.set_faults(delay_seconds=3, routes=[COMMIT])
-    before = handled(hub, COMMIT)
-    proc = start_up(project)
-    wait_held(hub, proc)
-    os.killpg(proc.pid, signal.SIGKILL)
-    out = finish(project, proc)
-    assert proc.returncode == -signal.SIGKILL, out[-2000:]
-    wait_handled(hub, COMMIT, before)
-    hub.handle.clear_faults()
+    kill_while_held(project, hub, COMMIT)
     assert deploy_commits(hub) == 2  # the killed run's commit landed after the kill
     assert_no_leftover_processes(project.workdir.resolve())
     torn = recover_after_kill(project)
@@ -436,15 +435,7 @@ def test_killed_up_with_truncated_state_file_is_restored_from_the_backup(project
     configure_secrets(project, secrets)
     project.up()
     edit_backend(project, "truncated state")
-    hub.handle.set_faults(delay_seconds=3, routes=[COMMIT])
-    before = handled(hub, COMMIT)
-    proc = start_up(project)
-    wait_held(hub, proc)
-    os.killpg(proc.pid, signal.SIGKILL)
-    out = finish(project, proc)
-    assert proc.returncode == -signal.SIGKILL, out[-2000:]
-    wait_handled(hub, COMMIT, before)
-    hub.handle.clear_faults()
+    kill_while_held(project, hub, COMMIT)
     state_file = tmp_path / "state" / ".pulumi" / "stacks" / "hf-rag-space" / f"{project.name}.json"
     assert state_file.with_suffix(".json.bak").stat().st_size > 0
     state_file.write_bytes(b"")  # the torn write

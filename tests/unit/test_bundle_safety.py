@@ -19,6 +19,7 @@ from components.bundle import Bundle, build_bundle
 from components.credentials import credential_kind_by_content, credential_kind_by_name, requirement_credentials
 from components.errors import BundleError
 from components.space_files import STAGED_BY, remove_staging, stage_blobs
+from tests.unit.test_bundle import write
 
 GENERATED = {"dockerfile": "FROM python:3.11-slim\n", "readme": "---\nsdk: docker\n---\n"}
 
@@ -31,16 +32,6 @@ def refusal(root: Path, **kwargs: object) -> str:
     with pytest.raises(BundleError) as info:
         bundle(root, **kwargs)
     return str(info.value)
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
 
 
 def rand(alphabet: str, n: int) -> str:

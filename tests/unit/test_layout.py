@@ -13,14 +13,8 @@ from components.layout import Entry, detect_entry
 from components.routes import Route, find_routes
 from components.settings import Settings
 from components.templating import render_dockerfile
+from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
 
 
 def settings_for(root: Path, **overrides: str) -> Settings:

@@ -27,7 +27,7 @@ from components.space_config import SpaceSecretProvider, SpaceVariableProvider
 from components.templating import render_readme
 from localhub.errors import HubError as LocalhubError
 from localhub.spaces_common import check_env_key
-from tests.unit.test_settings import load
+from tests.unit.test_settings import load, minimal_backend
 from tests.unit.test_templates import settings as example_settings
 
 PULUMI_YAML = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
@@ -36,12 +36,7 @@ TOKEN = "hf_" + "T" * 34
 
 @pytest.fixture
 def backend_dir(tmp_path: Path) -> Path:
-    """A minimal backend directory (the settings check that it holds an app and its requirements)."""
-    root = tmp_path / "backend"
-    (root / "app").mkdir(parents=True)
-    (root / "app" / "main.py").write_text("app = None\n")
-    (root / "requirements.txt").write_text("fastapi\n")
-    return root
+    return minimal_backend(tmp_path / "backend")
 
 
 # -- Pulumi.yaml, which cannot import the table ---------------------------------------------------

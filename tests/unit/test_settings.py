@@ -46,13 +46,17 @@ def schema_defaults() -> dict[str, str]:
     return raw
 
 
-@pytest.fixture
-def backend(tmp_path: Path) -> Path:
-    root = tmp_path / "backend"
+def minimal_backend(root: Path) -> Path:
+    """The least a backend needs for the settings to accept it: an app and its requirements."""
     (root / "app").mkdir(parents=True)
     (root / "app" / "main.py").write_text("app = None\n")
     (root / "requirements.txt").write_text("fastapi\n")
     return root
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Path:
+    return minimal_backend(tmp_path / "backend")
 
 
 def make_cfg(backend: Path, **overrides: str | None) -> dict[str, str | None]:

@@ -9,16 +9,12 @@ import pytest
 
 from components.errors import ConfigError, ConfigErrors
 from components.settings import redact_url
-from tests.unit.test_settings import load, problems
+from tests.unit.test_settings import load, minimal_backend, problems
 
 
 @pytest.fixture
 def backend(tmp_path: Path) -> Path:
-    root = tmp_path / "backend"
-    (root / "app").mkdir(parents=True)
-    (root / "app" / "main.py").write_text("app = None\n")
-    (root / "requirements.txt").write_text("fastapi\n")
-    return root
+    return minimal_backend(tmp_path / "backend")
 
 
 def everything_said(errors: list[ConfigError]) -> str:
