@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pulumi
@@ -27,7 +26,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components import hub
 from components.provider_base import HubProvider, changed, is_unknown
-from components.settings import is_loopback, redact_url
+from components.settings import may_carry_token, redact_url
 
 INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "config_digest",
           "frontend_origin", "require", "timeout_seconds", "private", "cors_path")
@@ -152,8 +151,7 @@ def token_for_space(token: str | None, space_url: str) -> str | None:
     The URL is what the Hub reports as the Space's host, so it is checked before the token goes there."""
     if token is None:
         return None
-    parts = urlsplit(space_url)
-    if parts.scheme.lower() == "https" or (parts.scheme.lower() == "http" and is_loopback(parts.hostname)):
+    if may_carry_token(space_url):
         return token
     raise HealthError(f"The Hub reports the private Space's URL as {redact_url(space_url)!r}: not https (nor a "
                       "loopback host), so the health check does not send it the token. Check `hubEndpoint`, or "

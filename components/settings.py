@@ -189,6 +189,13 @@ def hub_name_problem(value: str) -> str | None:
     return None
 
 
+def may_carry_token(url: str) -> bool:
+    """True when a bearer token may be sent to ``url``: https, or plain http to a loopback host only."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme == "https" or (scheme == "http" and is_loopback(parts.hostname))
+
+
 def is_loopback(host: str | None) -> bool:
     """True for `localhost` and loopback IP addresses (127.0.0.0/8, ::1)."""
     if not host:
@@ -507,8 +514,7 @@ class _Reader:
     def hub_endpoint(self) -> str | None:
         """The Hub endpoint: https, or plain http only to a loopback host (the token is sent to it)."""
         value = self.url("hubEndpoint")
-        if value is not None and urlsplit(value).scheme.lower() != "https" \
-                and not is_loopback(urlsplit(value).hostname):
+        if value is not None and not may_carry_token(value):
             self.fail("hubEndpoint", f"must be an https:// URL (the token is sent to it; plain http is allowed "
                       f"only to localhost); got {redact_url(value)!r}: `pulumi config set hubEndpoint https://...`")
             return None
