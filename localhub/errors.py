@@ -31,8 +31,17 @@ class HubError(Exception):
         return JSONResponse({"error": self.message, **self.extra}, status_code=self.status, headers=headers)
 
 
+#: The Hub's text for a missing or invisible repo. The client prints its own "Repository Not Found for url: ..."
+#: and appends the server's text only when it is not already part of it: HFH ``tests/test_hf_api.py``
+#: ``test_create_commit_repo_does_not_exist`` expects nothing appended (HFH-2.4 ``utils/_http.py`` ``_format``).
+REPO_NOT_FOUND = "Repository not found"
+
+
 def repo_not_found(repo_id: str) -> HubError:
-    return HubError(404, f"Repository Not Found for url: {repo_id}.", "RepoNotFound")
+    """404 ``X-Error-Code: RepoNotFound``: what ``hf_raise_for_status`` maps to ``RepositoryNotFoundError``
+    (``repo_exists`` / ``file_exists`` then answer False). ``repo_id`` is not repeated: the client names the URL."""
+    del repo_id
+    return HubError(404, REPO_NOT_FOUND, "RepoNotFound")
 
 
 def revision_not_found(revision: str) -> HubError:
