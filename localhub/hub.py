@@ -91,15 +91,15 @@ class Hub:
         principal = self.auth.principal(request)
         if repo_type not in REPO_TYPES:
             raise HubError(404, f"Unknown repo type {repo_type!r}")
-        key = RepoKey(repo_type, namespace, name)
-        meta = self.store.get_meta(key)
-        if meta is None:
-            raise repo_not_found(key.repo_id)
+        key = self.store.find_repo(RepoKey(repo_type, namespace, name))  # ids are case-insensitive
+        meta = self.store.get_meta(key) if key else None
+        if key is None or meta is None:
+            raise repo_not_found(f"{namespace}/{name}")
         private = bool(meta.get("private"))
         if write:
-            self.auth.check_write(principal, namespace, private, key.repo_id)
+            self.auth.check_write(principal, key.namespace, private, key.repo_id)
         else:
-            self.auth.check_read(principal, namespace, private, key.repo_id)
+            self.auth.check_read(principal, key.namespace, private, key.repo_id)
         return Repo(key, meta, principal)
 
     def space(self, request: Request, namespace: str, name: str, write: bool = False) -> Repo:

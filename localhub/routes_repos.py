@@ -191,7 +191,7 @@ def repo_info(request: Request, repo_type: str, namespace: str, name: str, revis
     info: dict[str, Any] = {
         "_id": f"localhub-{key.type}-{key.repo_id}",
         "id": key.repo_id,
-        "author": namespace,
+        "author": key.namespace,
         "sha": sha,
         "lastModified": commit.date,
         "createdAt": meta.get("createdAt"),

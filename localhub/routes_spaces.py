@@ -122,7 +122,7 @@ def hardware(request: Request, namespace: str, name: str) -> dict[str, Any]:
     if flavor not in HARDWARE:
         raise bad_request(f"Invalid hardware flavor {flavor!r}; expected one of {', '.join(HARDWARE)}")
     changed = repo.meta.get("hardware") != flavor
-    check_plan(hub, namespace, str(repo.meta.get("sdk")), str(flavor))
+    check_plan(hub, repo.key.namespace, str(repo.meta.get("sdk")), str(flavor))
 
     def change(meta: dict[str, Any]) -> None:
         meta["hardware"] = flavor

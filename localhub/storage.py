@@ -234,11 +234,19 @@ class Store:
             rtype, ns, name = meta_path.parts[-4:-1]
             yield RepoKey(rtype, ns, name)
 
+    def find_repo(self, key: RepoKey) -> RepoKey | None:
+        """The stored repo ``key`` names, ignoring case as the Hub's API does (``user/Repo`` is ``user/repo``:
+        HFH ``tests/test_hf_api.py`` ``test_create_commit_repo_id_case_insensitive``, issue #1371); None if none."""
+        if self.get_meta(key) is not None:
+            return key
+        wanted = key.repo_id.lower()
+        return next((k for k in self.list_repos() if k.type == key.type and k.repo_id.lower() == wanted), None)
+
     def create_repo(self, key: RepoKey, meta: dict[str, Any], author: str) -> bool:
         """Create the repo with an initial commit (the default ``.gitattributes``, and for a Space the
-        generated ``README.md``); False if it already exists."""
+        generated ``README.md``); False if it already exists, in any letter case (ids are case-insensitive)."""
         with self._meta_lock:
-            if self.get_meta(key) is not None:
+            if self.find_repo(key) is not None:
                 return False
             files = {".gitattributes": GITATTRIBUTES}
             if key.type == "space":
