@@ -145,11 +145,33 @@ def _atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
 
 
 def validate_path(path: str) -> str:
-    """Reject paths git or the Hub would refuse (422, like the real Hub)."""
+    """Reject paths git or the Hub would refuse (422, like the real Hub).
+
+    ``..`` is refused between backslashes too (``..\\ddd``): the Hub forbids such paths, which would escape the
+    download folder on Windows (HFH ``tests/test_hf_api.py`` ``test_create_file_with_relative_path``, PR #2259)."""
     parts = path.split("/")
     if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == ".git":
         raise HubError(422, f"Invalid path in repository: {path!r}")
+    if ".." in path.replace("\\", "/").split("/"):
+        raise HubError(422, f"Invalid path in repository: {path!r} (a '..' part)")
     return path
+
+
+def delete_path(tree: dict[str, FileEntry], path: str, folder: bool) -> None:
+    """Apply a ``deletedFile`` (``folder`` False) or ``deletedFolder`` line to ``tree``.
+
+    A ``deletedFile`` naming a folder deletes that folder, as the Hub does since 2024 (HFH PR #2259:
+    ``test_create_commit_implicit_delete_folder_is_ok`` replaced the test expecting an error). A path that is
+    neither is 404 ``EntryNotFound``."""
+    if not folder and tree.pop(path, None) is not None:
+        return
+    prefix = path.rstrip("/") + "/"
+    doomed = [p for p in tree if p.startswith(prefix)]
+    if not doomed:
+        what = "folder" if folder else "file"
+        raise entry_not_found(f"{path}: A {what} with this name doesn't exist")
+    for p in doomed:
+        del tree[p]
 
 
 @dataclass
@@ -339,16 +361,8 @@ class Store:
                     tree[validate_path(op.path)] = FileEntry(self.put_blob(op.content), len(op.content))
                 elif isinstance(op, AddLfsFile):
                     tree[validate_path(op.path)] = self._lfs_entry(op)
-                elif isinstance(op, DeleteFile):
-                    if tree.pop(op.path, None) is None:
-                        raise entry_not_found(op.path + ": A file with this name doesn't exist")
                 else:
-                    prefix = op.path.rstrip("/") + "/"
-                    doomed = [p for p in tree if p.startswith(prefix)]
-                    if not doomed:
-                        raise entry_not_found(op.path + ": A folder with this name doesn't exist")
-                    for p in doomed:
-                        del tree[p]
+                    delete_path(tree, op.path, folder=isinstance(op, DeleteFolder))
             if tree == old_tree:
                 return head, False
             sha = self._put_commit(
