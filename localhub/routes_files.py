@@ -18,6 +18,7 @@ from starlette.responses import StreamingResponse
 from localhub import lfs
 from localhub.errors import HubError, bad_request, entry_not_found
 from localhub.hub import Repo, endpoint, flag, hub_of, web_prefix
+from localhub.last_commit import last_commit_json, last_commits
 from localhub.storage import AddFile, AddLfsFile, Commit, DeleteFile, DeleteFolder, FileEntry, Operation, Store
 
 router = APIRouter()
@@ -217,6 +218,8 @@ def tree(request: Request, repo_type: str, namespace: str, name: str, revision: 
     except ValueError as e:
         raise bad_request("Invalid cursor") from e
     page = entries[cursor : cursor + TREE_PAGE_SIZE]
+    if flag(request.query_params.get("expand")):
+        add_last_commits(hub_of(request).store, commit.id, page)
     headers = {}
     if cursor + TREE_PAGE_SIZE < len(entries):
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}
@@ -231,9 +234,11 @@ def paths_info(request: Request, repo_type: str, namespace: str, name: str, revi
     _, commit = _resolve_commit(repo, request, revision)
     raw: bytes = request.scope.get("localhub.body", b"")
     if request.headers.get("content-type", "").startswith("application/json"):
-        paths = [str(p) for p in json.loads(raw or b"{}").get("paths", [])]
+        body = json.loads(raw or b"{}")
+        paths, expand = [str(p) for p in body.get("paths", [])], body.get("expand")
     else:
-        paths = parse_qs(raw.decode(), keep_blank_values=True).get("paths", [])
+        form = parse_qs(raw.decode(), keep_blank_values=True)
+        paths, expand = form.get("paths", []), form.get("expand", [""])[0]
     out: list[dict[str, Any]] = []
     for path in dict.fromkeys(p.strip("/") for p in paths):
         if path in commit.tree:
@@ -242,7 +247,17 @@ def paths_info(request: Request, repo_type: str, namespace: str, name: str, revi
             children = sorted((p, e.oid) for p, e in commit.tree.items() if p.startswith(path + "/"))
             if children:
                 out.append({"type": "directory", "oid": _tree_oid(children), "size": 0, "path": path})
+    if flag(str(expand)):
+        add_last_commits(hub_of(request).store, commit.id, out)
     return out
+
+
+def add_last_commits(store: Store, head: str, entries: list[dict[str, Any]]) -> None:
+    """``expand=True``: each entry gets its ``lastCommit`` (localhub/last_commit.py)."""
+    found = last_commits(store, head, [str(e["path"]) for e in entries])
+    for entry in entries:
+        if entry["path"] in found:
+            entry["lastCommit"] = last_commit_json(found[entry["path"]])
 
 
 @router.get("/api/{repo_type}s/{namespace}/{name}/commits/{revision}")
