@@ -14,6 +14,7 @@ import uvicorn
 
 from localhub.app import create_app
 from localhub.hub import Settings
+from localhub.runtime import DEFAULT_BUILD_SECONDS
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--org", action="append", default=[], metavar="ORG=USER[,USER...][:free]")
     parser.add_argument("--admin-token", default=None, help="bearer token for /_localhub/ routes")
     parser.add_argument("--commit-limit", type=int, default=128, help="commits per repo per hour")
-    parser.add_argument("--build-delay", type=float, default=0.0, help="seconds each Space build takes")
+    parser.add_argument("--build-delay", type=float, default=DEFAULT_BUILD_SECONDS, help="seconds builds show BUILDING")
     parser.add_argument("--startup-timeout", type=float, default=120.0, help="seconds for an app to listen")
     parser.add_argument("--fault-seed", type=int, default=None)
     parser.add_argument(

@@ -15,7 +15,7 @@ from localhub.auth import Auth, Principal
 from localhub.errors import HubError, bad_request, repo_not_found
 from localhub.faults import Faults
 from localhub.ratelimit import CommitLimiter
-from localhub.runtime import Runtime, RuntimeConfig
+from localhub.runtime import DEFAULT_BUILD_SECONDS, Runtime, RuntimeConfig
 from localhub.stats import Stats
 from localhub.storage import RepoKey, Store
 
@@ -41,7 +41,7 @@ class Settings:
     orgs: dict[str, list[str]] = field(default_factory=dict)
     admin_token: str | None = None
     commit_limit: int = 128
-    build_delay_seconds: float = 0.0
+    build_delay_seconds: float = DEFAULT_BUILD_SECONDS
     startup_timeout_seconds: float = 120.0
     fault_seed: int | None = None
     #: Largest LFS object accepted (the Hub's per-file limit is 50 GB; localhub streams, so any size works).

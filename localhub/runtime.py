@@ -39,6 +39,11 @@ PYTHON_SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi", "streamlit", "g
 NON_APP_FILES = frozenset({".gitattributes", "README.md", ".gitignore"})
 INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
 DEFAULT_SLEEP_TIME = 172800
+#: Seconds a build shows BUILDING before it runs its checks (``--build-delay``). A Hub build is never instant:
+#: right after a commit the runtime reads BUILDING, even for a Space whose build then fails (HFH
+#: ``tests/cassettes/TestSpaceAPIProduction.test_space_runtime.yaml`` and ``test_pause_and_restart_space.yaml``,
+#: whose test waits for BUILDING, then pauses and restarts). 0 makes builds as fast as the checks.
+DEFAULT_BUILD_SECONDS = 1.0
 
 
 def subdomain(repo_id: str) -> str:
@@ -97,7 +102,7 @@ class SpaceState:
 class RuntimeConfig:
     """Knobs settable with ``PUT /_localhub/config``."""
 
-    build_delay_seconds: float = 0.0
+    build_delay_seconds: float = DEFAULT_BUILD_SECONDS
     startup_timeout_seconds: float = 120.0
     #: After a commit, seconds the previous build keeps reporting RUNNING before BUILDING.
     running_window_seconds: float = 1.0

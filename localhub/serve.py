@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from localhub.runtime import DEFAULT_BUILD_SECONDS
+
 READY_TIMEOUT = 30.0
 
 
@@ -188,7 +190,7 @@ def serve(
     in_process: bool = False,
     port: int = 0,
     commit_limit: int = 128,
-    build_delay_seconds: float = 0.0,
+    build_delay_seconds: float = DEFAULT_BUILD_SECONDS,
     startup_timeout_seconds: float = 120.0,
     fault_seed: int | None = None,
     build_mode: str = "fast",
