@@ -147,13 +147,15 @@ def _atomic_write(path: Path, data: bytes, fsync: bool = False) -> None:
 def validate_path(path: str) -> str:
     """Reject paths git or the Hub would refuse (422, like the real Hub).
 
-    ``..`` is refused between backslashes too (``..\\ddd``): the Hub forbids such paths, which would escape the
-    download folder on Windows (HFH ``tests/test_hf_api.py`` ``test_create_file_with_relative_path``, PR #2259)."""
+    A path that starts with a ``..`` part before a backslash (``..\\ddd``) is refused too: the Hub forbids it
+    (HFH ``tests/test_hf_api.py`` ``test_create_file_with_relative_path``, HackerOne report 1928845), yet it
+    accepts ``folder/..\\..\\file``, which the Hub's own download tests upload and the client then refuses to
+    write to disk (HFH ``tests/test_file_download.py`` ``TestHfHubDownloadRelativePaths``)."""
     parts = path.split("/")
     if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == ".git":
         raise HubError(422, f"Invalid path in repository: {path!r}")
-    if ".." in path.replace("\\", "/").split("/"):
-        raise HubError(422, f"Invalid path in repository: {path!r} (a '..' part)")
+    if parts[0].split("\\")[0] == "..":
+        raise HubError(422, f"Invalid path in repository: {path!r} (it starts with '..')")
     return path
 
 

@@ -89,14 +89,22 @@ def test_repo_ids_are_case_insensitive(api: HfApi) -> None:
     assert err.value.response.status_code == 409
 
 
-def test_a_dotdot_part_between_backslashes_is_refused_with_422(api: HfApi, model_id: str) -> None:
-    """HFH ``test_create_file_with_relative_path``: ``..\\ddd`` would escape the download folder on Windows."""
-    for path in ("..\\ddd", "a\\..\\b.txt"):
+def test_a_path_starting_with_dotdot_backslash_is_refused_with_422(
+    api: HfApi, hub: LocalHub, model_id: str, tmp_path: Path
+) -> None:
+    """HFH ``test_create_file_with_relative_path``: ``..\\ddd`` is refused. The Hub's download tests upload
+    ``folder/..\\..\\..\\file`` (accepted), and the client refuses to write it to disk."""
+    for path in ("..\\ddd", "..\\"):
         with pytest.raises(HfHubHTTPError) as err:
             api.upload_file(path_or_fileobj=b"content", path_in_repo=path, repo_id=model_id)
         assert err.value.response.status_code == 422, path
-    api.upload_file(path_or_fileobj=b"ok", path_in_repo="notes/v1..2\\draft.txt", repo_id=model_id)  # no '..' part
-    assert "notes/v1..2\\draft.txt" in api.list_repo_files(model_id)
+    for path in ("folder/..\\..\\..\\file", "notes/v1..2.txt", "..draft.txt"):
+        api.upload_file(path_or_fileobj=b"ok", path_in_repo=path, repo_id=model_id)
+    assert {"folder/..\\..\\..\\file", "notes/v1..2.txt", "..draft.txt"} <= set(api.list_repo_files(model_id))
+    with pytest.raises(ValueError, match="Invalid filename"):
+        hf_hub_download(
+            model_id, "folder/..\\..\\..\\file", endpoint=hub.endpoint, token="alice-token", cache_dir=tmp_path
+        )
 
 
 def test_deleting_a_folder_path_as_a_file_deletes_the_folder(api: HfApi, hub: LocalHub, tmp_path: Path) -> None:
