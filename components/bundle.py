@@ -246,10 +246,10 @@ def build_bundle(
 
     problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache):
-        if finding.path == "requirements.txt" and finding.kind == "Basic Auth Credentials":
+        if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
         problems.append(
-            f"{finding.path} line {finding.line} holds a secret ({finding.kind}); remove it (set it as a Space "
+            f"{shown(finding.path)} {finding.where} holds a secret ({finding.kind}); remove it (set it as a Space "
             "secret and read it from the environment), list the file in .gitignore, or, for a known false "
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:

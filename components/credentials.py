@@ -46,8 +46,6 @@ def is_environment_file(rel: str) -> bool:
     return not rel.endswith("/") and _ENVIRONMENT_FILE.fullmatch(name) is not None
 _PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _KUBECONFIG = re.compile(rb"^kind:\s*Config\s*$", re.MULTILINE)
-#: `scheme://userinfo@host`: credentials in a URL (`git+ssh://git@host` is a login name, not a secret).
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/\s@]+)@")
 
 
 def credential_kind_by_name(rel: str) -> str | None:
@@ -79,14 +77,42 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
 
 
 def requirement_credentials(text: str) -> list[int]:
-    """Line numbers (1-based) of requirement lines carrying credentials in a URL
-    (`https://user:pass@index`, `git+https://TOKEN@github.com/...`)."""
+    """Line numbers (1-based) of requirement lines carrying credentials in a URL, comments included
+    (the file is public on the Space): ``https://user:pass@index``, ``git+https://TOKEN@github.com/...``,
+    and an index URL (``--index-url``, ``--extra-index-url``, ``-i``, ``--find-links``, ``-f``) whose path
+    or query holds a token (``https://pypi.fury.io/TOKEN/acme/``, ``...simple?private_token=...``)."""
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
-        code = line.split(" #", 1)[0]
-        for match in _URL_USERINFO.finditer(code):
-            if match["scheme"].endswith("ssh") and ":" not in match["userinfo"]:
-                continue  # git+ssh://git@github.com: the SSH login, authenticated by a key elsewhere
+        if any(_credentialed(match) for match in _URL.finditer(line)):
             lines.append(number)
-            break
     return lines
+
+
+#: A URL in a requirement line: scheme, optional userinfo, host and the rest up to a space or a quote.
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<userinfo>[^/\s@]+)@)?(?P<host>[^/\s?#]*)"
+                  r"(?P<path>[^\s?#'\"]*)(?:\?(?P<query>[^\s#'\"]*))?")
+#: Query keys that carry a credential (GitLab's ``private_token``, signed URLs, ``?key=``).
+_SECRET_QUERY_KEY = re.compile(r"(?i)(token|key|secret|password|passwd|auth|signature|sig|credential)")
+_INDEX_OPTION = re.compile(r"(?:^|\s)(?:--index-url|--extra-index-url|-i|--find-links|-f)(?:\s*=?\s*)$")
+
+
+def _credentialed(match: re.Match[str]) -> bool:
+    userinfo = match["userinfo"]
+    if userinfo and not (match["scheme"].endswith("ssh") and ":" not in userinfo):
+        return True  # git+ssh://git@github.com is the SSH login, authenticated by a key elsewhere
+    for pair in (match["query"] or "").split("&"):
+        key, _, value = pair.partition("=")
+        if value and _SECRET_QUERY_KEY.search(key):
+            return True
+    if _INDEX_OPTION.search(match.string[:match.start()]):
+        return any(_looks_like_token(segment) for segment in (match["path"] or "").split("/"))
+    return False
+
+
+def _looks_like_token(segment: str) -> bool:
+    """A path segment shaped like an access token: 16+ letters and digits, both present, not a word, a
+    version or a hash-like hex run (``cu121``, ``simple``, ``pypi`` are not)."""
+    if len(segment) < 16 or not re.fullmatch(r"[A-Za-z0-9_-]+", segment):
+        return False
+    has_both = any(c.isdigit() for c in segment) and any(c.isalpha() for c in segment)
+    return has_both and not re.fullmatch(r"[0-9a-f]+", segment) and len(set(segment)) >= 10

@@ -179,7 +179,8 @@ def secret_kinds() -> dict[str, tuple[str, str]]:
                   "Slack Token"),
         "private key": ('KEY = """-----BEGIN EC PRIVATE KEY-----"""', "Private Key"),
         "jwt": (f'JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{rand(b64, 43)}"', "JSON Web Token"),
-        "url": (f'DB = "postgres://app:{rand(ALNUM, 16)}@db.example.com/rag"', "Basic Auth Credentials"),
+        "url": (f'DB = "postgres://app:{rand(ALNUM, 16)}@db.example.com/rag"', "Postgres URL with a password"),
+        "basic auth": (f'URL = "https://app:{rand(ALNUM, 16)}@api.example.com/v1"', "Basic Auth Credentials"),
     }
 
 
@@ -387,5 +388,5 @@ def test_prefilter_keeps_every_file_a_plugin_pattern_matches_and_config_files() 
     kinds = secret_kinds()
     files = {f"app/{k.replace(' ', '_')}.py": (line + "\n").encode() for k, (line, _) in kinds.items()}
     files |= {"app/plain.py": b"x = 1\n", "config/app.yaml": b"key: value\n"}
-    kept = secret_scan._candidates(files)
+    kept = secret_scan._candidates({path: data.decode() for path, data in files.items()})
     assert set(kept) == set(files) - {"app/plain.py"}
