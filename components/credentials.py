@@ -19,6 +19,8 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("npm credentials", (".npmrc",)),
     ("PyPI credentials", (".pypirc",)),
     ("git credentials", (".git-credentials",)),
+    ("Postgres password file", (".pgpass", "pgpass.conf")),
+    ("Terraform variables", ("*.tfvars", "*.tfvars.json", "*.auto.tfvars")),
     ("docker config", (".docker/", ".dockercfg", "docker-config.json")),
     ("kube config", (".kube/", "kubeconfig", "*.kubeconfig", "kubeconfig.y*ml")),
     ("cloud credentials", ("credentials*.json", "application_default_credentials.json")),
@@ -58,9 +60,15 @@ def credential_kind_by_name(rel: str) -> str | None:
 
 def credential_kind_by_content(rel: str, data: bytes) -> str | None:
     """The kind of credential ``data`` holds as a whole file (private key block, service-account JSON,
-    docker or kube config), or None."""
+    docker or kube config, a docker-compose file with literal secret values, a git config with a
+    credentialed remote), or None."""
     if _PRIVATE_KEY_BLOCK.search(data):
         return "private key block"
+    name = rel.rsplit("/", 1)[-1]
+    if _COMPOSE_FILE.fullmatch(name) and _compose_secrets(data):
+        return f"docker-compose file with secret values ({', '.join(_compose_secrets(data))})"
+    if _GIT_CONFIG_SECTION.search(data) and _CREDENTIALED_GIT_URL.search(data):
+        return "git config with a credentialed remote URL"
     if rel.endswith(".json") and (b'"private_key"' in data or b'"auths"' in data):
         try:
             document = json.loads(data)
@@ -74,6 +82,30 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
     if rel.endswith((".yaml", ".yml", "config")) and _KUBECONFIG.search(data) and b"users:" in data:
         return "kube config"
     return None
+
+
+#: docker-compose's file names (compose.yaml, docker-compose.override.yml, docker-compose.prod.yaml).
+_COMPOSE_FILE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
+#: ``NAME_PASSWORD: value`` / ``- NAME_SECRET=value`` / ``"NAME_KEY": "value"`` in a compose file.
+_COMPOSE_SECRET = re.compile(
+    rb"""(?im)^[\s-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?\s*[:=]\s*(?P<value>[^\s#]*)""")
+_GIT_CONFIG_SECTION = re.compile(rb'(?m)^\s*\[(remote|url|submodule) "')
+#: A remote URL with a password or an HTTP(S) user (a token); ``ssh://git@host`` is the SSH login.
+_CREDENTIALED_GIT_URL = re.compile(
+    rb"(?m)^\s*(?:url|pushurl|insteadOf)\s*=\s*(?:https?://[^/\s@]+@|[a-z+]+://[^/\s@:]+:[^/\s@]+@)")
+
+
+def _compose_secrets(data: bytes) -> list[str]:
+    """Names of ``*_PASSWORD``/``*_SECRET``/``*_KEY``/``*_TOKEN`` entries of a compose file set to a literal
+    value: not empty, not a ``${VAR}`` reference, not a placeholder (secret_plugins.is_placeholder_secret)."""
+    from components.secret_plugins import is_placeholder_secret
+
+    names = []
+    for match in _COMPOSE_SECRET.finditer(data):
+        value = match["value"].decode("utf-8", "replace").strip("'\"")
+        if value and not value.startswith("$") and not is_placeholder_secret(value):
+            names.append(match["name"].decode())
+    return sorted(set(names))
 
 
 def requirement_credentials(text: str) -> list[int]:

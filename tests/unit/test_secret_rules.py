@@ -13,12 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import build_bundle
+from components.bundle import Bundle, build_bundle
 from components.errors import BundleError
 from components.secret_plugins import is_placeholder_secret, shannon_entropy
 from tests.unit.test_bundle import write
 
-GENERATED = {"dockerfile": "FROM python:3.11-slim\n", "readme": "---\nsdk: docker\n---\n"}
+
+def build(root: Path) -> Bundle:
+    return build_bundle(root, dockerfile="FROM python:3.11-slim\n", readme="---\nsdk: docker\n---\n")
+
+
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
 
@@ -73,7 +77,7 @@ PLACEHOLDERS: dict[str, str] = {
 def test_placeholders_of_real_backends_deploy(tmp_path: Path) -> None:
     root = tmp_path / "backend"
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", **PLACEHOLDERS})
-    files = build_bundle(root, **GENERATED).files  # raises, naming the file, on any false alarm
+    files = build(root).files  # raises, naming the file, on any false alarm
     assert set(PLACEHOLDERS) <= set(files)
 
 
@@ -128,7 +132,7 @@ def test_every_real_kind_is_caught_naming_file_line_and_kind(tmp_path: Path, cas
     root = tmp_path / "backend"
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", **PLACEHOLDERS, rel: text})
     with pytest.raises(BundleError) as info:
-        build_bundle(root, **GENERATED)
+        build(root)
     message = str(info.value)
     line = next(number for number, text_line in enumerate(text.splitlines(), 1) if canary in text_line)
     assert f"{rel} line {line} holds a secret ({kind})" in message, message
@@ -143,7 +147,7 @@ def test_tokens_inside_binary_files_are_caught(tmp_path: Path, kind: str) -> Non
     sqlite = b"SQLite format 3\x00" + bytes(range(1, 40)) + b"\x00\x00" + canary.encode() + b"\x00\xff" * 20
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", "data/cache.db": sqlite})
     with pytest.raises(BundleError) as info:
-        build_bundle(root, **GENERATED)
+        build(root)
     message = str(info.value)
     assert f"data/cache.db (binary) at byte {sqlite.index(canary.encode())} holds a secret ({name})" in message
     assert canary not in message
@@ -153,7 +157,7 @@ def test_binary_files_without_tokens_deploy(tmp_path: Path) -> None:
     root = tmp_path / "backend"
     blob = b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" + bytes(range(256))
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", "data/v.npy": blob})
-    assert build_bundle(root, **GENERATED).files["data/v.npy"] == blob
+    assert build(root).files["data/v.npy"] == blob
 
 
 def test_placeholder_filter_and_entropy() -> None:
