@@ -317,6 +317,12 @@ class _Rules:
         return self.include is not None and (self.include.match_file(f"{rel}/" if is_dir else rel) or (
             is_dir and any(p.startswith(f"{rel}/") or "/" not in p.rstrip("/") for p in self.include_patterns)))
 
+    def names(self, rel: str, is_dir: bool) -> bool:
+        """Whether config ``include`` names ``rel`` itself or (a folder) a path inside it: what brings back
+        default noise (an unanchored ``*.py`` does not open every virtualenv)."""
+        return self.include is not None and (self.include.match_file(f"{rel}/" if is_dir else rel) or (
+            is_dir and any(p.startswith(f"{rel}/") for p in self.include_patterns)))
+
     def gitignored(self, rel: str, is_dir: bool) -> bool | None:
         """Ignore verdict for ``rel``: True ignored, False re-included, None not mentioned. From config
         ``include`` (forces in) and ``exclude``, then git's rules and .dockerignore (either ignores)."""
@@ -350,7 +356,7 @@ class _Rules:
             return "on the deny list"
         if not is_dir and is_environment_file(rel):
             return "an environment file (the Space gets its settings from Space secrets and variables)"
-        noise = None if self.forced_in(rel, is_dir) else self.noise(rel, is_dir)
+        noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
         if noise:
             return f"left out by default ({noise}; upload it with `pulumi config set --path 'include[0]' {rel}`)"
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)

@@ -26,7 +26,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Generator, Iterable
+from functools import cache
 from re import Pattern
+from typing import Any
 
 from detect_secrets.plugins.base import RegexBasedDetector
 
@@ -43,16 +45,41 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+#: The scanner writes a binary file's printable strings under its path + this suffix (secret_scan.py).
+BINARY_STRINGS_SUFFIX = ".hf-rag-space-strings"
+_START = r"(?<![\w-])"
+
+
 class _VendorDetector(RegexBasedDetector):
-    """A regex detector whose matches must also reach ``min_entropy`` and not be placeholders."""
+    """A regex detector whose matches must also reach ``min_entropy`` and not be placeholders.
+
+    In a binary file's printable strings a value has no delimiters (a SQLite record glues its header
+    bytes to it), so there the start and end boundaries are dropped."""
 
     min_entropy = 0.0
     denylist: Iterable[Pattern[str]] = ()
+    _in_binary = False
+
+    def analyze_line(self, filename: str, line: str, line_number: int = 0, context: Any = None,
+                     **kwargs: Any) -> Any:
+        self._in_binary = filename.endswith(BINARY_STRINGS_SUFFIX)
+        return super().analyze_line(filename=filename, line=line, line_number=line_number, context=context,
+                                    **kwargs)
 
     def analyze_string(self, string: str) -> Generator[str, None, None]:
-        for match in super().analyze_string(string):
-            if shannon_entropy(match) >= self.min_entropy and not is_placeholder_secret(match):
-                yield match
+        for regex in self.denylist:
+            if self._in_binary:
+                regex = unbounded(regex)
+            for match in regex.findall(string):
+                value = next((m for m in match if m), "") if isinstance(match, tuple) else match
+                if shannon_entropy(value) >= self.min_entropy and not is_placeholder_secret(value):
+                    yield value
+
+
+@cache
+def unbounded(regex: Pattern[str]) -> Pattern[str]:
+    """``regex`` without this module's start and end boundaries (the same pattern for any other)."""
+    return re.compile(regex.pattern.replace(_START, "").replace(_END, ""), regex.flags)
 
 
 class GoogleApiKeyDetector(_VendorDetector):
@@ -61,7 +88,7 @@ class GoogleApiKeyDetector(_VendorDetector):
 
     secret_type = "Google API Key"
     min_entropy = 4.0
-    denylist = (re.compile(r"(?<![\w-])(AIza[\w-]{35})" + _END),)
+    denylist = (re.compile(_START + r"(AIza[\w-]{35})" + _END),)
 
 
 class GroqApiKeyDetector(_VendorDetector):
@@ -70,7 +97,7 @@ class GroqApiKeyDetector(_VendorDetector):
 
     secret_type = "Groq API Key"
     min_entropy = 4.0
-    denylist = (re.compile(r"(?<![\w-])(gsk_[A-Za-z0-9]{48})" + _END),)
+    denylist = (re.compile(_START + r"(gsk_[A-Za-z0-9]{48})" + _END),)
 
 
 class AnthropicApiKeyDetector(_VendorDetector):
@@ -81,8 +108,8 @@ class AnthropicApiKeyDetector(_VendorDetector):
     secret_type = "Anthropic API Key"
     min_entropy = 3.5
     denylist = (
-        re.compile(r"(?<![\w-])(sk-ant-(?:api03|admin01)-[\w-]{93}AA)" + _END),
-        re.compile(r"(?<![\w-])(sk-ant-(?:oat01|ort01)-[\w-]{40,})" + _END),
+        re.compile(_START + r"(sk-ant-(?:api03|admin01)-[\w-]{93}AA)" + _END),
+        re.compile(_START + r"(sk-ant-(?:oat01|ort01)-[\w-]{40,})" + _END),
     )
 
 
@@ -92,7 +119,7 @@ class OpenRouterApiKeyDetector(_VendorDetector):
 
     secret_type = "OpenRouter API Key"
     min_entropy = 3.0
-    denylist = (re.compile(r"(?<![\w-])(sk-or-v1-[\w-]{32,})" + _END),)
+    denylist = (re.compile(_START + r"(sk-or-v1-[\w-]{32,})" + _END),)
 
 
 class OpenAIProjectKeyDetector(_VendorDetector):
@@ -103,7 +130,7 @@ class OpenAIProjectKeyDetector(_VendorDetector):
 
     secret_type = "OpenAI Project Key"
     min_entropy = 4.0
-    denylist = (re.compile(r"(?<![\w-])(sk-(?:proj|svcacct|admin)-[\w-]{40,})" + _END),)
+    denylist = (re.compile(_START + r"(sk-(?:proj|svcacct|admin)-[\w-]{40,})" + _END),)
 
 
 #: ``name`` followed by an assignment, as gitleaks' ``GenerateSemiGenericRegex`` reads one, widened for
@@ -138,7 +165,7 @@ class QdrantApiKeyDetector(_VendorDetector):
     min_entropy = 3.5
     _KEY = r"[\w|-]{32,}"
     denylist = (
-        re.compile(r"(?<![\w-])(eyJ[\w-]{10,}\.eyJ[\w-]{4,}\.[\w-]{20,})" + _END),
+        re.compile(_START + r"(eyJ[\w-]{10,}\.eyJ[\w-]{4,}\.[\w-]{20,})" + _END),
         _assigned("qdrant", _KEY),
         re.compile(r"(?i)qdrant.{0,120}?api_key\s*=\s*['\"](" + _KEY + r")['\"]"),
     )

@@ -53,6 +53,7 @@ PLUGINS = (
 )
 #: This project's detect-secrets plugins (components/secret_plugins.py): the stack's vendors' key formats.
 PLUGIN_FILE = Path(__file__).with_name("secret_plugins.py")
+BINARY_STRINGS_SUFFIX = ".hf-rag-space-strings"  # as in secret_plugins.py, which imports nothing of ours
 OWN_PLUGINS = (
     "GoogleApiKeyDetector",
     "GroqApiKeyDetector",
@@ -82,8 +83,8 @@ FILTERS = (
 #: ``Field(default="postgresql://u:pw@host/db")``, the commonest places for a committed key. Not in `FILTERS`.
 LINE_FILTERS_OFF = ("detect_secrets.filters.heuristic.is_indirect_reference",)
 #: When one line has a finding of a specific kind, the generic one on that line is not repeated.
-_GENERIC_OF = {"Postgres URL with a password": "Basic Auth Credentials", "Qdrant API Key": "JSON Web Token",
-               "Token in a URL": "Basic Auth Credentials"}
+_GENERIC_OF = {"Postgres URL with a password": ("Basic Auth Credentials",), "Qdrant API Key": ("JSON Web Token",),
+               "Token in a URL": ("Basic Auth Credentials",), "OpenAI Project Key": ("OpenAI Token",)}
 #: detect-secrets' filters that drop a whole file by its name (extension list such as .map/.css/.svg/.lock,
 #: lock-file names, "swagger" anywhere in the path). Disabled: which files ship is decided by the bundle's
 #: rules, and a name says nothing about whether a real token sits in a file that becomes public (a source
@@ -199,7 +200,10 @@ def _candidates(texts: Mapping[str, str]) -> list[str]:
 
     classes: list[Any] = [*get_mapping_from_secret_type_to_class().values(), *get_plugins_from_file(str(PLUGIN_FILE))]
     plugins = {cls.__name__: cls for cls in classes}
-    patterns = [re.compile(p.pattern, p.flags | re.MULTILINE)
+    from components.secret_plugins import unbounded
+
+    # Without the start/end boundaries of ours: a binary's strings glue values to their neighbours.
+    patterns = [re.compile(unbounded(p).pattern, p.flags | re.MULTILINE)
                 for name in (*PLUGINS, *OWN_PLUGINS) for p in plugins[name].denylist]
     return [path for path, text in texts.items()
             if path.lower().endswith(_TRANSFORMED) or any(p.search(text) for p in patterns)]
@@ -226,7 +230,7 @@ def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
         get_mapping_from_secret_type_to_class.cache_clear()  # built before these settings: without ours
         written: dict[str, str] = {}
         for path in _candidates({path: text for path, (text, _) in read.items()}):
-            target = os.path.join(tmp, *path.split("/"))
+            target = os.path.join(tmp, *path.split("/")) + ("" if read[path][1] is None else BINARY_STRINGS_SUFFIX)
             os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
             with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
                 # As UTF-8 text: detect-secrets skips a file it cannot decode, so it gets what text_of read.
@@ -238,7 +242,7 @@ def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
                 line = int(secret.line_number)
                 findings.add(Finding(path, line, str(secret.type), None if offsets is None else offsets[line - 1]))
         get_mapping_from_secret_type_to_class.cache_clear()
-    specific = {(f.path, f.line, _GENERIC_OF[f.kind]) for f in findings if f.kind in _GENERIC_OF}
+    specific = {(f.path, f.line, generic) for f in findings for generic in _GENERIC_OF.get(f.kind, ())}
     return [f for f in findings if (f.path, f.line, f.kind) not in specific]
 
 

@@ -113,6 +113,7 @@ def test_noise_is_left_out_listed_and_each_can_be_included(tmp_path: Path) -> No
     included = build(root, include=("build/", "server.log", "specs/"))
     assert {"build/lib/x.py", "server.log", "specs/001-chat/spec.md"} <= set(included.files)
     assert "logs/app.log" not in included.files
+    assert not {"venv/Scripts/python.exe", ".claude/settings.json"} & set(build(root, include=("*.py", "*.json")).files)
 
 
 def test_environment_files_are_never_uploaded_even_when_included(tmp_path: Path) -> None:

@@ -117,8 +117,8 @@ def canaries() -> dict[str, tuple[str, str, str, str]]:
                        openrouter, "OpenRouter API Key"),
         "openai project key": ("app/openai_client.py", f'{head}client = OpenAI(api_key="{openai}")\n', openai,
                                "OpenAI Project Key"),
-        "token in a git remote": ("deploy/gitconfig", f'[core]\n\n[remote "origin"]\n\turl = {token_url}\n',
-                                  token_url, "Token in a URL"),
+        "token in a clone URL": ("scripts/fetch_docs.sh", f"#!/bin/sh\n\ngit clone {token_url} docs\n",
+                                 token_url, "Token in a URL"),
         "gemini in a notebook cell": ("notebooks/try.ipynb", '{\n "cells": [\n  {"source": ["KEY = \'' + gemini
                                       + '\'\\n"]}\n ]\n}\n', gemini, "Google API Key"),
         "neon url in yaml": ("config/app.yaml", f"app:\n  name: rag\n  database_url: {neon}\n", neon,
