@@ -15,6 +15,8 @@ settings = load_settings(PROJECT_DIR)
 check_client_file(settings)  # before any resource: a bad client file fails `up` before the Hub is written
 blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
 bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
+if bundle.skipped:
+    pulumi.log.info(bundle.skipped_report())
 deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir)
 frontend = maybe_frontend(settings, deployment.space_url)
 

@@ -19,6 +19,7 @@ import errno
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,9 +27,10 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from components.credentials import credential_kind_by_content, credential_kind_by_name
+from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
 from components.dockerfile_check import check_dockerfile
 from components.errors import BundleError
+from components.git_ignore import git_ignored
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
@@ -61,16 +63,38 @@ DENY = GitIgnoreSpec.from_lines(
         ".dockerignore",
         ".gitattributes",
         ".github/",
-        ".idea/",
-        ".vscode/",
         ".tox/",
         ".nox/",
         ".coverage",
         "htmlcov/",
-        "*.egg-info/",
         ".hf-rag-space/",
     ]
 )
+
+#: Left out by default, each overridable with config ``include`` (and listed under "skipped" in preview):
+#: logs, build output, committed virtualenv trees of any OS, editor and coding-agent folders.
+NOISE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("a log file", ("*.log",)),
+    ("build output", ("build/", "dist/", "*.egg-info/", ".eggs/")),
+    ("part of a virtualenv", ("site-packages/", "pyvenv.cfg")),
+    ("an editor or coding-agent folder", (
+        ".specify/", ".qwen/", ".claude/", ".cursor/", ".vscode/", ".idea/", ".gemini/", ".windsurf/",
+        ".kiro/", ".codex/", ".aider*", ".ipynb_checkpoints/")),
+)
+_NOISE_SPECS = tuple((why, GitIgnoreSpec.from_lines(patterns)) for why, patterns in NOISE)
+#: Folders that agent tooling (spec-kit and its kin) fills with markdown: left out when they hold nothing
+#: else, so an app's own ``history/`` package (chat history, say) is still uploaded.
+DOCS_ONLY_FOLDERS = frozenset({"history", "specs"})
+_DOCS_SUFFIXES = (".md", ".markdown", ".mdx")
+#: Files and folders whose presence makes a folder a virtualenv (POSIX and Windows layouts), when it has no
+#: pyvenv.cfg: ``bin/activate``, ``Scripts/activate``/``activate.bat``/``python.exe``.
+_VENV_MARKERS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat", "Scripts/python.exe")
+#: Reasons listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
+LISTED_REASONS = ("an environment file", "left out by default")
+#: Characters that make a path print as something else: C0/C1 controls (newline, escape), Unicode line and
+#: paragraph separators, and the bidirectional formatting characters (U+202E "RIGHT-TO-LEFT OVERRIDE" and
+#: its kin, as in CVE-2021-42574 "Trojan Source").
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 @dataclass(frozen=True)
 class Bundle:
@@ -79,6 +103,9 @@ class Bundle:
     files: dict[str, bytes] = field(repr=False)
     routes: tuple[Route, ...] = ()
     """The app's routes, read from its code (components/routes.py)."""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(path, why) of what is left out that a user may not expect: environment files and the default
+    noise (`LISTED_REASONS`); folders end with ``/``, names are printable (`shown`)."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -87,6 +114,15 @@ class Bundle:
 
     def __repr__(self) -> str:
         return f"Bundle({sorted(self.files)})"
+
+    def skipped_report(self, limit: int = 40) -> str:
+        """The "skipped" lines preview prints (empty when nothing is worth listing)."""
+        if not self.skipped:
+            return ""
+        lines = [f"  {path}: {why}" for path, why in self.skipped[:limit]]
+        if len(self.skipped) > limit:
+            lines.append(f"  ... and {len(self.skipped) - limit} more")
+        return "skipped (never uploaded):\n" + "\n".join(lines)
 
     def cors_check_path(self, configured: str | None, fallback: str) -> str:
         """``configured`` (corsCheckPath), else the app's first POST route without path parameters,
@@ -171,7 +207,8 @@ def build_bundle(
     problems: list[str] = []
     rules = _Rules(root, problems, include=include, exclude=exclude)
     files: dict[str, bytes] = {}
-    for rel in _select(root, "", rules, problems):
+    skipped: list[tuple[str, str]] = []
+    for rel in _select(root, "", rules, problems, skipped):
         data = _read(root, rel, problems, max_file_mb)
         if data is None:
             continue
@@ -209,15 +246,15 @@ def build_bundle(
 
     problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache):
-        if finding.path == "requirements.txt" and finding.kind == "Basic Auth Credentials":
+        if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
         problems.append(
-            f"{finding.path} line {finding.line} holds a secret ({finding.kind}); remove it (set it as a Space "
+            f"{shown(finding.path)} {finding.where} holds a secret ({finding.kind}); remove it (set it as a Space "
             "secret and read it from the environment), list the file in .gitignore, or, for a known false "
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
-    return Bundle(dict(sorted(files.items())), routes)
+    return Bundle(dict(sorted(files.items())), routes, tuple(skipped))
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
@@ -238,13 +275,16 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
 
 
 class _Rules:
-    """What the backend excludes: the deny list, virtualenvs, credential files and every .gitignore
-    (the root's and nested ones), for any path relative to the backend root."""
+    """What the backend excludes, for any path relative to the backend root: the deny list, environment
+    files, the default noise, virtualenvs, credential files, and what git ignores (components/git_ignore.py:
+    git's own rules when the backend is in a git work tree, else every .gitignore inside the backend read
+    with pathspec), .dockerignore and config ``exclude``; config ``include`` forces in the ignored and noise."""
 
     def __init__(self, root: Path, problems: list[str], include: Sequence[str] = (),
                  exclude: Sequence[str] = ()) -> None:
         self.root = root
         self.problems = problems
+        self.git = git_ignored(root)
         self._specs: dict[str, GitIgnoreSpec | None] = {}
         self.include_patterns = [p.strip().lstrip("/") for p in include if p.strip()]
         self.include = GitIgnoreSpec.from_lines(include) if include else None
@@ -272,12 +312,22 @@ class _Rules:
             self._specs[rel_dir] = spec
         return self._specs[rel_dir]
 
+    def forced_in(self, rel: str, is_dir: bool) -> bool:
+        """Whether config ``include`` names ``rel`` (a folder: or may name something inside it)."""
+        return self.include is not None and (self.include.match_file(f"{rel}/" if is_dir else rel) or (
+            is_dir and any(p.startswith(f"{rel}/") or "/" not in p.rstrip("/") for p in self.include_patterns)))
+
+    def names(self, rel: str, is_dir: bool) -> bool:
+        """Whether config ``include`` names ``rel`` itself or (a folder) a path inside it: what brings back
+        default noise (an unanchored ``*.py`` does not open every virtualenv)."""
+        return self.include is not None and (self.include.match_file(f"{rel}/" if is_dir else rel) or (
+            is_dir and any(p.startswith(f"{rel}/") for p in self.include_patterns)))
+
     def gitignored(self, rel: str, is_dir: bool) -> bool | None:
         """Ignore verdict for ``rel``: True ignored, False re-included, None not mentioned. From config
-        ``include`` (forces in) and ``exclude``, then .gitignore files and .dockerignore (either ignores)."""
+        ``include`` (forces in) and ``exclude``, then git's rules and .dockerignore (either ignores)."""
         probe = f"{rel}/" if is_dir else rel
-        if self.include is not None and (self.include.match_file(probe) or (is_dir and any(
-                p.startswith(f"{rel}/") or "/" not in p.rstrip("/") for p in self.include_patterns))):
+        if self.forced_in(rel, is_dir):
             return False
         if self.exclude is not None and self.exclude.match_file(probe):
             return True
@@ -288,6 +338,8 @@ class _Rules:
         return False if git is False or docker is False else None
 
     def _gitignored(self, rel: str, is_dir: bool) -> bool | None:
+        if self.git is not None:
+            return self.git.ignored(rel, is_dir) or None
         verdict = None
         parts = rel.split("/")
         for depth in range(len(parts)):
@@ -302,13 +354,31 @@ class _Rules:
         """Why ``rel`` itself (not its parents) is left out, or None."""
         if DENY.match_file(f"{rel}/" if is_dir else rel):
             return "on the deny list"
-        if is_dir and os.path.exists(os.path.join(self.root, rel, "pyvenv.cfg")):
-            return "a virtualenv"
+        if not is_dir and is_environment_file(rel):
+            return "an environment file (the Space gets its settings from Space secrets and variables)"
+        noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
+        if noise:
+            return f"left out by default ({noise}; upload it with `pulumi config set --path 'include[0]' {rel}`)"
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)
         if kind:
             return f"a credential file ({kind})"
         if self.gitignored(rel, is_dir):
             return "ignored by .gitignore"
+        return None
+
+    def noise(self, rel: str, is_dir: bool) -> str | None:
+        """Which default noise ``rel`` is (`NOISE`, a virtualenv, a docs-only agent folder), or None."""
+        probe = f"{rel}/" if is_dir else rel
+        for why, spec in _NOISE_SPECS:
+            if spec.match_file(probe):
+                return why
+        if not is_dir:
+            return None
+        path = os.path.join(self.root, rel)
+        if any(os.path.exists(os.path.join(path, marker)) for marker in _VENV_MARKERS):
+            return "a virtualenv"
+        if os.path.basename(rel) in DOCS_ONLY_FOLDERS and _only_docs(path):
+            return "an agent's markdown folder"
         return None
 
     def excluded(self, rel: str, is_dir: bool) -> str | None:
@@ -319,6 +389,24 @@ class _Rules:
             if why:
                 return why
         return None
+
+
+def _only_docs(path: str) -> bool:
+    """Whether the folder ``path`` holds files and all of them are markdown."""
+    names = [name for _, _, files in os.walk(path) for name in files if name not in (".DS_Store", ".gitkeep")]
+    return bool(names) and all(name.lower().endswith(_DOCS_SUFFIXES) for name in names)
+
+
+def unprintable(name: str) -> bool:
+    """Whether a file name holds a control character, a line separator or a bidirectional override."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI for c in name)
+
+
+def shown(rel: str) -> str:
+    """``rel`` as printed in messages: controls, separators and bidi characters escaped (``\\n``, ``\\u202e``)."""
+    if not unprintable(rel):
+        return rel
+    return "".join(c.encode("unicode_escape").decode("ascii") if unprintable(c) else c for c in rel)
 
 
 def _anchored(dockerignore: str) -> list[str]:
@@ -369,12 +457,14 @@ def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[
     return None, real
 
 
-def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[str]:
+def _select(root: Path, top: str, rules: _Rules, problems: list[str],
+            skipped: list[tuple[str, str]] | None = None) -> list[str]:
     """Paths (relative to root, posix) of the files to bundle under ``root/top``.
 
     Every symlink is resolved: it must stay inside the backend, must not land on anything excluded
     (ignored, denied, credential) or on a folder holding it. Credential files are problems unless
-    .gitignore already keeps them out.
+    .gitignore already keeps them out; so is a name that would print as something else (`unprintable`).
+    ``skipped`` receives (path, why) for what a user may not expect to be left out (`LISTED_REASONS`).
     """
     selected: list[str] = []
 
@@ -400,11 +490,18 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str]) -> list[st
                 verdict = rules.gitignored(rel, is_dir)
                 if verdict is not True:
                     forced = " and .gitignore re-includes it" if verdict is False else ""
-                    problems.append(f"{rel} is {why}{forced}; credential files are never uploaded: delete it, "
+                    problems.append(f"{shown(rel)} is {why}{forced}; credential files are never uploaded: delete it, "
                                     "move it out of the backend or list it in .gitignore (secrets belong in "
                                     "Space secrets)")
                 continue
             if why:
+                if skipped is not None and why.startswith(LISTED_REASONS):
+                    skipped.append((shown(f"{rel}/" if is_dir else rel), why))
+                continue
+            if unprintable(entry.name):
+                problems.append(f"{shown(rel)} has a name with a control character, line separator or "
+                                "bidirectional override (shown escaped); rename it: the name would print as "
+                                "something else in `pulumi preview --diff` and on the Hub")
                 continue
             real = Path(real_dir, entry.name)
             if entry.is_symlink():

@@ -19,20 +19,35 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("npm credentials", (".npmrc",)),
     ("PyPI credentials", (".pypirc",)),
     ("git credentials", (".git-credentials",)),
+    ("Postgres password file", (".pgpass", "pgpass.conf")),
+    ("Terraform variables", ("*.tfvars", "*.tfvars.json", "*.auto.tfvars")),
     ("docker config", (".docker/", ".dockercfg", "docker-config.json")),
     ("kube config", (".kube/", "kubeconfig", "*.kubeconfig", "kubeconfig.y*ml")),
     ("cloud credentials", ("credentials*.json", "application_default_credentials.json")),
     ("secrets file", ("secrets.*",)),
-    ("environment file", (".env*",)),
+    ("direnv file", (".envrc",)),
     ("AWS credentials folder", (".aws/",)),
     ("SSH folder", (".ssh/",)),
     ("GnuPG folder", (".gnupg/",)),
 )
 _SPECS = tuple((kind, GitIgnoreSpec.from_lines(patterns)) for kind, patterns in _NAMED)
+#: Environment files (dotenv) and their templates, by name: never uploaded and never a reason to refuse a
+#: deploy (the Space's environment comes from its secrets and variables). `.env`, `.env.<anything>`
+#: (`.env.example`, `.env.production`, `.env.hf-template`), `.env-sample`, `.env_local`, `<name>.env`
+#: (`prod.env`), `env.example`/`env.sample`/`env.template`. Not `.envrc` (direnv: a shell script, refused as a
+#: credential file) and not a folder named `.env` (a virtualenv, or a package).
+_ENVIRONMENT_FILE = re.compile(r"(\.env([._-].+)?|.+\.env|env\.(example|sample|template|dist|local))")
+
+
+def is_environment_file(rel: str) -> bool:
+    """Whether the file ``rel`` (posix, relative) is an environment file or a template of one, by its name.
+
+    The one source of truth for what "environment file" means: the bundle skips these (listed in
+    preview, never uploaded) and the settings check reads the variable names the templates declare."""
+    name = rel.rstrip("/").rsplit("/", 1)[-1]
+    return not rel.endswith("/") and _ENVIRONMENT_FILE.fullmatch(name) is not None
 _PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _KUBECONFIG = re.compile(rb"^kind:\s*Config\s*$", re.MULTILINE)
-#: `scheme://userinfo@host`: credentials in a URL (`git+ssh://git@host` is a login name, not a secret).
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/\s@]+)@")
 
 
 def credential_kind_by_name(rel: str) -> str | None:
@@ -45,9 +60,15 @@ def credential_kind_by_name(rel: str) -> str | None:
 
 def credential_kind_by_content(rel: str, data: bytes) -> str | None:
     """The kind of credential ``data`` holds as a whole file (private key block, service-account JSON,
-    docker or kube config), or None."""
+    docker or kube config, a docker-compose file with literal secret values, a git config with a
+    credentialed remote), or None."""
     if _PRIVATE_KEY_BLOCK.search(data):
         return "private key block"
+    name = rel.rsplit("/", 1)[-1]
+    if _COMPOSE_FILE.fullmatch(name) and _compose_secrets(data):
+        return f"docker-compose file with secret values ({', '.join(_compose_secrets(data))})"
+    if _GIT_CONFIG_SECTION.search(data) and _CREDENTIALED_GIT_URL.search(data):
+        return "git config with a credentialed remote URL"
     if rel.endswith(".json") and (b'"private_key"' in data or b'"auths"' in data):
         try:
             document = json.loads(data)
@@ -63,15 +84,67 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
     return None
 
 
+#: docker-compose's file names (compose.yaml, docker-compose.override.yml, docker-compose.prod.yaml).
+_COMPOSE_FILE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
+#: ``NAME_PASSWORD: value`` / ``- NAME_SECRET=value`` / ``"NAME_KEY": "value"`` in a compose file.
+_COMPOSE_SECRET = re.compile(
+    rb"""(?im)^[\s-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?\s*[:=]\s*(?P<value>[^\s#]*)""")
+_GIT_CONFIG_SECTION = re.compile(rb'(?m)^\s*\[(remote|url|submodule) "')
+#: A remote URL with a password or an HTTP(S) user (a token); ``ssh://git@host`` is the SSH login.
+_CREDENTIALED_GIT_URL = re.compile(
+    rb"(?m)^\s*(?:url|pushurl|insteadOf)\s*=\s*(?:https?://[^/\s@]+@|[a-z+]+://[^/\s@:]+:[^/\s@]+@)")
+
+
+def _compose_secrets(data: bytes) -> list[str]:
+    """Names of ``*_PASSWORD``/``*_SECRET``/``*_KEY``/``*_TOKEN`` entries of a compose file set to a literal
+    value: not empty, not a ``${VAR}`` reference, not a placeholder (secret_plugins.is_placeholder_secret)."""
+    from components.secret_plugins import is_placeholder_secret
+
+    names = []
+    for match in _COMPOSE_SECRET.finditer(data):
+        value = match["value"].decode("utf-8", "replace").strip("'\"")
+        if value and not value.startswith("$") and not is_placeholder_secret(value):
+            names.append(match["name"].decode())
+    return sorted(set(names))
+
+
 def requirement_credentials(text: str) -> list[int]:
-    """Line numbers (1-based) of requirement lines carrying credentials in a URL
-    (`https://user:pass@index`, `git+https://TOKEN@github.com/...`)."""
+    """Line numbers (1-based) of requirement lines carrying credentials in a URL, comments included
+    (the file is public on the Space): ``https://user:pass@index``, ``git+https://TOKEN@github.com/...``,
+    and an index URL (``--index-url``, ``--extra-index-url``, ``-i``, ``--find-links``, ``-f``) whose path
+    or query holds a token (``https://pypi.fury.io/TOKEN/acme/``, ``...simple?private_token=...``)."""
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
-        code = line.split(" #", 1)[0]
-        for match in _URL_USERINFO.finditer(code):
-            if match["scheme"].endswith("ssh") and ":" not in match["userinfo"]:
-                continue  # git+ssh://git@github.com: the SSH login, authenticated by a key elsewhere
+        if any(_credentialed(match) for match in _URL.finditer(line)):
             lines.append(number)
-            break
     return lines
+
+
+#: A URL in a requirement line: scheme, optional userinfo, host and the rest up to a space or a quote.
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<userinfo>[^/\s@]+)@)?(?P<host>[^/\s?#]*)"
+                  r"(?P<path>[^\s?#'\"]*)(?:\?(?P<query>[^\s#'\"]*))?")
+#: Query keys that carry a credential (GitLab's ``private_token``, signed URLs, ``?key=``).
+_SECRET_QUERY_KEY = re.compile(r"(?i)(token|key|secret|password|passwd|auth|signature|sig|credential)")
+_INDEX_OPTION = re.compile(r"(?:^|\s)(?:--index-url|--extra-index-url|-i|--find-links|-f)(?:\s*=?\s*)$")
+
+
+def _credentialed(match: re.Match[str]) -> bool:
+    userinfo = match["userinfo"]
+    if userinfo and not (match["scheme"].endswith("ssh") and ":" not in userinfo):
+        return True  # git+ssh://git@github.com is the SSH login, authenticated by a key elsewhere
+    for pair in (match["query"] or "").split("&"):
+        key, _, value = pair.partition("=")
+        if value and _SECRET_QUERY_KEY.search(key):
+            return True
+    if _INDEX_OPTION.search(match.string[:match.start()]):
+        return any(_looks_like_token(segment) for segment in (match["path"] or "").split("/"))
+    return False
+
+
+def _looks_like_token(segment: str) -> bool:
+    """A path segment shaped like an access token: 16+ letters and digits, both present, not a word, a
+    version or a hash-like hex run (``cu121``, ``simple``, ``pypi`` are not)."""
+    if len(segment) < 16 or not re.fullmatch(r"[A-Za-z0-9_-]+", segment):
+        return False
+    has_both = any(c.isdigit() for c in segment) and any(c.isalpha() for c in segment)
+    return has_both and not re.fullmatch(r"[0-9a-f]+", segment) and len(set(segment)) >= 10

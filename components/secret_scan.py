@@ -51,6 +51,40 @@ PLUGINS = (
     "TelegramBotTokenDetector",
     "TwilioKeyDetector",
 )
+#: This project's detect-secrets plugins (components/secret_plugins.py): the stack's vendors' key formats.
+PLUGIN_FILE = Path(__file__).with_name("secret_plugins.py")
+BINARY_STRINGS_SUFFIX = ".hf-rag-space-strings"  # as in secret_plugins.py, which imports nothing of ours
+OWN_PLUGINS = (
+    "GoogleApiKeyDetector",
+    "GroqApiKeyDetector",
+    "AnthropicApiKeyDetector",
+    "OpenRouterApiKeyDetector",
+    "OpenAIProjectKeyDetector",
+    "CohereApiKeyDetector",
+    "QdrantApiKeyDetector",
+    "PostgresUrlDetector",
+    "UrlTokenDetector",
+)
+#: detect-secrets' own false-positive filters that run (its defaults, less those below), then ours:
+#: placeholders (secret_plugins.is_placeholder_secret). Listed because its ``filters_used`` setting
+#: replaces its default list.
+FILTERS = (
+    "detect_secrets.filters.allowlist.is_line_allowlisted",
+    "detect_secrets.filters.heuristic.is_sequential_string",
+    "detect_secrets.filters.heuristic.is_potential_uuid",
+    "detect_secrets.filters.heuristic.is_likely_id_string",
+    "detect_secrets.filters.heuristic.is_templated_secret",
+    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
+    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
+    f"file://{PLUGIN_FILE}::is_placeholder_secret",
+)
+#: detect-secrets' default filter that drops every line shaped like ``x = call(...)`` for every plugin, meant
+#: for its keyword plugin (off here): it hid ``os.getenv("GEMINI_API_KEY", "AIza...")`` and
+#: ``Field(default="postgresql://u:pw@host/db")``, the commonest places for a committed key. Not in `FILTERS`.
+LINE_FILTERS_OFF = ("detect_secrets.filters.heuristic.is_indirect_reference",)
+#: When one line has a finding of a specific kind, the generic one on that line is not repeated.
+_GENERIC_OF = {"Postgres URL with a password": ("Basic Auth Credentials",), "Qdrant API Key": ("JSON Web Token",),
+               "Token in a URL": ("Basic Auth Credentials",), "OpenAI Project Key": ("OpenAI Token",)}
 #: detect-secrets' filters that drop a whole file by its name (extension list such as .map/.css/.svg/.lock,
 #: lock-file names, "swagger" anywhere in the path). Disabled: which files ship is decided by the bundle's
 #: rules, and a name says nothing about whether a real token sits in a file that becomes public (a source
@@ -62,7 +96,8 @@ FILENAME_FILTERS = (
     "detect_secrets.filters.heuristic.is_swagger_file",
 )
 #: What decides a scan's result besides the content; a change invalidates every cached "clean" digest.
-_RULES = " ".join([*PLUGINS, *FILENAME_FILTERS, "text: BOM or utf-8 replace"])
+_RULES = " ".join([*PLUGINS, *OWN_PLUGINS, *FILTERS, *FILENAME_FILTERS, *LINE_FILTERS_OFF, "text: BOM or utf-8 replace",
+                   "binaries: printable runs", hashlib.sha256(PLUGIN_FILE.read_bytes()).hexdigest()])
 _CACHE_HEADER = f"# clean contents (sha256) for {SCANNER}: {hashlib.sha256(_RULES.encode()).hexdigest()}"
 
 
@@ -73,6 +108,13 @@ class Finding:
     path: str
     line: int
     kind: str
+    offset: int | None = None
+    """For a binary file: the byte offset of the printable string holding it (``line`` is then its index)."""
+
+    @property
+    def where(self) -> str:
+        """``line N``, or for a binary ``(binary) at byte N``."""
+        return f"line {self.line}" if self.offset is None else f"(binary) at byte {self.offset}"
 
 
 #: Byte-order marks of the encodings whose text holds NUL bytes (checked longest first: UTF-32 LE starts
@@ -106,6 +148,15 @@ def bom_encoding(data: bytes) -> str | None:
     return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
 
 
+#: A printable ASCII run, as strings(1) finds them (8 or more characters: every token format is longer).
+_PRINTABLE_RUN = re.compile(rb"[\x20-\x7e]{8,}")
+
+
+def printable_strings(data: bytes) -> list[tuple[int, str]]:
+    """(byte offset, text) of the printable ASCII runs in a binary (SQLite pages, pickles, ``np.savez``)."""
+    return [(m.start(), m.group().decode("ascii")) for m in _PRINTABLE_RUN.finditer(data)]
+
+
 def is_text(data: bytes) -> bool:
     """Whether the scanner reads ``data`` as text (see `text_of`), without decoding it."""
     return bom_encoding(data) is not None or b"\0" not in data
@@ -116,8 +167,7 @@ def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: 
 
     ``cache_file`` (optional) remembers contents found clean, so they are not scanned again.
     """
-    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()
-               if path not in skip and is_text(data)}
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items() if path not in skip}
     clean = _read_cache(cache_file)
     todo = {path: files[path] for path, digest in digests.items() if digest not in clean}
     findings = _scan_with_detect_secrets(todo) if todo else []
@@ -132,44 +182,68 @@ def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: 
 _TRANSFORMED = (".yaml", ".yml", ".ini", ".cfg", ".toml", ".properties", ".conf", ".env")
 
 
-def _candidates(files: Mapping[str, bytes]) -> dict[str, bytes]:
+def _scan_text(data: bytes) -> tuple[str, list[int] | None]:
+    """What the scanner reads for a file: its text, or for a binary its printable strings one a line
+    (with each line's byte offset)."""
+    text = text_of(data)
+    if text is not None:
+        return text, None
+    strings = printable_strings(data)
+    return "\n".join(s for _, s in strings), [offset for offset, _ in strings]
+
+
+def _candidates(texts: Mapping[str, str]) -> list[str]:
     """The files worth a full scan: those where one of the enabled plugins' own patterns matches the
     whole text (every enabled plugin is a line regex detector, so this is a superset of its findings).
     A full scan costs about 10 ms per KB of text; this pre-filter, about 1% of that."""
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class, get_plugins_from_file
 
-    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    classes: list[Any] = [*get_mapping_from_secret_type_to_class().values(), *get_plugins_from_file(str(PLUGIN_FILE))]
     plugins = {cls.__name__: cls for cls in classes}
-    patterns = [re.compile(p.pattern, p.flags | re.MULTILINE) for name in PLUGINS for p in plugins[name].denylist]
-    out = {}
-    for path, data in files.items():
-        text = text_of(data) or ""
-        if path.lower().endswith(_TRANSFORMED) or any(p.search(text) for p in patterns):
-            out[path] = data
-    return out
+    from components.secret_plugins import unbounded
+
+    # Without the start/end boundaries of ours: a binary's strings glue values to their neighbours.
+    patterns = [re.compile(unbounded(p).pattern, p.flags | re.MULTILINE)
+                for name in (*PLUGINS, *OWN_PLUGINS) for p in plugins[name].denylist]
+    return [path for path, text in texts.items()
+            if path.lower().endswith(_TRANSFORMED) or any(p.search(text) for p in patterns)]
+
+
+def scan_settings() -> dict[str, Any]:
+    """The detect-secrets settings of every scan: the format plugins (its own and this project's) and the
+    placeholder filter on top of its default filters."""
+    return {"plugins_used": [{"name": name} for name in PLUGINS]
+            + [{"name": name, "path": f"file://{PLUGIN_FILE}"} for name in OWN_PLUGINS],
+            "filters_used": [{"path": path} for path in FILTERS]}
 
 
 def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.core.scan import scan_file
     from detect_secrets.settings import transient_settings
 
-    files = _candidates(files)
+    read = {path: _scan_text(data) for path, data in files.items()}
     findings: set[Finding] = set()
-    with tempfile.TemporaryDirectory(prefix="hf-rag-space-scan-") as tmp:  # created 0700
+    with tempfile.TemporaryDirectory(prefix="hf-rag-space-scan-") as tmp, \
+            transient_settings(scan_settings()) as settings:  # the folder is created 0700
+        settings.disable_filters(*FILENAME_FILTERS, *LINE_FILTERS_OFF)
+        get_mapping_from_secret_type_to_class.cache_clear()  # built before these settings: without ours
         written: dict[str, str] = {}
-        for path, data in files.items():
-            target = os.path.join(tmp, *path.split("/"))
+        for path in _candidates({path: text for path, (text, _) in read.items()}):
+            target = os.path.join(tmp, *path.split("/")) + ("" if read[path][1] is None else BINARY_STRINGS_SUFFIX)
             os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
             with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
                 # As UTF-8 text: detect-secrets skips a file it cannot decode, so it gets what text_of read.
-                handle.write((text_of(data) or "").encode("utf-8"))
+                handle.write(read[path][0].encode("utf-8"))
             written[target] = path
-        with transient_settings({"plugins_used": [{"name": name} for name in PLUGINS]}) as settings:
-            settings.disable_filters(*FILENAME_FILTERS)
-            for target, path in written.items():
-                for secret in scan_file(target):
-                    findings.add(Finding(path, int(secret.line_number), str(secret.type)))
-    return list(findings)
+        for target, path in written.items():
+            offsets = read[path][1]
+            for secret in scan_file(target):
+                line = int(secret.line_number)
+                findings.add(Finding(path, line, str(secret.type), None if offsets is None else offsets[line - 1]))
+        get_mapping_from_secret_type_to_class.cache_clear()
+    specific = {(f.path, f.line, generic) for f in findings for generic in _GENERIC_OF.get(f.kind, ())}
+    return [f for f in findings if (f.path, f.line, f.kind) not in specific]
 
 
 def _read_cache(cache_file: Path | None) -> set[str]:

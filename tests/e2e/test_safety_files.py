@@ -82,7 +82,7 @@ def plant(backend: Path, outside: Path, gemini: str) -> dict[str, tuple[str, str
         "stripe": (f"sk_live_{rand(24)}", "Stripe Access Key"),
         "slack": (f"xoxb-{rand(12, string.digits)}-{rand(12, string.digits)}-{rand(24)}", "Slack Token"),
         "jwt": (f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{rand(43)}", "JSON Web Token"),
-        "url": (f"postgres://app:{rand(16)}@db.example.com/rag", "Basic Auth Credentials"),
+        "url": (f"postgres://app:{rand(16)}@db.example.com/rag", "Postgres URL with a password"),
         "hf": (f"hf_{rand(34)}", "contains something shaped like a Hugging Face token"),
         "own secret": (gemini, "contains the value of GEMINI_API_KEY"),
     }
@@ -122,11 +122,11 @@ def plant(backend: Path, outside: Path, gemini: str) -> dict[str, tuple[str, str
     # Includes copy a file into the uploaded requirements: they meet the upload rules (.env, *.log ignored).
     requirements.write_text(requirements.read_text() + "-r .env  # the settings\n-cops.log\n")
     cases["-r include of the ignored .env"] = (cases["inside link to an ignored file"][0],
-                                               f"requirements.txt line {lines + 1} includes .env (-r), which is a "
-                                               "credential file (environment file)")
+                                               f"requirements.txt line {lines + 1} includes .env (-r), which is an "
+                                               "environment file")
     cases["-c include of an ignored log"] = (cases["link to the backend root"][0],
                                              f"requirements.txt line {lines + 2} includes ops.log (-c), which is "
-                                             "ignored by .gitignore")
+                                             "left out by default (a log file")
     return cases
 
 

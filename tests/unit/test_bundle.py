@@ -113,9 +113,9 @@ def test_gitignore_is_honoured(root: Path) -> None:
     write(
         root,
         {
-            ".gitignore": "*.log\ndata/\n/app/generated.py\n!keep.log\n",
-            "app/debug.log": "",
-            "app/keep.log": "kept",
+            ".gitignore": "*.txt\ndata/\n/app/generated.py\n!keep.txt\n",
+            "app/debug.txt": "",
+            "app/keep.txt": "kept",
             "app/data/big.csv": "",
             "app/generated.py": "",
             "app/sub/.gitignore": "local.py\n",
@@ -125,8 +125,8 @@ def test_gitignore_is_honoured(root: Path) -> None:
         },
     )
     files = set(bundle(root).files)
-    assert {"app/keep.log", "app/sub/shared.py", "app/other/local.py"} <= files
-    assert not {"app/debug.log", "app/data/big.csv", "app/generated.py", "app/sub/local.py"} & files
+    assert {"app/keep.txt", "app/sub/shared.py", "app/other/local.py"} <= files
+    assert not {"app/debug.txt", "app/data/big.csv", "app/generated.py", "app/sub/local.py"} & files
 
 
 def test_the_whole_backend_comes_along_with_generated_files(root: Path) -> None:
@@ -138,11 +138,15 @@ def test_the_whole_backend_comes_along_with_generated_files(root: Path) -> None:
     assert b.files["README.md"] == GENERATED["readme"].encode()
 
 
-@pytest.mark.parametrize("name", [".env", ".env.local", ".env.production"])
-def test_env_file_in_app_is_refused(root: Path, name: str) -> None:
-    write(root, {f"app/{name}": "GEMINI_API_KEY=x\n"})
-    message = refusal(root)
-    assert f"app/{name}" in message and "GEMINI_API_KEY=x" not in message
+@pytest.mark.parametrize("name", [".env", ".env.local", ".env.production", ".env.example", ".env.hf-template",
+                                  ".env.sample", "prod.env"])
+def test_env_files_are_skipped_and_listed_never_refused(root: Path, name: str) -> None:
+    write(root, {f"app/{name}": "GEMINI_API_KEY=AIzaSyD3asb2pEZVqMkmL6M9N6nHZRR_znhrh0x\n"})
+    b = bundle(root)
+    assert f"app/{name}" not in b.files
+    assert [why for path, why in b.skipped if path == f"app/{name}"] == [
+        "an environment file (the Space gets its settings from Space secrets and variables)"]
+    assert f"app/{name}: an environment file" in b.skipped_report() and "AIza" not in b.skipped_report()
 
 
 def test_gitignored_env_file_is_skipped(root: Path) -> None:
@@ -150,11 +154,12 @@ def test_gitignored_env_file_is_skipped(root: Path) -> None:
     assert "app/.env" not in bundle(root).files
 
 
-@pytest.mark.parametrize("negation", ["!.env", "!app/.env", "!*.pem"])
+@pytest.mark.parametrize("negation", ["!server.pem", "!app/server.pem", "!*.pem"])
 def test_gitignore_forcing_a_secret_file_in_is_refused(root: Path, negation: str) -> None:
     write(root, {".gitignore": f"{negation}\n", "app/.env": "X=1\n", "app/server.pem": "k"})
     message = refusal(root)
-    assert "re-includes" in message
+    assert "app/server.pem is a credential file (private key or certificate bundle) and .gitignore re-includes" \
+        in message and "app/.env" not in message
 
 
 def test_file_over_size_limit_names_file_size_and_knob(root: Path) -> None:
@@ -236,7 +241,7 @@ def test_all_problems_reported_together(root: Path) -> None:
         {"app/.env": "X=1", "app/leak.py": "K = 'AIzaSuperSecretKey'", "requirements.txt": "-r dev.txt\n"},
     )
     message = refusal(root, {"GEMINI_API_KEY": "AIzaSuperSecretKey"})
-    assert "3 problems with the backend" in message and "app/.env" in message and "app/leak.py" in message
+    assert "2 problems with the backend" in message and "app/.env" not in message and "app/leak.py" in message
     assert "dev.txt" in message
 
 

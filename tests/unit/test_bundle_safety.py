@@ -83,8 +83,8 @@ def test_link_inside_to_an_ignored_or_denied_file_is_refused(root: Path) -> None
     (root / "app" / "notes.txt").symlink_to("../notes.log")
     (root / "app" / "t").symlink_to("../tests")
     message = refusal(root)
-    assert "app/settings.txt is a symlink to .env, which is a credential file (environment file)" in message
-    assert "app/notes.txt is a symlink to notes.log, which is ignored by .gitignore" in message
+    assert "app/settings.txt is a symlink to .env, which is an environment file" in message
+    assert "app/notes.txt is a symlink to notes.log, which is left out by default (a log file" in message
     assert "app/t is a symlink to tests, which is on the deny list" in message
 
 
@@ -119,7 +119,7 @@ def test_file_reached_through_a_linked_folder_is_checked_at_its_real_path(root: 
 CREDENTIAL_NAMES = [
     "id_rsa", "id_ed25519", "id_ecdsa", "server.pem", "tls.key", "cert.p12", "cert.pfx", ".netrc", ".npmrc",
     ".pypirc", ".git-credentials", ".docker/config.json", ".dockercfg", ".kube/config", "kubeconfig",
-    "credentials.json", "credentials-prod.json", "secrets.yaml", "secrets.toml", ".env", ".env.production",
+    "credentials.json", "credentials-prod.json", "secrets.yaml", "secrets.toml", ".envrc",
     ".aws/credentials", ".ssh/known_hosts", ".gnupg/pubring.kbx",
 ]
 
@@ -179,7 +179,8 @@ def secret_kinds() -> dict[str, tuple[str, str]]:
                   "Slack Token"),
         "private key": ('KEY = """-----BEGIN EC PRIVATE KEY-----"""', "Private Key"),
         "jwt": (f'JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{rand(b64, 43)}"', "JSON Web Token"),
-        "url": (f'DB = "postgres://app:{rand(ALNUM, 16)}@db.example.com/rag"', "Basic Auth Credentials"),
+        "url": (f'DB = "postgres://app:{rand(ALNUM, 16)}@db.example.com/rag"', "Postgres URL with a password"),
+        "basic auth": (f'URL = "https://app:{rand(ALNUM, 16)}@api.example.com/v1"', "Basic Auth Credentials"),
     }
 
 
@@ -315,10 +316,11 @@ def test_credentialed_requirement_lines_are_refused_naming_the_line(root: Path, 
 INCLUDED_BUT_NEVER_UPLOADED: dict[str, tuple[dict[str, str | bytes], str, str]] = {
     # case: (files besides requirements.txt, include line, the rule the message names)
     "gitignored .env": ({".env": "GEMINI_API_KEY={c}\n", ".gitignore": ".env\n*.log\n"}, "-r .env",
-                        "a credential file (environment file)"),
+                        "an environment file"),
     "secrets file": ({"config/secrets.txt": "token={c}\n", ".gitignore": "config/secrets.txt\n"},
                      "--requirement=config/secrets.txt", "a credential file (secrets file)"),
-    "gitignored log": ({"ops.log": "pw {c}\n"}, "-c ops.log", "ignored by .gitignore"),
+    "gitignored log": ({"ops.txt": "pw {c}\n", ".gitignore": "*.txt\n"}, "-c ops.txt", "ignored by .gitignore"),
+    "log (noise)": ({"ops.log": "pw {c}\n"}, "-c ops.log", "left out by default (a log file"),
     "denied folder": ({"tests/requirements.txt": "pytest  # {c}\n"}, "-r tests/requirements.txt",
                       "on the deny list"),
     "config exclude": ({"private/reqs.txt": "lib  # {c}\n"}, "-rprivate/reqs.txt", "ignored by .gitignore"),
@@ -386,5 +388,5 @@ def test_prefilter_keeps_every_file_a_plugin_pattern_matches_and_config_files() 
     kinds = secret_kinds()
     files = {f"app/{k.replace(' ', '_')}.py": (line + "\n").encode() for k, (line, _) in kinds.items()}
     files |= {"app/plain.py": b"x = 1\n", "config/app.yaml": b"key: value\n"}
-    kept = secret_scan._candidates(files)
+    kept = secret_scan._candidates({path: data.decode() for path, data in files.items()})
     assert set(kept) == set(files) - {"app/plain.py"}
