@@ -101,7 +101,7 @@ def test_settings_reaching_the_app_environment_or_card_fail_preview_and_write_no
         hub.reset_stats()
         result = project.preview(check=False)
         out = printed(result)
-        leaked = bool(case.canary) and case.canary in out
+        leaked = case.canary is not None and case.canary in out
         rows.append((case.what, result.returncode, [e for e in case.expected if e not in out],
                      hub.stats()["write_requests"], leaked, "Traceback" in out or "duplicate" in out.lower()))
         project.run(*case.undo)
