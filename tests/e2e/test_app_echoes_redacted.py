@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import string
 from pathlib import Path
 
@@ -151,3 +152,40 @@ def test_health_answers_and_crash_logs_never_carry_a_secret_out(project: Stack, 
     leaks = [(what, where) for what, value in canaries.items() for where, text in places.items() if value in text]
     assert leaks == []
     assert "[redacted" in places["state outside secret values"]  # what we grep is the real health output
+
+
+PRIVATE_INDEX_DOCKERFILE = """FROM python:3.11-slim
+RUN useradd -m -u 1000 user
+USER user
+ENV HOME=/home/user PATH=/home/user/.local/bin:$PATH
+WORKDIR $HOME/app
+COPY --chown=user requirements.txt requirements.txt
+RUN --mount=type=secret,id=PIP_EXTRA_INDEX_URL,env=PIP_EXTRA_INDEX_URL,required=true \\
+    pip install --no-cache-dir -r requirements.txt
+COPY --chown=user . .
+CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "7860"]
+"""
+
+
+@pytest.mark.real_builds
+def test_pip_failure_printing_a_private_index_token_is_redacted(project: Stack, hub: Hub, tmp_path: Path) -> None:
+    """The Hub's way to a private index: a Space secret mounted into the build's pip step (hub-2026.md).
+    pip prints the index in full ("Looking in indexes") and, retrying, only its path: the token alone."""
+    with socket.socket() as probe:  # a port nothing listens on: every request to the index is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = f"tok{secrets.token_hex(16)}"
+    backend = echo_backend(tmp_path / "private-index")
+    (backend / "Dockerfile").write_text(PRIVATE_INDEX_DOCKERFILE)
+    (backend / "requirements.txt").write_text(f"hf-rag-space-private-{secrets.token_hex(4)}==1.0\nfastapi\nuvicorn\n")
+    project.config_set("backendDir", str(backend))
+    project.config_set("extraSecrets.PIP_EXTRA_INDEX_URL", f"http://127.0.0.1:{port}/{token}/simple/", secret=True,
+                       path=True)
+    enable_health(project, require="reachable", timeout=300)
+    result = project.up(check=False)
+    out = printed(result)
+    assert result.returncode != 0 and "BUILD_ERROR" in out, out[-3000:]
+    assert "Retrying" in out and "/[redacted PIP_EXTRA_INDEX_URL token]/simple/" in out, out[-3000:]
+    places = {"CLI output": project.everything_printed(), "stack outputs": json.dumps(project.outputs()),
+              "state outside secret values": outside_secrets(project.export())}
+    assert [where for where, text in places.items() if token in text] == []
