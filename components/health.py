@@ -10,11 +10,15 @@ Created after the files commit and run again whenever the files revision, the se
 4. a CORS preflight from the frontend origin to `cors_path` (corsCheckPath, default the app's first POST
    route) must be allowed; the message tells "no CORS middleware answered" from "ALLOWED_ORIGINS lacks".
 Delete is a no-op (nothing exists on the Hub); read returns the state.
+
+What the app wrote comes back redacted (provider_base: the messages, logs and the log tail through the
+stack's `Redactor`), and the `health` output holds only short status words (`summarize`), never the body.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -65,11 +69,26 @@ def service_status(value: Any) -> str:
     return str(value) if value is not None else "unknown"
 
 
+#: A status or service name kept in the `health` output: one short word-like text, as apps report them
+#: (`healthy`, `not_configured`, `vector-store`); anything else the app wrote is not copied there.
+STATUS_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.:-]{0,39}")
+NOT_A_WORD = "(not shown: not a short status word)"
+MAX_SERVICES = 32
+
+
+def status_word(value: Any) -> str:
+    """`value` when it is a short status word (STATUS_WORD), else a fixed text: what the app wrote beyond
+    that (an error text, a URL, a whole object) never reaches the `health` output."""
+    text = str(value)
+    return text if STATUS_WORD.fullmatch(text) else NOT_A_WORD
+
+
 def summarize(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The `health` output: overall status and each service's status (no error texts)."""
+    """The `health` output: overall status and each service's status, as short words (no error texts)."""
     services = body.get("services")
-    statuses = {name: service_status(v) for name, v in services.items()} if isinstance(services, Mapping) else {}
-    return {"status": str(body.get("status", "unknown")), "services": statuses}
+    items = list(services.items())[:MAX_SERVICES] if isinstance(services, Mapping) else []
+    statuses = {status_word(name): status_word(service_status(v)) for name, v in items}
+    return {"status": status_word(body.get("status", "unknown")), "services": statuses}
 
 
 def unhealthy_services(body: Mapping[str, Any]) -> list[str]:
@@ -224,6 +243,8 @@ def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
 class SpaceHealthProvider(HubProvider):
     """Waits for the Space and checks its health endpoint and CORS."""
 
+    explained_errors = (*HubProvider.explained_errors, HealthError)
+
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         require = news.get("require")
@@ -254,10 +275,10 @@ class SpaceHealthProvider(HubProvider):
         timeout = float(props["timeout_seconds"])
         deadline = time.monotonic() + timeout
         api = self.api(props)
-        pulumi.log.info(f"{space_id}: waiting for the Space to build and start (up to {timeout:.0f} s)")
+        self.log(f"{space_id}: waiting for the Space to build and start (up to {timeout:.0f} s)")
         try:
             runtime = hub.wait_for_new_build(api, space_id, revision=props.get("revision"), timeout=timeout,
-                                             expect_rebuild=expect_rebuild, on_progress=pulumi.log.info)
+                                             expect_rebuild=expect_rebuild, on_progress=self.log)
         except hub.SpaceTimeout as error:
             raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
         token = token_for_space(self.token() if props.get("private") else None, str(props["space_url"]))
@@ -265,28 +286,27 @@ class SpaceHealthProvider(HubProvider):
             runtime = self._wake(api, props, token, deadline)
         if runtime.stage in hub.ERROR_STAGES:
             build = runtime.stage != "RUNTIME_ERROR"
-            lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4)
+            lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4, on_error=self.warn)
             raise HealthError(failure_message(space_id, runtime, lines, build))
         if runtime.stage == "PAUSED":
             raise HealthError(paused_message(space_id))
         if runtime.stage in ("STOPPED", "NO_APP_FILE", "DELETING", "SLEEPING"):
             raise HealthError(f"Space {space_id} is {runtime.stage}, not running.")
-        pulumi.log.info(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
+        self.log(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
         with http_client(token) as client:
-            summary = check_http(client, props, deadline, on_retry=pulumi.log.info)
-        pulumi.log.info(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
+            summary = self.redactor().value(check_http(client, props, deadline, on_retry=self.log))
+        self.log(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
         return {**props, "health": summary}
 
-    @staticmethod
-    def _wake(api: Any, props: Mapping[str, Any], token: str | None, deadline: float) -> hub.Runtime:
+    def _wake(self, api: Any, props: Mapping[str, Any], token: str | None, deadline: float) -> hub.Runtime:
         """A SLEEPING Space (idle past its sleep time) wakes on a request to its URL: send one (with the
         token of a private Space) and wait until it runs (localhub/README.md "2026 behaviours")."""
         space_id = str(props["space_id"])
         url = f"{str(props['space_url']).rstrip('/')}{props['health_path']}"
-        pulumi.log.info(f"{space_id}: SLEEPING; waking it with a request to {url}")
+        self.log(f"{space_id}: SLEEPING; waking it with a request to {url}")
         with http_client(token) as client:
             return hub.wake_and_wait(api, space_id, poke=lambda: client.get(url),
-                                     timeout=max(1.0, deadline - time.monotonic()), on_progress=pulumi.log.info)
+                                     timeout=max(1.0, deadline - time.monotonic()), on_progress=self.log)
 
 
 @dataclass(frozen=True, kw_only=True)

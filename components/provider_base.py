@@ -1,34 +1,84 @@
-"""What every Hub-backed dynamic provider shares: credentials from `configure()`, the client, diffs.
+"""What every Hub-backed dynamic provider shares: credentials from `configure()`, the client, diffs, and
+the redactor every word leaving the provider goes through.
 
 Credentials never travel as resource inputs and are never pickled: `configure()` runs in the provider
 process after unpickling and reads the stack's `hfToken` (or HF_TOKEN), so `pulumi destroy` works with
-a rotated token without an `up` first.
+a rotated token without an `up` first. It reads the stack's other secrets from the same configuration
+(the engine hands every provider the whole decrypted config) to build the provider's `Redactor`
+(components/redact.py): so the values never become inputs, and never land in state.
+
+Every provider method (`check`, `diff`, `create`, `update`, `read`, `delete`) of a subclass is wrapped
+(`__init_subclass__`): an exception leaves it as `ProviderError` carrying the redacted message (or, for a
+programming error, the redacted traceback), raised `from None` so no unredacted cause is printed. Log lines
+go through `log`/`warn`, and the process's `logging` output (huggingface_hub, httpx, gRPC's own report of
+a failed call) through a redacting formatter.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub, ownership
+from components.errors import ConfigError
+from components.redact import RedactingFormatter, Redactor, secrets_of_config
 from components.settings import MARKER_VARIABLE, resolve_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
+
+F = TypeVar("F", bound=Callable[..., Any])
+PROVIDER_METHODS = ("check", "diff", "create", "update", "read", "delete")
+
+
+class ProviderError(Exception):
+    """What a provider method raises for an error not written for the user: its traceback, redacted."""
 
 
 class HubProvider(ResourceProvider):
     """A dynamic provider that talks to one Hub endpoint named by its `hub_endpoint` input."""
 
     _token_config: str | None = None
+    _redactor: Redactor | None = None
+    #: Errors whose message is written for the user (shown alone); any other error shows its traceback.
+    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (hub.HubError, ConfigError)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in PROVIDER_METHODS:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_redacted", False):
+                setattr(cls, name, _redacting(method))
 
     def configure(self, req: ConfigureRequest) -> None:
         self._token_config = req.config.get(hub.TOKEN_CONFIG_KEY)
+        self._redactor = Redactor(secrets_of_config(req.config.get, os.environ))
+        install_log_redaction(self._redactor)
+
+    def redactor(self) -> Redactor:
+        """This stack's redactor (before `configure`: the HF_TOKEN and the token formats only)."""
+        if self._redactor is None:
+            self._redactor = Redactor(secrets_of_config(lambda _key: None, os.environ))
+        return self._redactor
+
+    def log(self, message: str) -> None:
+        """An info line for the CLI, redacted."""
+        import pulumi
+
+        pulumi.log.info(self.redactor()(message))
+
+    def warn(self, message: str) -> None:
+        """A warning for the CLI, redacted."""
+        import pulumi
+
+        pulumi.log.warn(self.redactor()(message))
 
     def api(self, props: Mapping[str, Any]) -> HfApi:
         return hub.client(str(props["hub_endpoint"]), self.token())
@@ -36,6 +86,40 @@ class HubProvider(ResourceProvider):
     def token(self) -> str:
         """The Hub token, by the program's own rule (settings.resolve_token: never stripped)."""
         return resolve_token(self._token_config, os.environ)
+
+
+def _redacting(method: F) -> F:
+    """`method` whose exceptions leave redacted and without their cause (whose text could hold a secret):
+    an error written for the user (`explained_errors`) keeps its type with its message redacted; any
+    other becomes a ProviderError holding its redacted traceback."""
+
+    @functools.wraps(method)
+    def run(self: HubProvider, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except self.explained_errors as error:
+            error.args = (self.redactor().error_text(error, self.explained_errors),)
+            raise error from None
+        except Exception as error:
+            raise ProviderError(self.redactor().error_text(error)) from None
+
+    run._redacted = True  # type: ignore[attr-defined]
+    return run  # type: ignore[return-value]
+
+
+def install_log_redaction(redactor: Callable[[str], str]) -> None:
+    """Route this process's `logging` output through `redactor` (one stderr handler on the root logger;
+    what a provider writes to stderr, the engine prints)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_hf_rag_space", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler._hf_rag_space = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    handler.setFormatter(RedactingFormatter(redactor))
+    # gRPC logs every failed call with its traceback; the engine already prints the error's (redacted)
+    # message, and a programming error's message is its traceback (`_redacting`): once is enough.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 
 def is_unknown(value: Any) -> bool:

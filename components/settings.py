@@ -43,6 +43,7 @@ CONFIG_KEYS = (
     *(row.key for row in managed.MANAGED),  # geminiApiKey ... allowedOrigins (components/managed.py)
     "extraSecrets",
     "extraVariables",
+    "shareHfTokenWithApp",
     "healthCheck",
     "healthPath",
     "healthTimeoutSeconds",
@@ -101,6 +102,19 @@ MARKER_VARIABLE = "MANAGED_BY_PULUMI_STACK"
 #: The Hub's limit on a Space card's ``short_description`` (config ``spaceDescription``).
 SPACE_DESCRIPTION_MAX = 60
 
+#: Names the app's runtime depends on: a Space secret or variable of that name would take over the dynamic
+#: loader (LD_*), Python's import path (PYTHON*), the search path for programs, the home folder, or the port
+#: the app must listen on (the Docker Spaces runtime sets PORT; hub-docs `spaces-sdks-docker.md`).
+RUNTIME_ENV_NAMES = ("PATH", "HOME", "PORT", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PYTHONPATH",
+                     "PYTHONHOME")
+#: Names the Hub itself sets in every Space's environment: hub-docs `spaces-overview.md`, "Helper environment
+#: variables" (CPU_CORES, MEMORY, SPACE_AUTHOR_NAME, SPACE_REPO_NAME, SPACE_TITLE, SPACE_ID, SPACE_HOST,
+#: SPACE_CREATOR_USER_ID), and with "Sign-in with HF" (`hf_oauth: true`) `spaces-oauth.md`: OAUTH_CLIENT_ID,
+#: OAUTH_CLIENT_SECRET, OAUTH_SCOPES, OPENID_PROVIDER_URL (every OAUTH_* name is kept for the Hub).
+HUB_ENV_NAMES = ("SPACE_ID", "SPACE_HOST", "SPACE_AUTHOR_NAME", "SPACE_REPO_NAME", "SPACE_TITLE",
+                 "SPACE_CREATOR_USER_ID", "CPU_CORES", "MEMORY", "OPENID_PROVIDER_URL")
+HUB_ENV_PREFIXES = ("OAUTH_",)
+
 #: Space variables whose name ends like this hold secrets (variables are public): extraSecrets.
 SECRET_NAME_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "PASSWORD")
 
@@ -147,6 +161,16 @@ _TOKEN_HINT = "set it with `pulumi config set --secret hfToken hf_...` or export
 def is_env_name(name: str) -> bool:
     """True when `name` is a valid Space secret or variable name (the whole string matches ENV_NAME)."""
     return ENV_NAME.fullmatch(name) is not None
+
+
+def reserved_env_name(name: str) -> str | None:
+    """Who sets `name` in the app's environment when a Space secret or variable must not (RUNTIME_ENV_NAMES,
+    HUB_ENV_NAMES, HUB_ENV_PREFIXES), or None for a name that is the user's to choose."""
+    if name in RUNTIME_ENV_NAMES:
+        return "the app's runtime depends on it (the container and Python set it)"
+    if name in HUB_ENV_NAMES or name.startswith(HUB_ENV_PREFIXES):
+        return "the Hub sets it in every Space (its helper and OAuth variables)"
+    return None
 
 
 def space_id_of(owner: str, name: str) -> str:
@@ -373,6 +397,7 @@ class Settings:
         project_dir: Path,
         encrypted: Collection[str] | None = None,
         namespace_keys: Collection[str] | None = None,
+        plaintext_entries: Collection[str] | None = None,
     ) -> Settings:
         """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem.
 
@@ -388,15 +413,25 @@ class Settings:
             namespace_keys: every key set in this project's config namespace; when given, a key
                 that is not in CONFIG_KEYS (a typo such as `spacename`) is an error with the
                 closest known key as a suggestion.
+            plaintext_entries: names of `extraSecrets` entries the stack file stores in plaintext
+                (`plaintext_map_entries`): the engine calls a map secret when any entry is, so a
+                plain entry beside encrypted ones is seen only there.
         """
         reader = _Reader(cfg, env, project_dir)
         for key in sorted(set(namespace_keys or ()) - set(CONFIG_KEYS)):
             reader.fail(key, unknown_key_problem(key))
+        plain_entries = set(plaintext_entries or ())
         if encrypted is not None:
             for key in SECRET_KEYS:
-                if cfg.get(key) and key not in encrypted:
+                if key == "extraSecrets" and cfg.get(key) and key not in encrypted:
+                    plain_entries |= set(_json_keys(cfg.get(key)))  # the whole map is plaintext: every entry
+                elif cfg.get(key) and key not in encrypted:
                     reader.fail(key, f"is stored in plaintext in the stack file: re-set it encrypted with "
                                 f"`pulumi config set --secret {key} <value>`")
+        for name in sorted(plain_entries):
+            reader.fail("extraSecrets", f"entry {name} is stored in plaintext in the stack file (set without "
+                        f"`--secret`): re-set it encrypted with `pulumi config set --secret --path "
+                        f"'extraSecrets.{name}' <value>`")
         return reader.settings()
 
 
@@ -409,7 +444,35 @@ def load_settings(project_dir: Path | None = None) -> Settings:
     raw = {key: config.get(key) for key in CONFIG_KEYS}
     encrypted = {key for key in SECRET_KEYS if is_config_secret(f"{config.name}:{key}")}
     root = project_dir or Path(pulumi.get_root_directory() or os.getcwd())
-    return Settings.from_config(raw, os.environ, root, encrypted, namespace_keys(config.name))
+    plain = plaintext_map_entries(root, pulumi.get_stack(), f"{config.name}:extraSecrets")
+    return Settings.from_config(raw, os.environ, root, encrypted, namespace_keys(config.name), plain)
+
+
+def plaintext_map_entries(project_dir: Path, stack: str, key: str) -> list[str]:
+    """The entries of map `key` that the stack file (`Pulumi.<stack>.yaml`, ownership.stack_file) stores in
+    plaintext, i.e. not as `{secure: ...}`. Empty when the file or the key is not there (config from
+    elsewhere: the engine's whole-key check still applies)."""
+    import yaml
+
+    from components.ownership import stack_file
+
+    try:
+        document = yaml.safe_load(stack_file(project_dir, stack).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    value = (document.get("config") or {}).get(key) if isinstance(document, dict) else None
+    if not isinstance(value, dict):
+        return []
+    return sorted(str(name) for name, entry in value.items() if not (isinstance(entry, dict) and "secure" in entry))
+
+
+def _json_keys(raw: str | None) -> list[str]:
+    """The keys of a JSON object text, or none."""
+    try:
+        data = json.loads(raw or "")
+    except ValueError:
+        return []
+    return [str(k) for k in data] if isinstance(data, dict) else []
 
 
 def namespace_keys(namespace: str) -> set[str]:
@@ -758,10 +821,20 @@ class _Reader:
             return None
         return value
 
+    def card_text(self, key: str, value: str) -> bool:
+        """Refuse control characters and Unicode line or paragraph separators in a value written into the
+        README card (`card_text_problem`), naming the key and the character; True when it was refused."""
+        problem = card_text_problem(value)
+        if problem:
+            self.fail(key, f"must be one line of plain text, but it holds {problem}: the Space card's front "
+                      f"matter would break or show a fake line; set it again without it "
+                      f"(`pulumi config set {key} '...'`)")
+        return problem is not None
+
     def card(self) -> tuple[str | None, str | None, str | None]:
         """``spaceTitle``, ``spaceEmoji``, ``spaceDescription``: one line each, one emoji, the Hub's length limit."""
         title = self.cfg.get("spaceTitle") or ""
-        if title != title.strip() or any(c in title for c in "\r\n"):
+        if not self.card_text("spaceTitle", title) and title != title.strip():
             self.fail("spaceTitle", f"must be one line without leading or trailing spaces; got {title!r}")
         emoji = self.required("spaceEmoji", "set one emoji, e.g. `pulumi config set spaceEmoji 🤖`")
         if emoji is not None and not is_single_emoji(emoji):
@@ -770,8 +843,9 @@ class _Reader:
             emoji = None
         description = self.required("spaceDescription", "set a short description of at most "
                                     f"{SPACE_DESCRIPTION_MAX} characters")
-        if description is not None and (len(description) > SPACE_DESCRIPTION_MAX or not description.strip()
-                                        or any(c in description for c in "\r\n")):
+        if description is not None and self.card_text("spaceDescription", description):
+            description = None
+        elif description is not None and (len(description) > SPACE_DESCRIPTION_MAX or not description.strip()):
             self.fail("spaceDescription", f"must be one line of 1 to {SPACE_DESCRIPTION_MAX} characters (the Hub's "
                       f"limit for a Space card's short_description); got {len(description)}: shorten it with "
                       "`pulumi config set spaceDescription '...'`")
@@ -781,6 +855,15 @@ class _Reader:
     def extras(self) -> tuple[dict[str, str], dict[str, str]]:
         secrets = self.json_map("extraSecrets", secret=True)
         variables = self.json_map("extraVariables", secret=False)
+        for key, names in (("extraSecrets", secrets), ("extraVariables", variables)):
+            for name in sorted(names):
+                who = reserved_env_name(name)
+                if who:
+                    self.fail(key, f"{name} cannot be set by this stack: {who}, and a Space "
+                              f"{'secret' if key == 'extraSecrets' else 'variable'} of that name would take it "
+                              f"over in the app's environment; use another name and remove it with "
+                              f"`pulumi config rm --path '{key}.{name}'`")
+        self.case_clashes(secrets, variables)
         for name in sorted(secrets):
             if name == MARKER_VARIABLE:
                 self.fail("extraSecrets", f"{name} is the ownership marker this project writes itself; use "
@@ -793,6 +876,41 @@ class _Reader:
             if name in MANAGED_SECRETS:
                 self.fail("extraVariables", f"{name} is a Space secret; use `{MANAGED_SECRETS[name]}`")
         return secrets, variables
+
+    def case_clashes(self, secrets: Mapping[str, str], variables: Mapping[str, str]) -> None:
+        """Refuse two Space setting names that differ only by case (`database_url` and DATABASE_URL): each
+        becomes a resource named by the lower-cased name (so the engine would stop on a duplicate URN), and
+        the app, reading one, would not see the other. Names each side by its config key."""
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for row in managed.MANAGED:
+            owners.setdefault(row.name.lower(), []).append((row.name, f"`{row.key}`"))
+        owners.setdefault(MARKER_VARIABLE.lower(), []).append((MARKER_VARIABLE, "the ownership marker"))
+        for key, names in (("extraSecrets", secrets), ("extraVariables", variables)):
+            for name in sorted(names):
+                owners.setdefault(name.lower(), []).append((name, f"`{key}.{name}`"))
+        for entries in owners.values():
+            spellings = {name for name, _ in entries}
+            if len(spellings) < 2:
+                continue  # one spelling: an exact clash, reported by `extras` with its own fix
+            extra = next(where for _, where in entries if where.startswith("`extra"))
+            key = extra.strip("`").split(".", 1)[0]
+            both = " and ".join(f"{name} ({where})" for name, where in entries)
+            self.fail(key, f"{both} differ only by case: the app would see two settings where one was meant, and "
+                      f"the stack cannot hold both; keep one spelling (remove the other with "
+                      f"`pulumi config rm --path '{extra.strip('`')}'`)")
+
+    def deploy_token_shared(self, hf_token: str | None, secrets: Mapping[str, str], keys: Mapping[str, str]) -> None:
+        """Refuse a Space secret holding the deploy token (`hfToken`/HF_TOKEN, a write token) unless the user
+        opted in with `shareHfTokenWithApp`: anyone who gets the app to print its environment would hold
+        write access to every repo of the account. `keys`: Space secret name -> the config key that sets it."""
+        if not hf_token or self.parse("shareHfTokenWithApp", _bool, "true or false"):
+            return
+        for name in sorted(n for n, value in secrets.items() if value == hf_token):
+            key = keys.get(name, "extraSecrets")
+            self.fail(key, f"{name} holds the deploy token (the write token of `hfToken`/HF_TOKEN): inside the app "
+                      "it lets anyone who makes the app print its environment take over every repo of the account. "
+                      "Give the app a read-only or fine-grained token of its own instead; to share the deploy "
+                      "token on purpose, `pulumi config set shareHfTokenWithApp true`")
 
     def settings(self) -> Settings:
         hf_owner = self.hub_name("hfOwner", "user or organisation name")
@@ -824,6 +942,8 @@ class _Reader:
         log_level = self.choice("logLevel", LOG_LEVELS, str.upper)
         allowed_origins = self.allowed_origins()
         extra_secrets, extra_variables = self.extras()
+        managed_secrets = {row.name: self.optional(row.key) or "" for row in managed.rows("secret")}
+        self.deploy_token_shared(hf_token, {**managed_secrets, **extra_secrets}, MANAGED_SECRETS)
         health_check = self.parse("healthCheck", _bool, "true or false")
         health_path = self.required("healthPath")
         if health_path is not None and not health_path.startswith("/"):
@@ -899,6 +1019,28 @@ class _Reader:
             space_emoji=space_emoji,
             space_description=space_description,
         )
+
+
+#: Bidirectional embedding, override and isolate controls: in a card they reorder what is shown (U+202E
+#: turns the rest of the line around), so the card would not read as configured.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def card_text_problem(value: str) -> str | None:
+    """What makes `value` unfit for one line of the Space card (README front matter): a control character
+    (Unicode category Cc: tab, newline, NUL, ESC, U+0085 NEXT LINE), a line or paragraph separator
+    (U+2028, U+2029) or a bidirectional control; named by its code point. None when it is plain text."""
+    import unicodedata
+
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "a control character").lower()
+            return f"U+{ord(char):04X} ({name})"
+    return None
+
+
+_CONTROL_NAMES = {"\t": "tab", "\n": "newline", "\r": "carriage return", "\x00": "NUL", "\x1b": "escape",
+                  "\x85": "next line"}
 
 
 #: Code points that modify or join the emoji before them: ZWJ, variation selectors, keycap, skin tones, tags.

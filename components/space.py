@@ -183,7 +183,7 @@ class SpaceProvider(HubProvider):
         refusal = ownership.deletion_refusal(id_, hub.space_variable(api, id_, MARKER_VARIABLE),
                                              props.get("managed_by"))
         if refusal:
-            pulumi.log.warn(refusal)
+            self.warn(refusal)
             return
         hub.delete_space(api, id_)
 

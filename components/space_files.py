@@ -249,14 +249,14 @@ class SpaceFilesProvider(HubProvider):
             message = f"Deploy {len(uploads)} changed and {len(deletions)} deleted file(s) (hf-rag-space)"
             try:
                 revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
-                                      parent=head, on_progress=pulumi.log.info)
+                                      parent=head, on_progress=self.log)
             except hub.HubError as error:
                 # 412: somebody committed meanwhile. 5xx or a lost connection: the commit may have landed.
                 # 429 with a short wait: it did not. Either way re-read the head and re-plan after a
                 # backoff, never resend blindly. A long 429 (the commit quota) fails with the wait time.
                 if attempt == MAX_REPLANS or not (error.status == 412 or hub.retryable(error)):
                     raise
-                pulumi.log.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
+                self.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
                 sleep(hub.retry_delay(attempt, error))
                 continue
             return {**props, "revision": revision, "blob_ids": blob_ids}

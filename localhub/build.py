@@ -27,6 +27,8 @@ class BuildPlan:
     argv: list[str]
     env: dict[str, str]
     workdir: str
+    secret_mounts: list[dockerfile.SecretMount] = field(default_factory=list)
+    """Space secrets the build steps mount (the pip install of a real build gets those with ``env=``)."""
 
 
 @dataclass
@@ -138,6 +140,22 @@ def _check_copies(df: dockerfile.Dockerfile, files: set[str], result: BuildResul
             result.fail("dockerfile-copy-source", f"line {line}: COPY source {src!r} does not exist in the repo")
 
 
+def build_secrets(plan: BuildPlan, secrets: dict[str, str], result: BuildResult) -> dict[str, str] | None:
+    """The environment the build's pip install sees: each mounted secret with ``env=`` under that name.
+    A ``required=true`` mount of a secret the Space lacks fails the build (None), as BuildKit does."""
+    env: dict[str, str] = {}
+    for mount in plan.secret_mounts:
+        if mount.id not in secrets:
+            if mount.required:
+                result.fail("dockerfile-secret-missing", f"line {mount.line}: secret {mount.id} is mounted with "
+                            "required=true but the Space has no such secret")
+                return None
+            continue
+        if mount.env:
+            env[mount.env] = secrets[mount.id]
+    return env
+
+
 def check(files: set[str], read: Callable[[str], bytes]) -> BuildResult:
     """Run every rule over the committed files; ``plan`` is set only when all pass."""
     result = BuildResult()
@@ -156,6 +174,6 @@ def check(files: set[str], read: Callable[[str], bytes]) -> BuildResult:
     _check_cmd(df, app_port, result)
     _check_copies(df, files, result)
     if not result.failures and app_port is not None and df.argv:
-        result.plan = BuildPlan(app_port, list(df.argv), dict(df.env), df.workdir)
+        result.plan = BuildPlan(app_port, list(df.argv), dict(df.env), df.workdir, list(df.secret_mounts))
         result.log.append("--> Build succeeded (localhub: no image built; the app runs in localhub's Python)\n")
     return result

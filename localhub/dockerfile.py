@@ -43,6 +43,21 @@ class Instruction:
     args: str
 
 
+@dataclass(frozen=True)
+class SecretMount:
+    """``RUN --mount=type=secret,id=NAME[,env=VAR][,required=true]``: how a build step sees a Space secret.
+
+    The Hub makes a Space's secrets visible at build time only this way (hub-docs ``spaces-sdks-docker.md``,
+    "Secrets and Variables Management"); ``env=`` exposes it as an environment variable of that step and
+    ``required=true`` fails the build when it is missing (Docker's Dockerfile reference, ``RUN --mount``).
+    """
+
+    line: int
+    id: str
+    env: str | None
+    required: bool
+
+
 @dataclass
 class Dockerfile:
     """What the runtime needs from a parsed Dockerfile."""
@@ -56,6 +71,7 @@ class Dockerfile:
     cmd: list[str] | None = None
     cmd_line: int = 0
     copies: list[tuple[int, list[str]]] = field(default_factory=list)
+    secret_mounts: list[SecretMount] = field(default_factory=list)
 
     @property
     def argv(self) -> list[str] | None:
@@ -191,6 +207,7 @@ def parse(text: str) -> Dockerfile:
             df.env.update({k: expand(v, scope) for k, v in _parse_env(ins.args, ins.line).items()})
         elif ins.keyword == "RUN":
             df.users.update(_created_users(ins.args))
+            df.secret_mounts.extend(_secret_mounts(ins))
         elif ins.keyword == "USER":
             df.user = expand(ins.args, scope).split(":")[0].strip()
         elif ins.keyword == "WORKDIR":
@@ -212,6 +229,25 @@ def parse(text: str) -> Dockerfile:
             if "--from" not in ins.args and ins.keyword == "COPY":
                 df.copies.append((ins.line, words[:-1]))
     return df
+
+
+def _secret_mounts(ins: Instruction) -> list[SecretMount]:
+    """The ``--mount=type=secret,...`` flags at the start of a RUN instruction."""
+    mounts = []
+    for word in ins.args.split():
+        if not word.startswith("--"):
+            break  # the flags come before the command
+        if not word.startswith("--mount="):
+            continue
+        options = dict(part.partition("=")[::2] for part in word.removeprefix("--mount=").split(","))
+        if options.get("type") != "secret":
+            continue
+        ident = options.get("id") or options.get("target", "").rsplit("/", 1)[-1]
+        if not ident:
+            raise DockerfileError(f"line {ins.line}: a secret mount needs an id")
+        mounts.append(SecretMount(ins.line, ident, options.get("env") or None,
+                                  options.get("required", "false").lower() == "true"))
+    return mounts
 
 
 def find_option(argv: list[str], names: tuple[str, ...]) -> tuple[int, str] | None:

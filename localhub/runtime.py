@@ -357,8 +357,14 @@ class Runtime:
         python = sys.executable
         if self.config.build_mode == "real":
             requirements = self.store.read_file(tree["requirements.txt"]) if "requirements.txt" in tree else b""
+            secrets = {k: v["value"] for k, v in (self.store.get_meta(key) or {}).get("secrets", {}).items()}
+            mounted = build.build_secrets(result.plan, secrets, result)
+            if mounted is None:
+                st.build_log.append(result.log[-1])
+                self._set(key, gen, "BUILD_ERROR", result.error_message)
+                return
             try:
-                venv = venvs.ensure(Path(self.config.venv_cache), requirements, st.build_log.append)
+                venv = venvs.ensure(Path(self.config.venv_cache), requirements, st.build_log.append, env=mounted)
                 python = str(venvs.python_of(venv))
             except venvs.InstallError as e:
                 st.build_log.append(f"ERROR: pip install -r requirements.txt failed: {e}\n")

@@ -11,12 +11,13 @@ there (an interrupted install) is rebuilt.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 OK_MARKER = ".localhub-ok"
@@ -33,21 +34,25 @@ class InstallError(Exception):
         self.tail = tail
 
 
-def env_id(requirements: bytes) -> str:
-    """The cache key of a requirements set: its bytes and this interpreter's version."""
-    return hashlib.sha256(sys.version.encode() + b"\0" + requirements).hexdigest()[:24]
+def env_id(requirements: bytes, env: Mapping[str, str] | None = None) -> str:
+    """The cache key of a requirements set: its bytes, this interpreter's version and the build secrets pip
+    sees (another private index may resolve other packages; only a digest of them is kept)."""
+    secrets = "\0".join(f"{k}={v}" for k, v in sorted((env or {}).items())).encode()
+    return hashlib.sha256(sys.version.encode() + b"\0" + requirements + b"\0" + secrets).hexdigest()[:24]
 
 
 def python_of(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure(cache: Path, requirements: bytes, log: Callable[[str], None]) -> Path:
-    """The virtualenv for ``requirements`` (created and installed if not cached); its directory.
+def ensure(cache: Path, requirements: bytes, log: Callable[[str], None],
+           env: Mapping[str, str] | None = None) -> Path:
+    """The virtualenv for ``requirements`` (created and installed if not cached); its directory. ``env``:
+    the build secrets the Dockerfile mounts for the install (``PIP_EXTRA_INDEX_URL`` of a private index).
 
     Raises InstallError with pip's last lines when the install fails (nothing is cached then).
     """
-    ident = env_id(requirements)
+    ident = env_id(requirements, env)
     venv = cache / ident
     with _locks_guard:
         lock = _locks.setdefault(ident, threading.Lock())
@@ -62,14 +67,15 @@ def ensure(cache: Path, requirements: bytes, log: Callable[[str], None]) -> Path
         reqs = venv / "requirements.txt"
         reqs.write_bytes(requirements)
         _run([str(python_of(venv)), "-m", "pip", "install", "--no-input", "--progress-bar", "off",
-              "--disable-pip-version-check", "-r", str(reqs)], log)  # fmt: skip
+              "--disable-pip-version-check", "-r", str(reqs)], log, env)  # fmt: skip
         (venv / OK_MARKER).write_text(ident)
         return venv
 
 
-def _run(argv: list[str], log: Callable[[str], None]) -> None:
+def _run(argv: list[str], log: Callable[[str], None], env: Mapping[str, str] | None = None) -> None:
     tail: deque[str] = deque(maxlen=PIP_TAIL)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **env} if env else None)
     assert proc.stdout is not None
     for raw in iter(proc.stdout.readline, b""):
         line = raw.decode("utf-8", "replace")

@@ -104,3 +104,20 @@ def test_launch_argv_rewrites_server_host_and_port() -> None:
 )
 def test_subdomain(repo_id: str, expected: str) -> None:
     assert subdomain(repo_id) == expected
+
+
+def test_build_secrets_reach_the_install_only_through_a_secret_mount() -> None:
+    """hub-docs spaces-sdks-docker.md: a secret is visible at build time only through `RUN --mount=type=secret`;
+    with `env=` (Docker's RUN --mount reference) the step sees it as that variable."""
+    result = check(
+        "FROM python:3.11\nRUN useradd -m -u 1000 user\nUSER user\n"
+        "RUN --mount=type=secret,id=PIP_EXTRA_INDEX_URL,env=PIP_EXTRA_INDEX_URL,required=true "
+        "--mount=type=secret,id=OPTIONAL_ONE,env=OPT pip install -r requirements.txt\n"
+        "RUN --mount=type=secret,id=AS_FILE,mode=0444 cat /run/secrets/AS_FILE\n"
+        'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "7860"]\n'
+    )
+    assert result.plan is not None
+    secrets = {"PIP_EXTRA_INDEX_URL": "https://idx/tok/simple", "AS_FILE": "f", "NOT_MOUNTED": "n"}
+    assert build.build_secrets(result.plan, secrets, result) == {"PIP_EXTRA_INDEX_URL": "https://idx/tok/simple"}
+    missing = build.build_secrets(result.plan, {}, result)
+    assert missing is None and "[rule dockerfile-secret-missing] line 4: secret PIP_EXTRA_INDEX_URL" in result.log[-1]
