@@ -75,3 +75,9 @@ def requirement_credentials(text: str) -> list[int]:
             lines.append(number)
             break
     return lines
+
+
+def is_environment_file(rel: str) -> bool:
+    """Whether ``rel`` (posix, relative) is an environment file by name: ``.env`` and its templates
+    (``.env.example``, ``.env.production``, ...)."""
+    return credential_kind_by_name(rel) == "environment file"
