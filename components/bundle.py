@@ -215,7 +215,7 @@ def build_bundle(
         if dependencies.constraints is not None:
             files["constraints.txt"] = dependencies.constraints.encode()
     own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
-    routes = tuple(find_routes(files, entry.module, entry.app_dir))
+    routes = tuple(find_routes(files, entry.module, entry.app_dir, entry.attribute))
     warnings = list(dependencies.notes) if dependencies is not None else []
     facts: list[str] = []
     port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})

@@ -1,8 +1,11 @@
 """A backend's layout: its FastAPI entry point and its dependencies. Pure; reads only the backend.
 
 Entry point, first found: ``app/main.py`` (``app.main:app``, the seed's layout), ``main.py``
-(``main:app``), ``app.py`` (``app:app``), ``src/<package>/main.py`` (``<package>.main:app``, served
-with ``--app-dir src``); or the ``appModule`` config key (``module:attribute``).
+(``main:app``), ``app.py`` (``app:app``), ``src/main.py`` (``src.main:app``, so its relative imports
+work; ``main:app`` with ``--app-dir src`` when it imports its siblings by absolute name),
+``src/<package>/main.py`` (``<package>.main:app``, served with ``--app-dir src``, or
+``src.<package>.main:app`` when the code imports ``src.``); or the ``appModule`` config key
+(``module:attribute``).
 
 Dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
 files gathered into one ``constraints.txt``; an included file must pass the upload rules), else
@@ -11,6 +14,7 @@ files gathered into one ``constraints.txt``; an included file must pass the uplo
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import tomllib
@@ -74,7 +78,8 @@ class Entry:
         return f"{self.app_dir}/{top}" if self.app_dir else top
 
 
-LOOKED_FOR = "app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/<package>/main.py"
+LOOKED_FOR = ("app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/main.py (src.main:app), "
+              "src/<package>/main.py")
 
 
 def detect_entry(root: Path, app_module: str | None = None) -> Entry:
@@ -102,15 +107,41 @@ def detect_entry(root: Path, app_module: str | None = None) -> Entry:
     if (root / "app.py").is_file():
         return Entry("app", "app", "app.py")
     src = root / "src"
+    if (src / "main.py").is_file():
+        relative, tops = _imports(src / "main.py")
+        siblings = {p.stem for p in src.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+        if not relative and "src" not in tops and tops & siblings:
+            return Entry("main", "app", "src/main.py", "src")
+        return Entry("src.main", "app", "src/main.py")
     if src.is_dir():
         packages = sorted(p.name for p in src.iterdir() if (p / "main.py").is_file() and p.name.isidentifier())
         if len(packages) == 1:
+            if "src" in _imports(src / packages[0] / "main.py")[1]:
+                return Entry(f"src.{packages[0]}.main", "app", f"src/{packages[0]}/main.py")
             return Entry(f"{packages[0]}.main", "app", f"src/{packages[0]}/main.py", "src")
         if packages:
             raise BundleError(f"src/ holds several packages with a main.py ({', '.join(packages)}); choose one "
                               f"with `pulumi config set appModule {packages[0]}.main:app`", key="appModule")
     raise BundleError(f"no FastAPI entry point in {str(root)!r}: looked for {LOOKED_FOR}; point backendDir at "
                       "the backend or set `pulumi config set appModule <module>:<attribute>`")
+
+
+def _imports(path: Path) -> tuple[bool, set[str]]:
+    """(whether ``path`` has relative imports, the top-level names it imports absolutely)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False, set()
+    relative, tops = False, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                relative = True
+            elif node.module:
+                tops.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            tops |= {alias.name.split(".")[0] for alias in node.names}
+    return relative, tops
 
 
 def has_entry_point(root: Path, app_module: str | None = None) -> bool:
