@@ -139,9 +139,9 @@ def env_prefix(cls: ast.ClassDef) -> str:
             if isinstance(value, ast.Call):
                 return string_value(_keyword(value, "env_prefix")) or ""
             if isinstance(value, ast.Dict):
-                for key, item in zip(value.keys, value.values, strict=True):
+                for key, entry in zip(value.keys, value.values, strict=True):
                     if string_value(key) == "env_prefix":
-                        return string_value(item) or ""
+                        return string_value(entry) or ""
         if isinstance(node, ast.ClassDef) and node.name == "Config":
             for item in node.body:
                 if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix"
@@ -211,8 +211,8 @@ def _raises(body: list[ast.stmt]) -> bool:
             return True
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             func = statement.value.func
-            if isinstance(func, ast.Attribute) and func.attr == "exit" or isinstance(func, ast.Name) and \
-                    func.id == "exit":
+            if (isinstance(func, ast.Attribute) and func.attr == "exit") or (isinstance(func, ast.Name) and \
+                    func.id == "exit"):
                 return True
     return False
 
@@ -252,7 +252,8 @@ def _environ_needs(rel: str, tree: ast.Module) -> Iterator[Need]:
 def _environment_files(root: Path) -> list[str]:
     found = []
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _PRUNE and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
+        dirs[:] = sorted(d for d in dirs
+                         if d not in _PRUNE and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
         for name in sorted(names):
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
             if is_environment_file(rel) and os.path.isfile(os.path.join(folder, name)):

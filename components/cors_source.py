@@ -106,7 +106,8 @@ def _classify(node: ast.AST, assignments: Mapping[str, ast.AST], fields: Mapping
     for part in ast.walk(node):
         if isinstance(part, ast.Call) and _last_name(part.func) in _ENV_CALLS and part.args:
             name = string_value(part.args[0])
-            if name and (_last_name(part.func) == "getenv" or _last_name(getattr(part.func, "value", part)) == "environ"):
+            owner = _last_name(getattr(part.func, "value", part))
+            if name and (_last_name(part.func) == "getenv" or owner == "environ"):
                 variables.append(name)
         elif isinstance(part, ast.Subscript) and _last_name(part.value) == "environ" and string_value(part.slice):
             variables.append(str(string_value(part.slice)))
@@ -119,7 +120,7 @@ def _classify(node: ast.AST, assignments: Mapping[str, ast.AST], fields: Mapping
     if isinstance(node, ast.Call):  # settings.origins.split(","), list(ORIGINS), ...
         for inner in (node.func, *node.args):
             target = inner.value if isinstance(inner, ast.Attribute) and inner is node.func else inner
-            found, literal = _classify(target, assignments, fields, depth + 1)
-            if found or literal is not None:
-                return found, literal
+            found, origins = _classify(target, assignments, fields, depth + 1)
+            if found or origins is not None:
+                return found, origins
     return [], None

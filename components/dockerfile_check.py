@@ -25,6 +25,7 @@ single ``EXPOSE N``. Only the final build stage counts.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import posixpath
 import re
@@ -187,10 +188,8 @@ def _read_stage(steps: list[tuple[int, str, str]], args: Mapping[str, str]) -> _
             flags = [w for w in words if w.startswith("--")]
             paths = [w for w in words if not w.startswith("--")]
             if rest.lstrip().startswith("[") or (paths and paths[0].startswith("[")):
-                try:
+                with contextlib.suppress(ValueError):
                     paths = json.loads(" ".join(paths))
-                except ValueError:
-                    pass
             if paths:
                 dest = posixpath.normpath(posixpath.join(stage.workdir, _expand(str(paths[-1]), env)))
                 stage.copies.append((number, keyword, dest, any(f.startswith("--chown") for f in flags)))
@@ -379,7 +378,7 @@ def _uvicorn_run_port(rel: str, data: bytes, env: Mapping[str, str],
         if "host" not in kwargs or host in LOOPBACK:
             how = f"host={host!r}" if "host" in kwargs else "no host (uvicorn.run's default is 127.0.0.1)"
             problems.append(f"{rel} line {node.lineno}: uvicorn.run with {how} listens on loopback only, which the "
-                            "Space's proxy cannot reach; pass host=\"0.0.0.0\"")
+                            "Space's proxy cannot reach; pass `host=\"0.0.0.0\"`")
         port = _value(kwargs.get("port"), env, constants) if "port" in kwargs else "8000"
         if port is not None and str(port).isdigit():
             return int(port), f"{rel} line {node.lineno}: uvicorn.run(port={port})", True
@@ -391,7 +390,8 @@ def _name(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _value(node: ast.AST | None, env: Mapping[str, str], constants: Mapping[str, ast.AST], depth: int = 0) -> str | None:
+def _value(node: ast.AST | None, env: Mapping[str, str], constants: Mapping[str, ast.AST],
+           depth: int = 0) -> str | None:
     """A constant, ``int(...)``/``str(...)`` of one, or ``os.getenv/os.environ.get(NAME, DEFAULT)`` (NAME from
     the Dockerfile's ENV, else DEFAULT: the Hub sets no PORT); None when it cannot be told."""
     if node is None or depth > 5:

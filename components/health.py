@@ -110,9 +110,8 @@ def _service_entries(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
     for key, value in body.items():
         if key in SERVICE_CONTAINERS or key in _STATUS_KEYS:
             continue
-        if isinstance(value, str) and value.lower() in FAILING_STATUSES:
-            entries.append((str(key), value))
-        elif isinstance(value, Mapping) and any(k in value for k in _STATUS_KEYS):
+        failing_word = isinstance(value, str) and value.lower() in FAILING_STATUSES
+        if failing_word or (isinstance(value, Mapping) and any(k in value for k in _STATUS_KEYS)):
             entries.append((str(key), value))
     return entries
 

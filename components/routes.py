@@ -51,7 +51,8 @@ def module_name(rel: str, app_dir: str = "") -> str | None:
     return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
-def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = "", attribute: str = "app") -> list[Route]:
+def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = "",
+                attribute: str = "app") -> list[Route]:
     """The routes reachable from the FastAPI objects of ``entry_module`` (and its ``attribute``), sorted by
     path then method."""
     modules: dict[str, _Module] = {}
@@ -140,7 +141,8 @@ def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
                     if made_by is not None:
                         info.aliases[target.id] = made_by
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            returned = [r.value.id for r in ast.walk(node) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)]
+            returned = [r.value.id for r in ast.walk(node)
+                        if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)]
             if returned:
                 info.factories[node.name] = returned[-1]
             for decorator in node.decorator_list:

@@ -73,7 +73,8 @@ def test_app_the_proxy_cannot_reach_is_a_runtime_error(api: HfApi, space_id: str
     assert "workload was not healthy" in message and rule in message
 
 
-@pytest.mark.parametrize("docker", [DOCKERFILE.replace(b"USER user\n", b""), DOCKERFILE.replace(b"-u 1000", b"-u 1001")])
+@pytest.mark.parametrize("docker", [DOCKERFILE.replace(b"USER user\n", b""),
+                                    DOCKERFILE.replace(b"-u 1000", b"-u 1001")])
 def test_root_or_other_uid_image_runs_with_a_warning(api: HfApi, space_id: str, docker: bytes) -> None:
     """hub-docs spaces-sdks-docker "Permissions": the container runs as UID 1000 whatever USER says."""
     create_space(api, space_id)

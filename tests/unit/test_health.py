@@ -345,7 +345,8 @@ def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: p
     ({"status": "healthy", "qdrant": "unhealthy", "version": "1.0"}, "- qdrant: unhealthy"),
     ({"status": "healthy", "services": {"vector": {"qdrant": "unhealthy", "cache": "ok"}}},
      "- vector.qdrant: unhealthy"),
-    ({"status": "up", "database": {"status": "disconnected", "error": "timeout"}}, "- database: disconnected (timeout)"),
+    ({"status": "up", "database": {"status": "disconnected", "error": "timeout"}},
+     "- database: disconnected (timeout)"),
 ])
 def test_healthy_requires_every_service_in_every_common_shape(body: dict[str, Any], failing: str) -> None:
     with pytest.raises(HealthError) as caught:

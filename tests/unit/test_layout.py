@@ -232,7 +232,8 @@ def test_app_port_is_read_from_the_dockerfile_into_the_card(tmp_path: Path) -> N
 def test_app_port_config_sets_the_generated_dockerfile_and_the_card(tmp_path: Path) -> None:
     write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n"})
     bundle = bundle_for(settings_for(tmp_path, appPort="8080"))
-    assert '"--port", "8080"' in bundle.files["Dockerfile"].decode() and "EXPOSE 8080" in bundle.files["Dockerfile"].decode()
+    dockerfile = bundle.files["Dockerfile"].decode()
+    assert '"--port", "8080"' in dockerfile and "EXPOSE 8080" in dockerfile
     assert "\napp_port: 8080\n" in bundle.files["README.md"].decode()
 
 
