@@ -92,6 +92,8 @@ def missing(needs: Collection[Need], provided: Collection[str]) -> dict[str, lis
 def set_command(name: str) -> str:
     """The command that makes the stack set ``name``: the managed key, else an extraSecrets entry (a secret,
     since a name the app needs is often a credential and secrets are never shown)."""
+    if name == "PORT":
+        return "the Hub sets no PORT: add `ENV PORT=<port>` to the Dockerfile (and `pulumi config set appPort <port>`)"
     key = MANAGED_SECRETS.get(name) or MANAGED_VARIABLES.get(name)
     if key:
         return f"pulumi config set {'--secret ' if name in MANAGED_SECRETS else ''}{key} <value>"
@@ -102,8 +104,9 @@ def warning(name: str, places: list[Need]) -> str:
     """One preview warning for a name the stack does not set: every place, and the command."""
     where = "; ".join(f"{p.file} line {p.line} ({p.how})" for p in places[:3])
     more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+    command = set_command(name)
     return (f"{name} is read at {where}{more}, but this stack sets no Space secret or variable of that name: "
-            f"`{set_command(name)}`")
+            + (command if command.startswith("the Hub") else f"`{command}`"))
 
 
 # --- pydantic ------------------------------------------------------------------------------------

@@ -380,7 +380,7 @@ def _uvicorn_run_port(rel: str, data: bytes, env: Mapping[str, str],
             problems.append(f"{rel} line {node.lineno}: uvicorn.run with {how} listens on loopback only, which the "
                             "Space's proxy cannot reach; pass `host=\"0.0.0.0\"`")
         port = _value(kwargs.get("port"), env, constants) if "port" in kwargs else "8000"
-        if port is not None and str(port).isdigit():
+        if port is not None and str(port).isdigit() and 0 < int(port) < 65536:
             return int(port), f"{rel} line {node.lineno}: uvicorn.run(port={port})", True
         return None, "", False
     return None, "", False
