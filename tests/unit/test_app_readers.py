@@ -141,6 +141,9 @@ if not token:
     raise RuntimeError("SERVICE_TOKEN is not set")
 fallback = os.getenv("WITH_DEFAULT", "x")
 unchecked = os.getenv("UNCHECKED")
+soft = os.getenv("SOFT")
+if not soft:
+    soft = "a fallback, no raise"
 '''
 
 
@@ -169,6 +172,15 @@ def test_missing_names_are_warned_with_file_line_and_command(tmp_path: Path) -> 
     assert "GROQ_API_KEY" not in warnings and "your-key-here" not in warnings  # set by the stack; values never read
     with_key = settings_for(tmp_path, geminiApiKey="gemini-value-1234")
     assert "GEMINI_API_KEY" not in "\n".join(preflight(with_key, bundle_for(with_key)).warnings)
+
+
+def test_a_name_the_own_dockerfile_sets_is_provided(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": APP + 'MODE = os.environ["APP_MODE"]\n', "requirements.txt": "fastapi\n",
+                     "Dockerfile": ROOT_8000.replace("EXPOSE 8000\n", "ENV APP_MODE=production\n")})
+    settings = settings_for(tmp_path)
+    assert not [w for w in preflight(settings, bundle_for(settings)).warnings if "APP_MODE" in w]
+    (tmp_path / "Dockerfile").unlink()  # the generated one does not set it
+    assert [w for w in preflight(settings, bundle_for(settings)).warnings if w.startswith("APP_MODE is read at")]
 
 
 def test_names_the_hub_or_the_dockerfile_set_are_provided() -> None:
