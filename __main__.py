@@ -7,6 +7,7 @@ import pulumi
 from components.bundle import bundle_for
 from components.deployment import RagSpaceDeployment
 from components.frontend import check_client_file, maybe_frontend
+from components.preflight import preflight
 from components.settings import load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -17,7 +18,12 @@ blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
 bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
 if bundle.skipped:
     pulumi.log.info(bundle.skipped_report())
-deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir)
+notes = preflight(settings, bundle)  # what may fail at run time, and what was chosen: shown, never blocking
+for fact in notes.facts:
+    pulumi.log.info(fact)
+for warning in notes.warnings:
+    pulumi.log.warn(warning)
+deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir, cors_hint=notes.cors_hint)
 frontend = maybe_frontend(settings, deployment.space_url)
 
 pulumi.export("spaceId", deployment.space.space_id)

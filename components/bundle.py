@@ -28,7 +28,7 @@ from pathlib import Path
 from pathspec import GitIgnoreSpec
 
 from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
-from components.dockerfile_check import check_dockerfile
+from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError
 from components.git_ignore import git_ignored
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
@@ -106,6 +106,14 @@ class Bundle:
     skipped: tuple[tuple[str, str], ...] = ()
     """(path, why) of what is left out that a user may not expect: environment files and the default
     noise (`LISTED_REASONS`); folders end with ``/``, names are printable (`shown`)."""
+    app_port: int = DEFAULT_APP_PORT
+    """The Space card's ``app_port`` (components/dockerfile_check.py)."""
+    warnings: tuple[str, ...] = ()
+    """What may fail at run time, each with its fix (shown by preview, never blocking)."""
+    facts: tuple[str, ...] = ()
+    """What preview should say about the choices made (port, Dockerfile, dependencies)."""
+    dockerfile_env: frozenset[str] = frozenset()
+    """Names the Space's Dockerfile sets with ENV."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -138,11 +146,11 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
     def dockerfile(layout: Layout) -> str:
         return render_dockerfile(
             health_path=settings.health_path, target=layout.entry.target, app_dir=layout.entry.app_dir,
-            system_packages=settings.system_packages,
+            system_packages=settings.system_packages, port=layout.app_port,
             constraints=layout.dependencies is not None and layout.dependencies.constraints is not None)
 
     def readme(layout: Layout) -> str:
-        return render_readme(settings, routes=layout.routes, body=layout.own_readme)
+        return render_readme(settings, routes=layout.routes, body=layout.own_readme, app_port=layout.app_port)
 
     return build_bundle(
         settings.backend_path,
@@ -155,6 +163,8 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
         max_file_mb=settings.max_file_mb,
         include=settings.include,
         exclude=settings.exclude,
+        app_port=settings.app_port,
+        dockerfile_mode=settings.dockerfile,
     )
 
 
@@ -170,6 +180,8 @@ class Layout:
     """The backend files selected for the Space."""
     routes: tuple[Route, ...] = ()
     """The app's routes, read from its code."""
+    app_port: int = DEFAULT_APP_PORT
+    """The port the app listens on: the Space card's ``app_port``."""
 
 
 Render = str | Callable[[Layout], str]
@@ -179,6 +191,7 @@ def build_bundle(
     backend_dir: Path, *, dockerfile: Render, readme: Render, secrets: Mapping[str, str] | None = None,
     allow_secrets_in: Collection[str] = (), scan_cache: Path | None = None, app_module: str | None = None,
     include: Sequence[str] = (), exclude: Sequence[str] = (), max_file_mb: int = MAX_FILE_MB,
+    app_port: int | None = None, dockerfile_mode: str = "auto",
 ) -> Bundle:
     """Select and check the backend's files and add the generated ones.
 
@@ -195,6 +208,9 @@ def build_bundle(
         include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
             out, and leaving out more.
         max_file_mb: config ``maxFileSizeMB``: a larger file is refused, naming it.
+        app_port: config ``appPort``, None to read the port from the backend's own Dockerfile (else 7860).
+        dockerfile_mode: config ``dockerfile``: ``auto`` (the backend's own when it has one), ``own``
+            (it must have one) or ``generated`` (the rendered one even when the backend has its own).
 
     Raises:
         BundleError: listing every problem; messages name files and secret names, never values.
@@ -236,11 +252,26 @@ def build_bundle(
         if dependencies.constraints is not None:
             files["constraints.txt"] = dependencies.constraints.encode()
     own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
-    routes = tuple(find_routes(files, entry.module, entry.app_dir))
-    layout = Layout(entry, dependencies, own_readme, dict(files), routes)
-    if "Dockerfile" in files:
-        problems += check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"))
-    elif dependencies is not None:
+    routes = tuple(find_routes(files, entry.module, entry.app_dir, entry.attribute))
+    warnings = list(dependencies.notes) if dependencies is not None else []
+    facts: list[str] = []
+    port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})
+    own = "Dockerfile" in files and dockerfile_mode != "generated"
+    if own:
+        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files, app_port)
+        problems += report.problems
+        warnings += report.warnings
+        port, dockerfile_env = report.port, report.env
+        facts.append(f"Dockerfile: the backend's own; app_port {port} ({report.port_source})")
+    elif dockerfile_mode == "own":
+        problems.append("config dockerfile is `own`, but backendDir has no Dockerfile: add one, or let the product "
+                        "write it: `pulumi config set dockerfile auto`")
+    else:
+        why = " (config dockerfile is `generated`: the backend's own is not uploaded)" if "Dockerfile" in files else ""
+        facts.append(f"Dockerfile: generated{why}; app_port {port}"
+                     + (" (config appPort)" if app_port else " (the Hub's default)"))
+    layout = Layout(entry, dependencies, own_readme, dict(files), routes, port)
+    if not own and dependencies is not None:
         files["Dockerfile"] = (dockerfile(layout) if callable(dockerfile) else dockerfile).encode()
     files["README.md"] = (readme(layout) if callable(readme) else readme).encode()
 
@@ -254,7 +285,8 @@ def build_bundle(
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
-    return Bundle(dict(sorted(files.items())), routes, tuple(skipped))
+    return Bundle(dict(sorted(files.items())), routes, skipped=tuple(skipped), app_port=port,
+                  warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],

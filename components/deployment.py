@@ -38,7 +38,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
     space_url: pulumi.Output[str]
 
     def __init__(self, name: str, settings: Settings, bundle: Bundle, blob_dir: Path,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, cors_hint: str = "") -> None:
         super().__init__("hf-rag-space:index:RagSpaceDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         endpoint = settings.hub_endpoint.rstrip("/")
@@ -73,6 +73,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                 frontend_origin=settings.frontend_origin, require=settings.health_require,
                 timeout_seconds=settings.health_timeout_seconds, private=settings.private,
                 cors_path=bundle.cors_check_path(settings.cors_check_path, settings.health_path),
+                cors_hint=cors_hint, cors_variable=settings.cors_origins_variable,
             ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")

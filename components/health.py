@@ -62,10 +62,30 @@ def config_digest(space_id: str, values: Mapping[str, str]) -> str:
 
 # --- pure parts ----------------------------------------------------------------------------------
 
+#: Statuses that count as healthy, for the overall status and for each service (compared lower-cased).
+#: ``not_configured``/``disabled``/``skipped``: a service the stack did not configure is not required.
+HEALTHY_STATUSES = frozenset({"healthy", "ok", "up", "pass", "passed", "passing", "connected", "running",
+                              "available", "ready", "green", "online", "alive", "serving", "operational",
+                              "success", "succeeded", "reachable", "active", "enabled", "configured", "true",
+                              "not_configured", "disabled", "skipped"})
+#: Words that, as a top-level string value of the body (``"qdrant": "unhealthy"``), name a failing service.
+FAILING_STATUSES = frozenset({"unhealthy", "down", "error", "failed", "failing", "fail", "disconnected",
+                              "unavailable", "degraded", "critical", "timeout", "unreachable", "offline", "false"})
+#: Keys under which health bodies list their services (name -> status or object, or a list of objects).
+SERVICE_CONTAINERS = ("services", "checks", "dependencies", "components", "details")
+_STATUS_KEYS = ("status", "state", "health", "healthy", "ok")
+
+
 def service_status(value: Any) -> str:
-    """A service's status from the health JSON: `{"status": ...}` or a bare string."""
+    """A service's status from the health JSON: a string, a boolean, or an object with ``status`` (or
+    ``state``/``health``, or a boolean ``healthy``/``ok``)."""
     if isinstance(value, Mapping):
-        return str(value.get("status", "unknown"))
+        for key in _STATUS_KEYS:
+            if key in value:
+                return service_status(value[key])
+        return "unknown"
+    if isinstance(value, bool):
+        return "healthy" if value else "unhealthy"
     return str(value) if value is not None else "unknown"
 
 
@@ -83,38 +103,77 @@ def status_word(value: Any) -> str:
     return text if STATUS_WORD.fullmatch(text) else NOT_A_WORD
 
 
+def _service_entries(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(name, value) of every service the body reports: in the containers (nested groups followed:
+    ``services.vector.qdrant``), as a list of ``{"name": ..., "status": ...}``, and top-level entries that
+    are a failing word (``"qdrant": "unhealthy"``) or an object with a status."""
+    entries: list[tuple[str, Any]] = []
+
+    def walk(name: str, value: Any, depth: int) -> None:
+        if isinstance(value, Mapping) and not any(k in value for k in _STATUS_KEYS) and depth < 4 and value:
+            for child, item in value.items():
+                walk(f"{name}.{child}", item, depth + 1)
+        else:
+            entries.append((name, value))
+
+    for key in SERVICE_CONTAINERS:
+        container = body.get(key)
+        if isinstance(container, Mapping):
+            for name, value in container.items():
+                walk(str(name), value, 0)
+        elif isinstance(container, list):
+            for item in container:
+                if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                    entries.append((item["name"], item))
+    for key, value in body.items():
+        if key in SERVICE_CONTAINERS or key in _STATUS_KEYS:
+            continue
+        failing_word = isinstance(value, str) and value.lower() in FAILING_STATUSES
+        if failing_word or (isinstance(value, Mapping) and any(k in value for k in _STATUS_KEYS)):
+            entries.append((str(key), value))
+    return entries
+
+
 def summarize(body: Mapping[str, Any]) -> dict[str, Any]:
     """The `health` output: overall status and each service's status, as short words (no error texts)."""
-    services = body.get("services")
-    items = list(services.items())[:MAX_SERVICES] if isinstance(services, Mapping) else []
+    items = _service_entries(body)[:MAX_SERVICES]
     statuses = {status_word(name): status_word(service_status(v)) for name, v in items}
     return {"status": status_word(body.get("status", "unknown")), "services": statuses}
 
 
 def unhealthy_services(body: Mapping[str, Any]) -> list[str]:
-    """One line per failing service: its status, its own error text, and a hint."""
-    services = body.get("services")
+    """One line per failing service (every shape `_service_entries` reads): its status, its own error text,
+    and a hint."""
     problems = []
-    for name, value in (services.items() if isinstance(services, Mapping) else []):
+    for name, value in _service_entries(body):
         status = service_status(value)
-        if status in ("connected", "running", "not_configured", "healthy", "ok"):
+        if status.lower() in HEALTHY_STATUSES:
             continue
         error = value.get("error") if isinstance(value, Mapping) else None
-        hint = HINTS.get(name, "")
+        hint = HINTS.get(name.rsplit(".", 1)[-1].lower(), "")
         problems.append(f"- {name}: {status}" + (f" ({error})" if error else "") + (f". {hint}" if hint else ""))
     return problems
 
 
 def judge(body: Any, require: str, url: str) -> dict[str, Any]:
-    """Check one health answer against `require`; return the summary or raise HealthError."""
+    """Check one health answer against `require`; return the summary or raise HealthError.
+
+    ``healthy`` holds when the overall ``status`` is a healthy word (HEALTHY_STATUSES) **and** every service
+    the body reports is (a ``"status": "healthy"`` over ``"qdrant": "unhealthy"`` is not healthy);
+    ``reachable`` takes any JSON object."""
     if not isinstance(body, Mapping):
         raise HealthError(f"{url} answered 200 but not with a JSON object; is `healthPath` the backend's "
                           "health endpoint?")
     summary = summarize(body)
-    if require == "reachable" or summary["status"] == "healthy":
+    if require == "reachable":
         return summary
-    problems = unhealthy_services(body) or ["- (no service reported as failing)"]
-    raise HealthError(f"{url} reports status {summary['status']!r}, not 'healthy':\n" + "\n".join(problems)
+    failing = unhealthy_services(body)
+    overall = str(summary["status"])
+    if overall.lower() in HEALTHY_STATUSES and not failing:
+        return summary
+    head = (f"{url} reports status {overall!r}, but not every service is healthy:" if overall.lower()
+            in HEALTHY_STATUSES else f"{url} reports status {overall!r}, not 'healthy':")
+    raise HealthError(head + "\n" + "\n".join(failing or ["- (no service reported as failing)"])
                       + "\nFix the service(s) above and run `pulumi up` again (or set `healthRequire` to "
                       "`reachable` to accept a degraded backend).")
 
@@ -140,7 +199,8 @@ def paused_message(space_id: str) -> str:
             "`pulumi up` again. pulumi does not resume a Space someone paused.")
 
 
-def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH) -> str | None:
+def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH,
+                 variable: str = "ALLOWED_ORIGINS") -> str | None:
     """Why a preflight answer does not allow `origin`, or None when it does. Tells apart an app where no
     CORS middleware answered (no Access-Control-* headers, no "Disallowed CORS" body) from a middleware
     whose ALLOWED_ORIGINS lacks the origin."""
@@ -154,13 +214,13 @@ def cors_problem(response: httpx.Response, origin: str, path: str = CHAT_PATH) -
                          "the frontend calls." if response.status_code == 404 else "")
         return (f"no CORS middleware answered the preflight (OPTIONS {path}, Origin: {origin}: HTTP "
                 f"{response.status_code} without Access-Control-* headers). Add CORSMiddleware to the app with "
-                "allow_origins read from the ALLOWED_ORIGINS variable (comma-separated), e.g. "
-                "`app.add_middleware(CORSMiddleware, allow_origins=os.environ['ALLOWED_ORIGINS'].split(','), "
+                f"allow_origins read from the {variable} variable (comma-separated), e.g. "
+                f"`app.add_middleware(CORSMiddleware, allow_origins=os.environ['{variable}'].split(','), "
                 f"allow_methods=['*'], allow_headers=['*'])`.{missing_route}")
-    return (f"ALLOWED_ORIGINS lacks {origin}: the CORS preflight (OPTIONS {path}, Origin: {origin}) was refused "
+    return (f"{variable} lacks {origin}: the CORS preflight (OPTIONS {path}, Origin: {origin}) was refused "
             f"(HTTP {response.status_code}, Access-Control-Allow-Origin: {allowed or 'absent'}). Set "
             f"`hf-rag-space:frontendUrl` to the frontend's URL or add the origin to `hf-rag-space:allowedOrigins` "
-            "(and do not override ALLOWED_ORIGINS in `extraVariables`).")
+            f"(and do not override {variable} in `extraVariables`).")
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -231,9 +291,10 @@ def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
         preflight = client.options(f"{base}{cors_path}", headers={
             "Origin": origin, "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type"})
-        problem = cors_problem(preflight, str(origin), cors_path)
+        problem = cors_problem(preflight, str(origin), cors_path, str(props.get("cors_variable") or "ALLOWED_ORIGINS"))
         if problem:
-            raise HealthError(f"{base}: {problem}")
+            hint = props.get("cors_hint")
+            raise HealthError(f"{base}: {problem}" + (f"\nThe app's code: {hint}" if hint else ""))
         summary["cors"] = f"allows {origin}"
     return summary
 
@@ -325,6 +386,10 @@ class SpaceHealthArgs:
     private: bool
     cors_path: str = CHAT_PATH
     """Path of the CORS preflight (config corsCheckPath; default the app's first POST route)."""
+    cors_hint: str = ""
+    """What preview found in the app's CORS code (components/preflight.py), added to a CORS failure."""
+    cors_variable: str = "ALLOWED_ORIGINS"
+    """The variable the stack writes the origins to (config corsOriginsVariable)."""
 
 
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):

@@ -1,8 +1,11 @@
 """A backend's layout: its FastAPI entry point and its dependencies. Pure; reads only the backend.
 
 Entry point, first found: ``app/main.py`` (``app.main:app``, the seed's layout), ``main.py``
-(``main:app``), ``app.py`` (``app:app``), ``src/<package>/main.py`` (``<package>.main:app``, served
-with ``--app-dir src``); or the ``appModule`` config key (``module:attribute``).
+(``main:app``), ``app.py`` (``app:app``), ``src/main.py`` (``src.main:app``, so its relative imports
+work; ``main:app`` with ``--app-dir src`` when it imports its siblings by absolute name),
+``src/<package>/main.py`` (``<package>.main:app``, served with ``--app-dir src``, or
+``src.<package>.main:app`` when the code imports ``src.``); or the ``appModule`` config key
+(``module:attribute``).
 
 Dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
 files gathered into one ``constraints.txt``; an included file must pass the upload rules), else
@@ -11,6 +14,7 @@ files gathered into one ``constraints.txt``; an included file must pass the uplo
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import tomllib
@@ -74,7 +78,8 @@ class Entry:
         return f"{self.app_dir}/{top}" if self.app_dir else top
 
 
-LOOKED_FOR = "app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/<package>/main.py"
+LOOKED_FOR = ("app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/main.py (src.main:app), "
+              "src/<package>/main.py")
 
 
 def detect_entry(root: Path, app_module: str | None = None) -> Entry:
@@ -102,15 +107,41 @@ def detect_entry(root: Path, app_module: str | None = None) -> Entry:
     if (root / "app.py").is_file():
         return Entry("app", "app", "app.py")
     src = root / "src"
+    if (src / "main.py").is_file():
+        relative, tops = _imports(src / "main.py")
+        siblings = {p.stem for p in src.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+        if not relative and "src" not in tops and tops & siblings:
+            return Entry("main", "app", "src/main.py", "src")
+        return Entry("src.main", "app", "src/main.py")
     if src.is_dir():
         packages = sorted(p.name for p in src.iterdir() if (p / "main.py").is_file() and p.name.isidentifier())
         if len(packages) == 1:
+            if "src" in _imports(src / packages[0] / "main.py")[1]:
+                return Entry(f"src.{packages[0]}.main", "app", f"src/{packages[0]}/main.py")
             return Entry(f"{packages[0]}.main", "app", f"src/{packages[0]}/main.py", "src")
         if packages:
             raise BundleError(f"src/ holds several packages with a main.py ({', '.join(packages)}); choose one "
                               f"with `pulumi config set appModule {packages[0]}.main:app`", key="appModule")
     raise BundleError(f"no FastAPI entry point in {str(root)!r}: looked for {LOOKED_FOR}; point backendDir at "
                       "the backend or set `pulumi config set appModule <module>:<attribute>`")
+
+
+def _imports(path: Path) -> tuple[bool, set[str]]:
+    """(whether ``path`` has relative imports, the top-level names it imports absolutely)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False, set()
+    relative, tops = False, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                relative = True
+            elif node.module:
+                tops.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            tops |= {alias.name.split(".")[0] for alias in node.names}
+    return relative, tops
 
 
 def has_entry_point(root: Path, app_module: str | None = None) -> bool:
@@ -130,6 +161,8 @@ class Dependencies:
     constraints: str | None
     source: str
     """Where they come from: requirements.txt or pyproject.toml."""
+    notes: tuple[str, ...] = ()
+    """What preview says about the choice (requirements.txt and pyproject.toml disagreeing)."""
 
 
 #: Why a file may not be uploaded (bundle.py's ignore/deny/credential/symlink rules), or None.
@@ -142,6 +175,7 @@ def read_dependencies(root: Path, problems: list[str], check: Check | None = Non
     ``check`` says why a file may not be uploaded; an included (-r/-c) file is copied into the uploaded
     requirements.txt/constraints.txt, so an include ``check`` refuses is a problem naming file and rule.
     """
+    declared = _pyproject_dependencies(root)
     if (root / "requirements.txt").is_file():
         constraints: list[str] = []
         lines = _inline(root, "requirements.txt", problems, constraints, seen=(), check=check)
@@ -149,19 +183,17 @@ def read_dependencies(root: Path, problems: list[str], check: Check | None = Non
         constraint_text = strip_test_requirements("".join(constraints)) if constraints else None
         if constraint_text is not None:
             text = text + ("" if text.endswith("\n") or not text else "\n") + "-c constraints.txt\n"
-        return Dependencies(text, constraint_text, "requirements.txt")
+        notes = _disagreement(text, declared) if isinstance(declared, list) else ()
+        return Dependencies(text, constraint_text, "requirements.txt", notes)
     if (root / "pyproject.toml").is_file():
-        try:
-            project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project") or {}
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            problems.append(f"pyproject.toml is not valid TOML: {error}")
+        if isinstance(declared, str):
+            problems.append(declared)
             return None
-        dependencies = project.get("dependencies")
-        if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
+        if declared is None:
             problems.append("pyproject.toml has no PEP 621 `[project] dependencies` list; add one (optional "
                             "groups are not installed) or add a requirements.txt")
             return None
-        text = "".join(f"{d}\n" for d in dependencies)
+        text = "".join(f"{d}\n" for d in declared)
         for number in requirement_credentials(text):
             problems.append(f"pyproject.toml [project] dependencies item {number} carries credentials in a URL; "
                             "remove them: the file is public on the Space")
@@ -169,6 +201,48 @@ def read_dependencies(root: Path, problems: list[str], check: Check | None = Non
         return Dependencies(header + strip_test_requirements(text), None, "pyproject.toml")
     problems.append("no requirements.txt or pyproject.toml (with [project] dependencies) in backendDir; add one")
     return None
+
+
+def _pyproject_dependencies(root: Path) -> list[str] | str | None:
+    """pyproject.toml's PEP 621 ``[project] dependencies``; a problem (str) when it does not parse; None when
+    there is no such list."""
+    if not (root / "pyproject.toml").is_file():
+        return None
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project") or {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        return f"pyproject.toml is not valid TOML: {error}"
+    dependencies = project.get("dependencies") if isinstance(project, dict) else None
+    if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
+        return None
+    return dependencies
+
+
+def requirement_names(text: str) -> set[str]:
+    """The normalised (PEP 503) project names a requirements text installs, test-only ones included."""
+    names = set()
+    for line in text.splitlines():
+        match = _REQUIREMENT_NAME.match(line)
+        if match and not line.lstrip().startswith(("#", "-")):
+            names.add(re.sub(r"[-_.]+", "-", match.group(1)).lower())
+    return names
+
+
+def _disagreement(requirements: str, declared: list[str]) -> tuple[str, ...]:
+    """A note when requirements.txt (used: it is what pip installs in the image) and pyproject.toml's
+    ``[project] dependencies`` name different packages."""
+    used = requirement_names(requirements)
+    other = {n for n in requirement_names("\n".join(declared)) if n not in TEST_ONLY_PACKAGES
+             and not n.startswith("pytest-")}
+    if used == other:
+        return ()
+    only_pyproject, only_requirements = sorted(other - used), sorted(used - other)
+    detail = "; ".join(part for part in (
+        f"only pyproject.toml lists {', '.join(only_pyproject)}" if only_pyproject else "",
+        f"only requirements.txt lists {', '.join(only_requirements)}" if only_requirements else "") if part)
+    return (f"requirements.txt and pyproject.toml [project] dependencies disagree ({detail}): the Space installs "
+            "requirements.txt (pip's file, the one a Dockerfile installs); to use pyproject.toml's list instead, "
+            "delete requirements.txt or add the missing packages to it",)
 
 
 def _inline(root: Path, rel: str, problems: list[str], constraints: list[str], seen: tuple[str, ...],

@@ -2,15 +2,18 @@
 
 Found: ``@<app or router>.get/post/put/patch/delete/api_route("/path")`` decorators, ``APIRouter(prefix=)``,
 and ``<app or router>.include_router(<router>, prefix=)`` with the router named locally or imported
-(``from app.api import chat`` + ``chat.router``, ``from app.api.chat import router``). Every
-``FastAPI()`` object of the entry module is a root. Routes with ``include_in_schema=False`` are left out.
+(``from app.api import chat`` + ``chat.router``, ``from app import api`` + ``api.chat.router``, ``from
+app.api.chat import router``), followed across modules. Apps and routers built in factory functions
+(``def create_app(): app = FastAPI(); ...; return app`` then ``app = create_app()``, here or imported) are
+followed into the function. Every ``FastAPI()`` object of the entry module, and its app attribute, is a
+root. Routes with ``include_in_schema=False`` are left out.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -30,6 +33,8 @@ class _Module:
     apps: set[str]
     routes: list[tuple[str, str, str, str]]  # (variable, METHOD, path, summary)
     includes: list[tuple[str, tuple[str, str], str]]  # (parent variable, (module, variable), prefix)
+    factories: dict[str, str] = field(default_factory=dict)  # function -> the app/router variable it returns
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # variable -> (module, factory function)
 
 
 def module_name(rel: str, app_dir: str = "") -> str | None:
@@ -46,12 +51,15 @@ def module_name(rel: str, app_dir: str = "") -> str | None:
     return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
-def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = "") -> list[Route]:
-    """The routes reachable from the FastAPI objects of ``entry_module``, sorted by path then method."""
+def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = "",
+                attribute: str = "app") -> list[Route]:
+    """The routes reachable from the FastAPI objects of ``entry_module`` (and its ``attribute``), sorted by
+    path then method."""
     modules: dict[str, _Module] = {}
     for rel, data in files.items():
         name = module_name(rel, app_dir)
-        if name is None or not any(word in data for word in (b"fastapi", b"FastAPI", b"APIRouter", b"router")):
+        if name is None or (name != entry_module and not any(
+                word in data for word in (b"fastapi", b"FastAPI", b"APIRouter", b"router"))):
             continue  # cheap: only modules that can define an app, a router or its routes are parsed
         try:
             tree = ast.parse(data)
@@ -67,7 +75,17 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
         info = modules.get(module)
         if info is None or depth > 20:
             return
+        if variable.startswith("()"):  # include_router(build_router()): the router the function returns
+            built = info.factories.get(variable[2:])
+            if built is not None:
+                collect(module, built, prefix, depth + 1)
+            return
         prefix = prefix + info.routers.get(variable, "")
+        factory = info.aliases.get(variable)
+        if factory is not None and factory[0] in modules:
+            built = modules[factory[0]].factories.get(factory[1])
+            if built is not None:
+                collect(factory[0], built, prefix, depth + 1)
         for var, method, path, summary in info.routes:
             if var == variable:
                 found.add(Route(prefix + path or "/", method, summary))
@@ -75,7 +93,7 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
             if parent == variable:
                 collect(child_module, child_var, prefix + child_prefix, depth + 1)
 
-    for app in sorted(entry.apps):
+    for app in sorted(entry.apps | {attribute}):
         collect(entry_module, app, "", 0)
     return sorted(found)
 
@@ -104,6 +122,9 @@ def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
             for alias in node.names:
                 if alias.asname:
                     imported[alias.asname] = (alias.name, None)
+                else:  # `import app.api.chat`: `app.api.chat.router` starts at the top package
+                    top = alias.name.split(".")[0]
+                    imported.setdefault(top, (top, None))
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             callee = node.value.func
             callee_name = callee.id if isinstance(callee, ast.Name) else callee.attr if isinstance(
@@ -115,15 +136,27 @@ def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
                     info.routers[target.id] = _string(_keyword(node.value, "prefix")) or ""
                 elif callee_name == "FastAPI":
                     info.apps.add(target.id)
+                else:
+                    made_by = _resolve(callee, name, imported)
+                    if made_by is not None:
+                        info.aliases[target.id] = made_by
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            returned = [r.value.id for r in ast.walk(node)
+                        if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)]
+            if returned:
+                info.factories[node.name] = returned[-1]
             for decorator in node.decorator_list:
                 route = _route(decorator, node)
                 if route:
                     info.routes.append(route)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
-            if node.func.attr == "include_router" and isinstance(owner, ast.Name) and node.args:
-                child = _resolve(node.args[0], name, imported)
+            argument = node.args[0] if node.args else _keyword(node, "router")
+            if node.func.attr == "include_router" and isinstance(owner, ast.Name) and argument is not None:
+                child = _resolve(argument, name, imported)
+                if isinstance(argument, ast.Call):
+                    made_by = _resolve(argument.func, name, imported)
+                    child = (made_by[0], f"(){made_by[1]}") if made_by else None
                 if child:
                     info.includes.append((owner.id, child, _string(_keyword(node, "prefix")) or ""))
     return info
@@ -150,17 +183,22 @@ def _route(decorator: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef)
 
 
 def _resolve(node: ast.AST, module: str, imported: Mapping[str, tuple[str, str | None]]) -> tuple[str, str] | None:
-    """(module, variable) of a router expression: `router`, `chat.router`, imported or local."""
-    if isinstance(node, ast.Name):
-        source = imported.get(node.id)
+    """(module, variable) of a router or function expression: `router`, `chat.router`, `api.chat.router`,
+    imported or local."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    source = imported.get(node.id)
+    if not parts:
         if source is None:
             return module, node.id
         base, attribute = source
         return (base, attribute) if attribute else None
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        source = imported.get(node.value.id)
-        if source is None:
-            return None
-        base, attribute = source
-        return (f"{base}.{attribute}" if attribute else base), node.attr
-    return None
+    if source is None:
+        return None
+    base, attribute = source
+    path = [p for p in (base, attribute) if p] + parts[:-1]
+    return ".".join(path), parts[-1]

@@ -59,6 +59,9 @@ CONFIG_KEYS = (
     "spaceTitle",
     "spaceEmoji",
     "spaceDescription",
+    "appPort",
+    "dockerfile",
+    "corsOriginsVariable",
 )
 
 #: Keys whose values are secrets (never printed).
@@ -146,6 +149,10 @@ MAX_FILE_MB_CEILING = 5000
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HEALTH_REQUIRE = ("healthy", "reachable")
+#: Config ``dockerfile``: the backend's own Dockerfile when it has one, only its own, or always the generated one.
+DOCKERFILE_MODES = ("auto", "own", "generated")
+#: The Space variable the CORS origins are written to unless ``corsOriginsVariable`` names the app's own.
+ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
 
 _HUB_NAME = re.compile(r"[A-Za-z0-9_.-]{1,96}")
 #: A Space secret or variable name: it becomes an environment variable of the app (`is_env_name`).
@@ -338,6 +345,12 @@ class Settings:
     """Space card emoji (``spaceEmoji``): one emoji."""
     space_description: str
     """Space card ``short_description`` (``spaceDescription``), at most 60 characters."""
+    app_port: int | None = None
+    """``appPort``: the port the app listens on (the card's ``app_port``); None reads it from the Dockerfile."""
+    dockerfile: str = "auto"
+    """``dockerfile``: ``auto``, ``own`` or ``generated`` (DOCKERFILE_MODES)."""
+    cors_origins_variable: str = ALLOWED_ORIGINS
+    """``corsOriginsVariable``: the Space variable that carries the CORS origins (the one the app reads)."""
 
     @property
     def card_title(self) -> str:
@@ -379,10 +392,14 @@ class Settings:
     def variables(self) -> dict[str, str]:
         """Space variables: the managed ones (QDRANT_COLLECTION, LOG_LEVEL, ALLOWED_ORIGINS), then ``extraVariables``.
 
-        ALLOWED_ORIGINS is left out when there is no origin at all; ``extraVariables`` wins on
-        a clash (a test uses that to force a broken CORS setting).
+        ALLOWED_ORIGINS is left out when there is no origin at all, and written under the name
+        ``corsOriginsVariable`` gives; ``extraVariables`` wins on a clash (a test uses that to force a
+        broken CORS setting).
         """
-        return dict(sorted((self.managed_values("variable") | self.extra_variables).items()))
+        managed_variables = self.managed_values("variable")
+        if ALLOWED_ORIGINS in managed_variables and self.cors_origins_variable != ALLOWED_ORIGINS:
+            managed_variables[self.cors_origins_variable] = managed_variables.pop(ALLOWED_ORIGINS)
+        return dict(sorted((managed_variables | self.extra_variables).items()))
 
     @property
     def secret_values(self) -> tuple[str, ...]:
@@ -968,6 +985,18 @@ class _Reader:
         system_packages = self.string_list("systemPackages", _DEBIAN_PACKAGE, "libpq-dev")
         cors_check_path = self.cors_check_path()
         space_title, space_emoji, space_description = self.card()
+        app_port = self.parse("appPort", int, "a port number (0 reads it from the backend's Dockerfile)")
+        if app_port is not None and not 0 <= app_port <= 65535:
+            self.fail("appPort", f"must be a port between 1 and 65535 (0 reads it from the Dockerfile); got {app_port}")
+        dockerfile = self.choice("dockerfile", DOCKERFILE_MODES, str.lower)
+        cors_variable = self.required("corsOriginsVariable") or ALLOWED_ORIGINS
+        if not is_env_name(cors_variable):
+            self.fail("corsOriginsVariable", f"{cors_variable!r} is not an environment variable name; set the one "
+                      "the app reads its CORS origins from, e.g. `pulumi config set corsOriginsVariable CORS_ORIGINS`")
+        elif cors_variable != ALLOWED_ORIGINS and (cors_variable in MANAGED_SECRETS or cors_variable in
+                                                    MANAGED_VARIABLES or cors_variable in extra_secrets):
+            self.fail("corsOriginsVariable", f"{cors_variable} is already another managed setting or an extraSecrets "
+                      "entry; name the variable the app reads its CORS origins from")
 
         if self.errors:
             raise ConfigError.combine(self.errors)
@@ -1018,6 +1047,9 @@ class _Reader:
             space_title=space_title,
             space_emoji=space_emoji,
             space_description=space_description,
+            app_port=app_port or None,
+            dockerfile=dockerfile or "auto",
+            cors_origins_variable=cors_variable,
         )
 
 

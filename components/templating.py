@@ -53,22 +53,23 @@ BASE_SYSTEM_PACKAGES = ("gcc", "g++", "curl")
 
 
 def render_dockerfile(*, health_path: str, target: str = "app.main:app", app_dir: str = "",
-                      system_packages: tuple[str, ...] = (), constraints: bool = False) -> str:
+                      system_packages: tuple[str, ...] = (), constraints: bool = False, port: int = APP_PORT) -> str:
     """The Space's Dockerfile (Hugging Face Docker rules; HEALTHCHECK on ``health_path``).
 
     ``target`` is the ASGI app (``module:attribute``) served by uvicorn, ``app_dir`` the folder put on
     sys.path first (``src``), ``system_packages`` extra Debian packages (config ``systemPackages``),
-    ``constraints`` whether a constraints.txt comes with requirements.txt.
+    ``constraints`` whether a constraints.txt comes with requirements.txt, ``port`` the card's ``app_port``.
     """
-    command = ["uvicorn", target, "--host", "0.0.0.0", "--port", str(APP_PORT)]
+    command = ["uvicorn", target, "--host", "0.0.0.0", "--port", str(port)]
     if app_dir:
         command += ["--app-dir", app_dir]
     packages = list(dict.fromkeys([*BASE_SYSTEM_PACKAGES, *system_packages]))
-    return render("Dockerfile.j2", health_url=f"http://localhost:{APP_PORT}{health_path}", command=command,
-                  system_packages=packages, constraints=constraints)
+    return render("Dockerfile.j2", health_url=f"http://localhost:{port}{health_path}", command=command,
+                  system_packages=packages, constraints=constraints, port=port)
 
 
-def render_readme(settings: Settings, routes: Sequence[Route] | None = None, body: str | None = None) -> str:
+def render_readme(settings: Settings, routes: Sequence[Route] | None = None, body: str | None = None,
+                  app_port: int = APP_PORT) -> str:
     """The Space's README.md: Space card front matter plus documentation built from ``settings``.
 
     Lists secret names and purposes, never values. The front matter is the Space card's YAML
@@ -79,12 +80,13 @@ def render_readme(settings: Settings, routes: Sequence[Route] | None = None, bod
 
     ``routes`` fill the generated API table (the app's real routes, components/routes.py). ``body``,
     the backend's own README.md, replaces the generated sections (its own front matter is dropped:
-    the Space card is always the product's).
+    the Space card is always the product's). ``app_port`` is where the Hub sends requests (hub-docs
+    ``spaces-config-reference.md``: default 7860), read from the backend's Dockerfile or config ``appPort``.
     """
     card_data = {
         "title": settings.card_title,
         "sdk": "docker",
-        "app_port": APP_PORT,
+        "app_port": app_port,
         "emoji": settings.space_emoji,
         "colorFrom": CARD_COLOR_FROM,
         "colorTo": CARD_COLOR_TO,

@@ -1,7 +1,19 @@
 """The "build" of a Docker Space: the checks the Hub (or the container) would fail on, and the launch plan.
 
-Every failure names its rule, e.g. ``[rule dockerfile-user-1000]``, in the build log and the runtime's
-``errorMessage``.
+Every failure names its rule, e.g. ``[rule dockerfile-copy-source]``, in the build log and the runtime's
+``errorMessage``. As on the Hub (hub-docs ``docs/hub/spaces-sdks-docker.md``, ``spaces-config-reference.md``):
+
+- any Dockerfile builds; the container runs as UID 1000 whatever its ``USER`` says ("Permissions": "The
+  container runs with user ID 1000"), so a root image is a build-log warning (``dockerfile-user-1000``),
+  not a failure (localhub cannot run the app under another UID: it runs as localhub's own user);
+- requests go to the README card's ``app_port`` (default 7860); an app that listens elsewhere, or on a
+  loopback address only, builds fine and then never answers: the Hub reports ``RUNTIME_ERROR`` "Launch
+  timed out, workload was not healthy". localhub reports the same at once (``plan.launch_error``, rules
+  ``dockerfile-cmd-port`` / ``dockerfile-cmd-host``) instead of after the startup timeout.
+The port the command listens on is its ``--port``/``--bind``, else the server's default (uvicorn,
+gunicorn, hypercorn: 8000; ``UVICORN_PORT`` honoured), else unknown (``python start.py``: the app must
+then listen on ``$PORT``, which localhub sets to the app's private port; the Hub does not document a
+``PORT`` variable).
 """
 
 from __future__ import annotations
@@ -17,6 +29,8 @@ HOST_OPTIONS = ("--host", "--server.address", "--server-name", "-H")
 PORT_OPTIONS = ("--port", "--server.port", "--server-port", "-p")
 BIND_OPTIONS = ("--bind", "-b")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Servers that listen on 127.0.0.1:8000 when the command sets neither host nor port.
+DEFAULT_8000 = ("uvicorn", "gunicorn", "hypercorn")
 
 
 @dataclass
@@ -29,6 +43,10 @@ class BuildPlan:
     workdir: str
     secret_mounts: list[dockerfile.SecretMount] = field(default_factory=list)
     """Space secrets the build steps mount (the pip install of a real build gets those with ``env=``)."""
+    launch_error: str | None = None
+    """Why the Hub's proxy would never reach the app (wrong port, loopback host): RUNTIME_ERROR at launch."""
+    add_port: bool = False
+    """The command sets no port but its server's default is app_port: localhub adds ``--port <private>``."""
 
 
 @dataclass
@@ -36,6 +54,13 @@ class BuildResult:
     log: list[str] = field(default_factory=list)
     plan: BuildPlan | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    launch_errors: list[tuple[str, str]] = field(default_factory=list)
+    add_port: bool = False
+
+    def launch_fail(self, rule: str, message: str) -> None:
+        """Builds, but the app will never answer on app_port (the Hub: RUNTIME_ERROR at launch)."""
+        self.launch_errors.append((rule, message))
+        self.log.append(f"WARNING: [rule {rule}] {message}\n")
 
     def fail(self, rule: str, message: str) -> None:
         self.failures.append((rule, message))
@@ -93,17 +118,35 @@ def _check_readme(files: set[str], read: Callable[[str], bytes], result: BuildRe
 
 
 def _check_user(df: dockerfile.Dockerfile, result: BuildResult) -> None:
+    """The Hub runs every container as UID 1000: a root or other-UID image builds, with a warning."""
     user = df.user
-    if user is None:
-        result.fail(
-            "dockerfile-user-1000",
-            "the image runs as root; Spaces run as UID 1000: add `RUN useradd -m -u 1000 user` and `USER user`",
-        )
+    if user is None or user in ("root", "0"):
+        result.log.append("WARNING: [rule dockerfile-user-1000] the image is written to run as root; Spaces run it "
+                          "as UID 1000, so writes to root-owned paths fail at run time\n")
         return
-    uid = int(user) if user.isdigit() else (0 if user == "root" else df.users.get(user))
+    uid = int(user) if user.isdigit() else df.users.get(user)
     if uid != 1000:
         how = f"UID {uid}" if uid is not None else "no `useradd -u 1000` creating it"
-        result.fail("dockerfile-user-1000", f"USER {user} is not UID 1000 ({how}); Spaces run as UID 1000")
+        result.log.append(f"WARNING: [rule dockerfile-user-1000] USER {user} is not UID 1000 ({how}); Spaces run "
+                          "the container as UID 1000\n")
+
+
+def listen_port(argv: list[str], env: dict[str, str]) -> str | None:
+    """The port the command listens on: its option, else its server's default (8000), else None."""
+    port = cmd_port(argv)
+    if port is not None:
+        return port[1]
+    server = server_of(argv)
+    if server == "uvicorn" and env.get("UVICORN_PORT"):
+        return env["UVICORN_PORT"]
+    return "8000" if server in DEFAULT_8000 else None
+
+
+def server_of(argv: list[str]) -> str:
+    exe = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if exe.startswith("python") and len(argv) > 2 and argv[1] == "-m":
+        return argv[2]
+    return exe
 
 
 def _check_cmd(df: dockerfile.Dockerfile, app_port: int | None, result: BuildResult) -> None:
@@ -111,20 +154,22 @@ def _check_cmd(df: dockerfile.Dockerfile, app_port: int | None, result: BuildRes
     if not argv:
         result.fail("dockerfile-cmd", "the Dockerfile has no CMD or ENTRYPOINT to start the app")
         return
-    port = cmd_port(argv)
+    port = listen_port(argv, df.env)
     if port is None:
         result.log.append("WARNING: [rule dockerfile-cmd-port] no --port in CMD; the app must listen on $PORT\n")
-    elif app_port is not None and port[1] != str(app_port):
-        result.fail(
-            "dockerfile-cmd-port",
-            f"CMD listens on port {port[1]} but README.md app_port is {app_port}; the Space would never be healthy",
-        )
+    elif app_port is not None and port != str(app_port):
+        result.launch_fail("dockerfile-cmd-port", f"CMD listens on port {port} but README.md app_port is {app_port}; "
+                           "the Space would never be healthy")
+    elif cmd_port(argv) is None:
+        result.add_port = True
     host = cmd_host(argv)
-    server = argv[0].rsplit("/", 1)[-1]
-    if host in LOOPBACK or (host is None and server == "uvicorn"):
-        result.fail(
+    server = server_of(argv)
+    if server == "uvicorn" and host is None:
+        host = df.env.get("UVICORN_HOST")
+    if host in LOOPBACK or (host is None and server in DEFAULT_8000):
+        result.launch_fail(
             "dockerfile-cmd-host",
-            f"CMD binds {host or '127.0.0.1 (uvicorn default)'}; bind 0.0.0.0 so the Space proxy can reach the app",
+            f"CMD binds {host or f'127.0.0.1 ({server} default)'}; bind 0.0.0.0 so the Space proxy can reach the app",
         )
 
 
@@ -174,6 +219,8 @@ def check(files: set[str], read: Callable[[str], bytes]) -> BuildResult:
     _check_cmd(df, app_port, result)
     _check_copies(df, files, result)
     if not result.failures and app_port is not None and df.argv:
-        result.plan = BuildPlan(app_port, list(df.argv), dict(df.env), df.workdir, list(df.secret_mounts))
+        launch_error = "; ".join(f"[rule {rule}] {msg}" for rule, msg in result.launch_errors) or None
+        result.plan = BuildPlan(app_port, list(df.argv), dict(df.env), df.workdir, list(df.secret_mounts),
+                                launch_error, result.add_port)
         result.log.append("--> Build succeeded (localhub: no image built; the app runs in localhub's Python)\n")
     return result

@@ -433,8 +433,16 @@ class Runtime:
     ) -> None:
         st = self.state(key)
         self.port(key)  # the public port (the proxy) exists
+        if plan.launch_error:  # the Hub: built, then nothing answers on app_port (localhub: at once)
+            st.run_log.clear()
+            st.run_log.append(f"Launch timed out, workload was not healthy: {plan.launch_error}\n")
+            shutil.rmtree(workdir, ignore_errors=True)
+            self._set(key, gen, "RUNTIME_ERROR", f"Launch timed out, workload was not healthy ({plan.launch_error})")
+            return
         port = _free_port()
         argv = self._launch_argv(plan.argv, port, python)
+        if plan.add_port:
+            argv += ["--port", str(port)]
         env = self._environment(key, plan, workdir, port, self.port(key))
         st.run_log.clear()
         st.run_log.append(f"===== Application Startup at {now_iso()} =====\n")

@@ -64,12 +64,12 @@ def test_build_error_and_crash_at_import_show_the_logs(project: Stack, hub: Hub)
     enable_health(project)
     template = project.workdir / "templates" / "Dockerfile.j2"
     original = template.read_text()
-    template.write_text(original.replace("USER user\n", ""))
+    template.write_text(original.replace("COPY --chown=user . .", "COPY --chown=user . .\nCOPY missing.txt ."))
     result = project.up(check=False)
     out = printed(result)
     assert result.returncode != 0
     assert "BUILD_ERROR" in out
-    assert "ERROR: [rule dockerfile-user-1000]" in out
+    assert "ERROR: [rule dockerfile-copy-source]" in out
 
     template.write_text(original)
     main_py = project.workdir / "backend" / "app" / "main.py"

@@ -1,5 +1,5 @@
 """Issue 14 end to end: backends of other layouts deploy healthy with no layout config, each Space holding
-exactly the expected files; a backend's own Dockerfile is kept or refused by line; systemPackages reach
+exactly the expected files; a backend's own Dockerfile is kept, or refused by line when it certainly breaks; systemPackages reach
 the generated one; the CORS diagnosis names the cause. Real pulumi CLI, localhub and its runtime with
 real builds (each Space's requirements pip-installed into a virtualenv, as the Hub's image build does)."""
 
@@ -140,8 +140,8 @@ def test_own_dockerfile_kept_or_refused_by_line_and_system_packages(project: Sta
                                        "Dockerfile": OWN_DOCKERFILE})
     use_backend(project, backend)
     for old, new, expected in [
-        ("USER user\n", "USER root\n", "Dockerfile line 5: USER root is not a user with UID 1000"),
-        ('"--port", "7860"', '"--port", "8000"', "Dockerfile line 11: the app listens on port 8000"),
+        ('"0.0.0.0"', '"127.0.0.1"', "Dockerfile line 11: the app binds 127.0.0.1, a loopback address"),
+        ('"--port", "7860"', '"--port", "$PORT"', "Dockerfile line 11: the port is '$PORT', which the exec form"),
     ]:
         (backend / "Dockerfile").write_text(OWN_DOCKERFILE.replace(old, new))
         hub.reset_stats()

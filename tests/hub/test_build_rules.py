@@ -48,7 +48,8 @@ def test_exec_form_does_not_expand_variables() -> None:
         "FROM python\nRUN useradd -u 1000 u\nUSER u\nENV P=7860\n"
         'CMD ["uvicorn", "m:a", "--host", "0.0.0.0", "--port", "$P"]\n'
     )
-    assert [rule for rule, _ in result.failures] == ["dockerfile-cmd-port"]
+    assert result.failures == [] and [rule for rule, _ in result.launch_errors] == ["dockerfile-cmd-port"]
+    assert result.plan is not None and "dockerfile-cmd-port" in (result.plan.launch_error or "")
 
 
 @pytest.mark.parametrize(
@@ -56,19 +57,34 @@ def test_exec_form_does_not_expand_variables() -> None:
     [
         ("", "dockerfile-parse"),
         ("RUN echo hi\n", "dockerfile-parse"),
-        (
-            'FROM python\nUSER root\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0", "--port", "7860"]\n',
-            "dockerfile-user-1000",
-        ),
         ("FROM python\nRUN useradd -u 1000 u\nUSER u\n", "dockerfile-cmd"),
-        (
-            "FROM python\nRUN useradd -u 1000 u\nUSER u\nCMD uvicorn m:a --host 127.0.0.1 --port 7860\n",
-            "dockerfile-cmd-host",
-        ),
     ],
 )
 def test_rules(docker: str, rule: str) -> None:
     assert rule in [r for r, _ in check(docker).failures]
+
+
+@pytest.mark.parametrize(
+    ("docker", "rule"),
+    [
+        ("FROM python\nCMD uvicorn m:a --host 127.0.0.1 --port 7860\n", "dockerfile-cmd-host"),
+        ('FROM python\nCMD ["uvicorn", "m:a", "--port", "7860"]\n', "dockerfile-cmd-host"),  # uvicorn's default
+        ('FROM python\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0"]\n', "dockerfile-cmd-port"),  # 8000, not 7860
+    ],
+)
+def test_an_app_the_proxy_cannot_reach_builds_then_fails_at_launch(docker: str, rule: str) -> None:
+    result = check(docker)
+    assert result.failures == [] and result.plan is not None
+    assert rule in (result.plan.launch_error or "")
+
+
+def test_root_image_builds_with_a_warning_and_app_port_follows_the_card() -> None:
+    """hub-docs spaces-sdks-docker: any Dockerfile builds and runs as UID 1000; requests go to app_port."""
+    result = check('FROM python\nWORKDIR /app\nCOPY . .\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0"]\n',
+                   readme=b"---\nsdk: docker\napp_port: 8000\n---\n")
+    assert result.failures == [] and result.plan is not None and result.plan.launch_error is None
+    assert result.plan.app_port == 8000 and result.plan.add_port  # uvicorn's default 8000 is app_port
+    assert any("WARNING: [rule dockerfile-user-1000]" in line for line in result.log)
 
 
 def test_missing_app_port_defaults_to_7860() -> None:

@@ -40,10 +40,6 @@ def test_app_runs_and_sees_secrets(api: HfApi, hub: LocalHub, space_id: str) -> 
 @pytest.mark.parametrize(
     ("files", "rule"),
     [
-        ({"Dockerfile": DOCKERFILE.replace(b"USER user\n", b"")}, "dockerfile-user-1000"),
-        ({"Dockerfile": DOCKERFILE.replace(b"-u 1000", b"-u 1001")}, "dockerfile-user-1000"),
-        ({"Dockerfile": DOCKERFILE.replace(b'"7860"]', b'"8000"]')}, "dockerfile-cmd-port"),
-        ({"Dockerfile": DOCKERFILE.replace(b'"--host", "0.0.0.0", ', b"")}, "dockerfile-cmd-host"),
         ({"Dockerfile": DOCKERFILE.replace(b"CMD [", b"CMD [oops")}, "dockerfile-parse"),
         ({"Dockerfile": DOCKERFILE.replace(b"FROM", b"FORM")}, "dockerfile-parse"),
         ({"Dockerfile": DOCKERFILE + b"COPY missing.txt .\n"}, "dockerfile-copy-source"),
@@ -58,6 +54,33 @@ def test_build_errors_name_the_rule(api: HfApi, space_id: str, files: dict[str, 
     assert wait_stage(api, space_id) == "BUILD_ERROR"
     assert rule in api.get_space_runtime(space_id).raw["errorMessage"]
     assert any(f"[rule {rule}]" in line for line in api.fetch_space_logs(space_id, build=True))
+
+
+@pytest.mark.parametrize(
+    ("files", "rule"),
+    [
+        ({"Dockerfile": DOCKERFILE.replace(b'"7860"]', b'"8000"]')}, "dockerfile-cmd-port"),
+        ({"Dockerfile": DOCKERFILE.replace(b'"--host", "0.0.0.0", ', b"")}, "dockerfile-cmd-host"),
+    ],
+)
+def test_app_the_proxy_cannot_reach_is_a_runtime_error(api: HfApi, space_id: str, files: dict[str, bytes],
+                                                       rule: str) -> None:
+    """The Hub builds it, then reports "Launch timed out, workload was not healthy"."""
+    create_space(api, space_id)
+    commit_files(api, space_id, {**app_files(), **files})
+    assert wait_stage(api, space_id) == "RUNTIME_ERROR"
+    message = api.get_space_runtime(space_id).raw["errorMessage"]
+    assert "workload was not healthy" in message and rule in message
+
+
+@pytest.mark.parametrize("docker", [DOCKERFILE.replace(b"USER user\n", b""),
+                                    DOCKERFILE.replace(b"-u 1000", b"-u 1001")])
+def test_root_or_other_uid_image_runs_with_a_warning(api: HfApi, space_id: str, docker: bytes) -> None:
+    """hub-docs spaces-sdks-docker "Permissions": the container runs as UID 1000 whatever USER says."""
+    create_space(api, space_id)
+    commit_files(api, space_id, {**app_files(), "Dockerfile": docker})
+    assert wait_stage(api, space_id) == "RUNNING"
+    assert any("WARNING: [rule dockerfile-user-1000]" in line for line in api.fetch_space_logs(space_id, build=True))
 
 
 def test_missing_dockerfile(api: HfApi, space_id: str) -> None:

@@ -333,3 +333,34 @@ def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: p
         with pytest.raises(HealthError, match="not https"):
             provider._run(props, expect_rebuild=False)
         assert clients == []
+
+
+# --- every configured service must be healthy ------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "failing"), [
+    ({"status": "healthy", "services": {"qdrant": {"status": "unhealthy"}}}, "- qdrant: unhealthy"),
+    ({"status": "healthy", "services": {"qdrant": "down", "db": "ok"}}, "- qdrant: down"),
+    ({"status": "ok", "checks": {"database": {"healthy": False}}}, "- database: unhealthy"),
+    ({"status": "healthy", "dependencies": [{"name": "qdrant", "status": "error"}]}, "- qdrant: error"),
+    ({"status": "healthy", "qdrant": "unhealthy", "version": "1.0"}, "- qdrant: unhealthy"),
+    ({"status": "healthy", "services": {"vector": {"qdrant": "unhealthy", "cache": "ok"}}},
+     "- vector.qdrant: unhealthy"),
+    ({"status": "up", "database": {"status": "disconnected", "error": "timeout"}},
+     "- database: disconnected (timeout)"),
+])
+def test_healthy_requires_every_service_in_every_common_shape(body: dict[str, Any], failing: str) -> None:
+    with pytest.raises(HealthError) as caught:
+        judge(body, "healthy", "http://space.test/api/health")
+    message = str(caught.value)
+    assert failing in message and "not every service is healthy" in message
+    assert judge(body, "reachable", "u")["status"] == body["status"]
+
+
+@pytest.mark.parametrize("body", [
+    {"status": "ok"},
+    {"status": "healthy", "version": "1.2.3", "debug": False, "services": {"qdrant": {"status": "connected"},
+                                                                          "postgres": "not_configured"}},
+    {"status": "UP", "checks": [{"name": "db", "status": "UP"}], "dependencies": {"llm": True}},
+])
+def test_healthy_bodies_pass(body: dict[str, Any]) -> None:
+    assert judge(body, "healthy", "u")["status"] == body["status"]
