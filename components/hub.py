@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -128,8 +129,7 @@ def _explain(exc: BaseException, what: str) -> HubError:
         server = (getattr(exc, "server_message", None) or "").strip()
         detail = f" The Hub said: {server}" if server else ""
         if status == 401:
-            return HubError(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
-                            f"a valid token for this Hub.{detail}", 401)
+            return _token_rejected(what, detail)
         if status == 402:
             return PlanRequired(f"{what}: the Hub requires a paid plan (402): a Docker Space on free cpu-basic "
                                 f"hardware needs PRO (users) or Team/Enterprise (organisations).{detail}", 402)
@@ -138,8 +138,7 @@ def _explain(exc: BaseException, what: str) -> HubError:
                                          f"(403): add one on https://huggingface.co/settings/billing, or use "
                                          f"`pulumi config set hardware cpu-basic`.{detail}", 403)
         if status == 403:
-            return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
-                            f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
+            return _cannot_write(what, detail)
         if status == 404:
             # Only a missing repository (RepositoryNotFoundError, above) means "gone": a missing revision,
             # file or route (RevisionNotFoundError, EntryNotFoundError, a bare 404) must not drop state.
@@ -162,7 +161,60 @@ def _explain(exc: BaseException, what: str) -> HubError:
     if isinstance(exc, httpx2.TransportError):
         return HubError(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
                         "and your network, then run `pulumi up` again.", transient=True)
-    return HubError(f"{what}: {type(exc).__name__}: {exc}")
+    return _explain_xet(exc, what) or HubError(f"{what}: {type(exc).__name__}: {exc}")
+
+
+def _token_rejected(what: str, detail: str = "") -> HubError:
+    return HubError(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
+                    f"a valid token for this Hub.{detail}", 401)
+
+
+def _cannot_write(what: str, detail: str = "") -> HubError:
+    return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
+                    f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
+
+
+#: hf_xet 1.8 reports an HTTP failure as ``... HTTP status server error (503 Service Unavailable), domain: URL``
+#: (an OSError such as ConnectionError, or a RuntimeError) and a network failure as
+#: ``... error sending request for url (URL)``: no response object, so the status is read from the text.
+_XET_HTTP_STATUS = re.compile(r"HTTP status (?:client|server) error \((\d{3})[^)]*\), domain: (\S+)")
+_XET_UNREACHABLE = re.compile(r"error sending request for url \((\S+?)\)")
+
+
+def _explain_xet(exc: BaseException, what: str) -> HubError | None:
+    """An hf_xet failure (token refresh, Xet storage) with the same treatment as the HTTP ones: a refused
+    token gets the 401/403 guidance, a 429/5xx keeps its status (so `retryable` says yes), an unreachable
+    storage host is named. None when `exc` is not one."""
+    if not isinstance(exc, (OSError, RuntimeError)):
+        return None
+    text = str(exc)
+    http = _XET_HTTP_STATUS.search(text)
+    if http:
+        status, url = int(http.group(1)), http.group(2)
+        token_route = "/xet-write-token/" in url or "/xet-read-token/" in url
+        detail = f" hf_xet said: {text}"
+        if status == 401:
+            return _token_rejected(what, detail)
+        if status == 403:
+            return _cannot_write(what, detail)
+        where = "the Hub's Xet token route" if token_route else f"the Hub's Xet storage ({_host(url)})"
+        if status == 429:
+            return HubError(f"{what}: rate limited by {where} (429) after hf_xet's retries: wait a few minutes, "
+                            f"then run `pulumi up` again; content already stored is not sent again.{detail}", 429)
+        return HubError(f"{what}: {where} answered {status} after hf_xet's retries.{detail}", status)
+    unreachable = _XET_UNREACHABLE.search(text)
+    if unreachable:
+        return HubError(f"{what}: cannot reach the Hub's Xet storage at {_host(unreachable.group(1))} (hf_xet: "
+                        f"{text}). Check your network, proxy and firewall for that host, then run `pulumi up` "
+                        "again: content already stored is not sent again.", transient=True)
+    return None
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 def retryable(error: HubError) -> bool:
@@ -356,7 +408,7 @@ class StagedFile:
 
 
 class _CountingReader(io.BufferedReader):
-    """A file whose reads are counted (the bytes the client has taken so far)."""
+    """A file whose reads are counted (the bytes the client has taken so far): the git-LFS path's progress."""
 
     def __init__(self, path: str) -> None:
         super().__init__(io.FileIO(path, "rb"))
@@ -378,15 +430,80 @@ class _CountingReader(io.BufferedReader):
         return n
 
 
-def _progress_logger(readers: list[_CountingReader], total: int, label: str, every: float,
+class _XetProgress:
+    """Stands in for huggingface_hub's `XetUploadProgressReporter` (which draws tqdm bars on stderr): keeps
+    hf_xet's latest group report (bytes processed of the total, new bytes sent) for the progress log."""
+
+    latest: Any = None
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        _XetProgress.latest = None
+
+    def update_progress(self, group_report: Any, _item_reports: Any = None) -> None:
+        _XetProgress.latest = group_report
+
+    def close(self) -> None:
+        return None
+
+
+_XET_PATCH_LOCK = threading.Lock()
+#: hf_xet's own retry budget for Xet storage (429, 5xx, network): as many attempts as `call` makes, over at
+#: most this long. It retries inside the upload; our re-plan loop (space_files.py) comes after it.
+XET_RETRY_SECONDS = 120
+
+
+def _xet_available() -> bool:
+    from huggingface_hub.utils._runtime import is_xet_available
+
+    return bool(is_xet_available())
+
+
+def _give_hf_xet_our_retry_budget() -> None:
+    """Before hf_xet's session exists (it reads its config once): our attempts and a bounded total wait
+    instead of its 6 minutes; a value the user set in the environment wins."""
+    os.environ.setdefault("HF_XET_CLIENT_RETRY_MAX_ATTEMPTS", str(MAX_ATTEMPTS))
+    os.environ.setdefault("HF_XET_CLIENT_RETRY_MAX_DURATION", f"{XET_RETRY_SECONDS}s")
+
+
+@contextmanager
+def _progress_through(via_xet: bool) -> Iterator[None]:
+    """No progress bar on stderr: through Xet, hf_xet's reports go to `_XetProgress`; through git-LFS,
+    huggingface_hub's bars are switched off (its `disable_progress_bars`)."""
+    from huggingface_hub.utils import _xet_progress_reporting, disable_progress_bars
+
+    if not via_xet:
+        with disable_progress_bars():
+            yield
+        return
+    with _XET_PATCH_LOCK:
+        original = _xet_progress_reporting.XetUploadProgressReporter
+        _xet_progress_reporting.XetUploadProgressReporter = _XetProgress  # type: ignore[misc, assignment]
+        try:
+            yield
+        finally:
+            _xet_progress_reporting.XetUploadProgressReporter = original  # type: ignore[misc]
+
+
+def _progress_text(label: str, via_xet: bool, readers: list[_CountingReader], total: int) -> str:
+    mib = 2**20
+    if not via_xet:
+        sent = min(total, sum(r.count for r in readers))
+        return f"{label}: uploaded {sent / mib:.1f} of {total / mib:.1f} MiB ({100 * sent // max(total, 1)}%)"
+    report = _XetProgress.latest
+    if report is None:
+        return f"{label}: preparing {total / mib:.1f} MiB for Xet (chunking, deduplicating)"
+    done, size = int(report.total_bytes_completed), max(int(report.total_bytes), total)
+    return (f"{label}: uploaded {done / mib:.1f} of {size / mib:.1f} MiB ({100 * done // max(size, 1)}%) through "
+            f"Xet, {int(report.total_transfer_bytes_completed) / mib:.1f} MiB of it new data sent")
+
+
+def _progress_logger(text: Callable[[], str], every: float,
                      on_progress: Callable[[str], None]) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
 
     def run() -> None:
         while not stop.wait(every):
-            sent = min(total, sum(r.count for r in readers))
-            percent = 100 * sent // max(total, 1)
-            on_progress(f"{label}: uploaded {sent / 2**20:.1f} of {total / 2**20:.1f} MiB ({percent}%)")
+            on_progress(text())
 
     thread = threading.Thread(target=run, daemon=True, name="upload-progress")
     thread.start()
@@ -398,34 +515,45 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
            progress_every: float = UPLOAD_PROGRESS_SECONDS) -> str:
     """One commit with these uploads and deletions on top of `parent`; returns the new commit id.
 
-    `StagedFile` uploads are streamed from disk (large, binary files go through the client's LFS path in
-    the same commit); while they are sent, `on_progress` gets "uploaded X of Y MiB" every `progress_every`
-    seconds. A staged file whose content no longer hashes to its sha256 fails the commit before it is sent.
+    With hf_xet available (huggingface_hub's default), every file the Hub stores as LFS travels through Xet,
+    chunked and deduplicated, whatever its size: `StagedFile` uploads are passed by path (huggingface_hub
+    sends a whole commit through git-LFS as soon as one file is a file object, HFH-2.4
+    ``_commit_api._upload_files``). Without hf_xet, `StagedFile`s are streamed to git-LFS from counted
+    readers. Either way `on_progress` gets "uploaded X of Y MiB" every `progress_every` seconds (from
+    hf_xet's own progress reports through Xet), nothing is drawn on stderr, and a staged file whose content
+    no longer hashes to its sha256 fails the commit before anything is sent.
     """
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
+    via_xet = _xet_available()
+    if via_xet:
+        _give_hf_xet_our_retry_budget()
     readers: list[_CountingReader] = []
     operations: list[Any] = []
     try:
         for path, data in uploads.items():
             if isinstance(data, StagedFile):
-                reader = _CountingReader(data.path)
-                readers.append(reader)
-                operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=reader)  # hashes it (sha256)
+                source: Any = data.path if via_xet else _CountingReader(data.path)
+                if not via_xet:
+                    readers.append(source)
+                operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=source)  # hashes it (sha256)
                 if operation.upload_info.sha256.hex() != data.sha256:
                     raise HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
-                reader.count = 0
+                if not via_xet:
+                    source.count = 0
             else:
                 operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=data)
             operations.append(operation)
         operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
         streamed = sum(d.size for d in uploads.values() if isinstance(d, StagedFile))
         label = f"{space_id}: commit of {len(uploads)} file(s)"
-        stop, thread = _progress_logger(readers, streamed, label, progress_every, on_progress)
+        stop, thread = _progress_logger(lambda: _progress_text(label, via_xet, readers, streamed), progress_every,
+                                        on_progress)
         try:
-            info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
-                        lambda: api.create_commit(space_id, operations, commit_message=message, repo_type="space",
-                                                  parent_commit=parent), retry=False)
+            with _progress_through(via_xet):
+                info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
+                            lambda: api.create_commit(space_id, operations, commit_message=message,
+                                                      repo_type="space", parent_commit=parent), retry=False)
         finally:
             stop.set()
             thread.join(timeout=5)

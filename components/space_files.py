@@ -9,8 +9,10 @@ current tree (so hand edits on the Hub are undone and an interrupted run is fini
 No change means no Hub request at all: the diff compares manifests locally.
 Binary and large files are stored by the Hub as LFS/Xet, whose tree `oid` is the blob id of the pointer:
 they are compared by sha256 (the manifest's digest) in `_sync` and `read`, so they never look drifted and
-are never re-sent unchanged. Files of 8 MiB and more are streamed from their staged copy (LFS in the same
-single commit) with "uploaded X of Y MiB" logged every 10 s; preview lists the files stored as LFS.
+are never re-sent unchanged. They travel through Xet when hf_xet is installed (chunk dedup: a small edit of a
+big file sends little), else git-LFS; files of 8 MiB and more are read from their staged copy (by path for
+Xet, streamed for git-LFS), all in the same single commit, with "uploaded X of Y MiB" logged every 10 s;
+preview lists the files stored as LFS/Xet.
 Hub endpoints: GET /api/spaces/{id}, GET /api/spaces/{id}/tree/{rev}, POST /api/spaces/{id}/preupload,
 POST /api/spaces/{id}/commit/main.
 """
@@ -130,8 +132,8 @@ def _read_blob(blob_dir: str, path: str, digest: str) -> bytes:
 
 
 def _upload(blob_dir: str, path: str, digest: str) -> bytes | hub.StagedFile:
-    """What to send for a changed file: a large one streamed from its staged copy (LFS in the commit,
-    progress logged), a small one read (and checked) in memory."""
+    """What to send for a changed file: a large one from its staged copy (Xet or LFS in the commit, progress
+    logged), a small one read (and checked) in memory."""
     blob = Path(blob_dir) / digest
     size = blob.stat().st_size
     if size >= hub.STREAM_FILE_BYTES:

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from localhub.auth import Auth, Principal
+from localhub.cas import CasStore
 from localhub.errors import HubError, bad_request, repo_not_found
 from localhub.faults import Faults
 from localhub.ratelimit import CommitLimiter
@@ -54,6 +55,8 @@ class Settings:
     running_window_seconds: float = 1.0
     #: Idle seconds before a RUNNING Space goes SLEEPING; None: the Space's own sleep time (gcTimeout).
     sleep_after_seconds: float | None = None
+    #: The ``casUrl`` Xet tokens name (default: this server's ``/cas``); another value tests an unreachable CAS.
+    cas_url: str | None = None
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Repo:
 
 
 class Hub:
-    """Store, auth, runtime, stats, faults and limits of one localhub server."""
+    """Store, Xet CAS, auth, runtime, stats, faults and limits of one localhub server."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -76,6 +79,8 @@ class Hub:
         self.faults = Faults(settings.fault_seed)
         self.limiter = CommitLimiter(settings.commit_limit)
         self.lfs_secret = os.urandom(32)
+        self.cas = CasStore(self.store)
+        self.store.xet_index = self.cas.file_for_sha256
         config = RuntimeConfig(
             settings.build_delay_seconds,
             settings.startup_timeout_seconds,

@@ -39,6 +39,8 @@ def file_json(path: str, entry: FileEntry) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "file", "oid": entry.oid, "size": entry.size, "path": path}
     if entry.lfs:
         out["lfs"] = {"oid": entry.lfs, "size": entry.size, "pointerSize": entry.pointer_size}
+    if entry.xet:  # a file stored through Xet (HFH-2.4 hf_api.py RepoFile ``xetHash``)
+        out["xetHash"] = entry.xet
     return out
 
 
@@ -295,6 +297,9 @@ def _resolve_file(request: Request, repo_type: str, namespace: str, name: str, r
     }
     if entry.lfs:  # what the Hub's LFS answers carry (HFH-2.4 file_download.py get_hf_file_metadata)
         headers.update({"X-Linked-Etag": f'"{entry.lfs}"', "X-Linked-Size": str(entry.size)})
+    if entry.xet:  # a Xet client downloads from the CAS instead (hub-docs docs/xet/file-id.md; HFH-2.4 utils/_xet.py)
+        refresh = f"{endpoint(request)}/api/{repo_type}s/{repo.key.repo_id}/xet-read-token/{sha}"
+        headers.update({"X-Xet-Hash": entry.xet, "Link": f'<{refresh}>; rel="xet-auth"'})
     if request.method == "HEAD":
         headers["Content-Length"] = str(entry.size)
         return Response(status_code=200, headers=headers, media_type="application/octet-stream")

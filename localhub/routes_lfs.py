@@ -1,4 +1,4 @@
-"""git-lfs batch API (basic transfer) and its verify step; the Xet write token is not offered.
+"""git-lfs batch API (basic transfer) and its verify step (Xet: routes_xet.py).
 
 Sources: HFH-2.4 ``lfs.py`` ``post_lfs_batch_info`` / ``lfs_upload`` (wire format), git-lfs
 ``docs/api/batch.md``; hub-api-contract.md §1 (``POST {endpoint}/spaces/{id}.git/info/lfs/objects/batch``).
@@ -17,10 +17,6 @@ from localhub.lfs import UPLOAD_PREFIX, sign
 
 router = APIRouter()
 LFS_JSON = "application/vnd.git-lfs+json"
-XET_UNOFFERED = (
-    "localhub does not emulate Xet storage. Set HF_HUB_DISABLE_XET=1 so huggingface_hub uploads through the "
-    "git-lfs batch API, which localhub serves."
-)
 
 
 def _batch(request: Request, repo: Repo) -> JSONResponse:
@@ -81,10 +77,3 @@ def verify(request: Request, repo_type: str, namespace: str, name: str) -> JSONR
 @router.post("/{namespace}/{name}.git/info/lfs/objects/verify")
 def verify_model(request: Request, namespace: str, name: str) -> JSONResponse:
     return _verify(request, hub_of(request).repo(request, "model", namespace, name, write=True))
-
-
-@router.get("/api/{repo_type}s/{namespace}/{name}/xet-write-token/{revision}")
-def xet_write_token(request: Request, repo_type: str, namespace: str, name: str, revision: str) -> JSONResponse:
-    """Xet is not emulated: a clear 501 instead of the token headers (HFH-2.4 ``utils/_xet.py``)."""
-    hub_of(request).repo(request, repo_type, namespace, name, write=True)
-    raise HubError(501, XET_UNOFFERED)

@@ -33,6 +33,7 @@ class Stats:
             self.rebuilds: Counter[str] = Counter()
             self.files_committed: Counter[str] = Counter()
             self.request_bytes = 0
+            self.bytes_by_route: Counter[str] = Counter()
             self.faults_injected = 0
 
     def record_request(self, method: str, template: str, nbytes: int, status: int) -> None:
@@ -41,6 +42,7 @@ class Stats:
             self.requests[key] += 1
             self.statuses[str(status)] += 1
             self.request_bytes += nbytes
+            self.bytes_by_route[key] += nbytes
             if method in WRITE_METHODS:
                 self.writes[key] += 1
 
@@ -67,6 +69,7 @@ class Stats:
                 "writes": dict(self.writes),
                 "statuses": dict(self.statuses),
                 "request_bytes": self.request_bytes,
+                "request_bytes_by_route": dict(self.bytes_by_route),
                 "commits": dict(self.commits),
                 "rebuilds": dict(self.rebuilds),
                 "files_committed": dict(self.files_committed),

@@ -79,12 +79,16 @@ class FileEntry:
     oid: str
     size: int
     lfs: str | None = None
+    #: The Xet file hash when the content was uploaded through Xet (listed as ``xetHash``; routes_xet.py).
+    xet: str | None = None
 
     @property
     def pointer_size(self) -> int:
         return len(lfs_pointer(self.lfs or "", self.size))
 
     def to_json(self) -> list[Any]:
+        if self.xet is not None:
+            return [self.oid, self.size, self.lfs, self.xet]
         return [self.oid, self.size] if self.lfs is None else [self.oid, self.size, self.lfs]
 
 
@@ -183,6 +187,8 @@ class Store:
     root: Path
     _locks: dict[RepoKey, threading.Lock] = field(default_factory=dict)
     _meta_lock: threading.RLock = field(default_factory=threading.RLock)
+    #: sha256 -> the Xet file hash registered with it (set by the Hub to its CAS index; cas.py).
+    xet_index: Callable[[str], str | None] = lambda _sha256: None
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -232,7 +238,7 @@ class Store:
 
     def read_commit(self, oid: str) -> Commit:
         body = json.loads(self._object_path(oid).read_bytes())
-        tree = {p: FileEntry(e[0], e[1], e[2] if len(e) > 2 else None) for p, e in body["tree"].items()}
+        tree = {p: FileEntry(*e) for p, e in body["tree"].items()}
         return Commit(oid, body["parents"], tree, body["title"], body["message"], body["authors"], body["date"])
 
     def has_commit(self, oid: str) -> bool:
@@ -389,7 +395,7 @@ class Store:
         size = self.lfs_path(sha).stat().st_size
         if op.size is not None and op.size != size:
             raise HubError(400, f"LFS object {sha} of {op.path!r} has {size} bytes, the commit says {op.size}")
-        return FileEntry(self.put_blob(lfs_pointer(sha, size)), size, sha)
+        return FileEntry(self.put_blob(lfs_pointer(sha, size)), size, sha, self.xet_index(sha))
 
     def materialize(self, sha: str, dest: Path) -> None:
         """Write the files of commit ``sha`` into ``dest`` (created, must not exist)."""

@@ -75,12 +75,6 @@ def test_small_pattern_file_goes_through_lfs_with_the_client(api: HfApi, hub: Lo
     assert entry.lfs.sha256 == hashlib.sha256(b"pickle bytes").hexdigest()
 
 
-def test_xet_is_not_offered_with_a_clear_message(hub: LocalHub, api: HfApi, space_id: str) -> None:
-    create_space(api, space_id)
-    r = httpx.get(f"{hub.endpoint}/api/spaces/{space_id}/xet-write-token/main", headers=_auth())
-    assert r.status_code == 501 and "HF_HUB_DISABLE_XET=1" in r.json()["error"]
-
-
 def _peak_rss_reset(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM (peak RSS) to the current RSS
 

@@ -116,7 +116,8 @@ class SlowCommitApi:
         return SimpleNamespace(oid="d" * 40)
 
 
-def test_large_commit_logs_upload_progress(tmp_path: Path) -> None:
+def test_large_commit_logs_upload_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub, "_xet_available", lambda: False)  # the git-LFS path: files read by the client
     data = b"x" * (4 << 20)
     blob = tmp_path / "blob"
     blob.write_bytes(data)
@@ -136,7 +137,10 @@ def test_large_commit_logs_upload_progress(tmp_path: Path) -> None:
     assert any("uploaded 0." in line or "uploaded 1." in line or "uploaded 2." in line for line in lines)
 
 
-def test_staged_file_changed_while_deploying_is_not_sent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("xet", [True, False])
+def test_staged_file_changed_while_deploying_is_not_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         xet: bool) -> None:
+    monkeypatch.setattr(hub, "_xet_available", lambda: xet)
     blob = tmp_path / "blob"
     blob.write_bytes(b"changed")
     staged = hub.StagedFile(str(blob), hashlib.sha256(b"original").hexdigest(), 8)
