@@ -6,33 +6,39 @@ import pulumi
 
 from components.bundle import bundle_for
 from components.deployment import RagSpaceDeployment
+from components.errors import run_program
 from components.frontend import check_client_file, maybe_frontend
 from components.preflight import preflight
 from components.settings import load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
-settings = load_settings(PROJECT_DIR)
-check_client_file(settings)  # before any resource: a bad client file fails `up` before the Hub is written
-blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
-bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
-if bundle.skipped:
-    pulumi.log.info(bundle.skipped_report())
-notes = preflight(settings, bundle)  # what may fail at run time, and what was chosen: shown, never blocking
-for fact in notes.facts:
-    pulumi.log.info(fact)
-for warning in notes.warnings:
-    pulumi.log.warn(warning)
-deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir, cors_hint=notes.cors_hint)
-frontend = maybe_frontend(settings, deployment.space_url)
 
-pulumi.export("spaceId", deployment.space.space_id)
-pulumi.export("repoUrl", deployment.repo_url)
-pulumi.export("spaceUrl", deployment.space_url)
-pulumi.export("docsUrl", deployment.docs_url)
-pulumi.export("healthUrl", deployment.health_url)
-pulumi.export("filesRevision", deployment.files.revision)
-if deployment.health is not None:
-    pulumi.export("health", deployment.health.health)
-if frontend is not None:
-    pulumi.export("frontendClientFile", frontend.path)
+def main() -> None:
+    settings = load_settings(PROJECT_DIR)
+    check_client_file(settings)  # before any resource: a bad client file fails `up` before the Hub is written
+    blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
+    bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
+    if bundle.skipped:
+        pulumi.log.info(bundle.skipped_report())
+    notes = preflight(settings, bundle)  # what may fail at run time, and what was chosen: shown, never blocking
+    for fact in notes.facts:
+        pulumi.log.info(fact)
+    for warning in notes.warnings:
+        pulumi.log.warn(warning)
+    deployment = RagSpaceDeployment("rag", settings, bundle, blob_dir, cors_hint=notes.cors_hint)
+    frontend = maybe_frontend(settings, deployment.space_url)
+
+    pulumi.export("spaceId", deployment.space.space_id)
+    pulumi.export("repoUrl", deployment.repo_url)
+    pulumi.export("spaceUrl", deployment.space_url)
+    pulumi.export("docsUrl", deployment.docs_url)
+    pulumi.export("healthUrl", deployment.health_url)
+    pulumi.export("filesRevision", deployment.files.revision)
+    if deployment.health is not None:
+        pulumi.export("health", deployment.health.health)
+    if frontend is not None:
+        pulumi.export("frontendClientFile", frontend.path)
+
+
+run_program(main)

@@ -12,6 +12,10 @@ Every provider method (`check`, `diff`, `create`, `update`, `read`, `delete`) of
 programming error, the redacted traceback), raised `from None` so no unredacted cause is printed. Log lines
 go through `log`/`warn`, and the process's `logging` output (huggingface_hub, httpx, gRPC's own report of
 a failed call) through a redacting formatter.
+
+Imported in the dynamic-provider process (unpickling a provider imports its module), this module makes
+that process exit once the engine is gone (`exit_when_engine_gone`): a killed `pulumi` must not leave
+it running, whichever launcher started it.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import grpc
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
@@ -33,6 +42,12 @@ from components.settings import MARKER_VARIABLE, resolve_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
+
+log = logging.getLogger(__name__)
+
+#: How often the dynamic-provider process checks that the engine still answers.
+ENGINE_CHECK_SECONDS = 1.0
+_ADDRESS = re.compile(r"^[\w.\-\[\]]+:\d+$")
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_METHODS = ("check", "diff", "create", "update", "read", "delete")
@@ -150,3 +165,47 @@ def check_still_owner(api: HfApi, space_id: str, props: Mapping[str, Any], previ
     refusal = ownership.update_refusal(space_id, marker, str(this_stack), previous, adopt=False)
     if refusal:
         raise hub.HubError(refusal)
+
+
+def engine_address(argv: Sequence[str]) -> str | None:
+    """The engine's address among a provider plugin's arguments: the last `host:port` one (the engine
+    passes `host.ServerAddr()` after any flags: pkg/resource/plugin/provider_plugin.go, NewProvider)."""
+    found = [arg for arg in argv[1:] if _ADDRESS.match(arg)]
+    return found[-1] if found else None
+
+
+def exit_when_engine_gone(address: str, interval: float = ENGINE_CHECK_SECONDS) -> None:
+    """Start a daemon thread that ends this process (status 1) once the engine at `address` refuses its
+    gRPC health check, i.e. once `pulumi` is gone (killed: it never sends the SIGINT that stops plugins).
+
+    Pulumi's Go plugins check the same endpoint, every 5 minutes (sdk/go/common/util/rpcutil/health.go,
+    `Healthcheck`); Pulumi's Python dynamic provider never does (pulumi/dynamic/__main__.py waits on an
+    Event forever). Watching the parent process is not enough: Pulumi's launcher
+    (sdk/python/dist/pulumi-resource-pulumi-python) runs python as a child of /bin/sh, which outlives the
+    engine. Only UNAVAILABLE (nothing listens) counts; a slow answer under load does not."""
+    channel = grpc.insecure_channel(address)
+    check = channel.unary_unary("/grpc.health.v1.Health/Check",
+                                request_serializer=lambda _: b"", response_deserializer=lambda raw: raw)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                check(None, timeout=60)
+            except grpc.RpcError as exc:
+                if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                    log.info("the engine at %s is gone: the dynamic provider exits", address)
+                    os._exit(1)
+
+    threading.Thread(target=watch, name="engine-watch", daemon=True).start()
+
+
+def _in_dynamic_provider_process() -> bool:
+    """True in the process `python -m pulumi.dynamic` serves providers from (either launcher runs it as
+    `__main__`); False in the program, tests and tools that import this module."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == "pulumi.dynamic.__main__"
+
+
+if _in_dynamic_provider_process() and (_engine := engine_address(sys.argv)):
+    exit_when_engine_gone(_engine)

@@ -37,7 +37,8 @@ def create_app(settings: Settings) -> tuple[ASGIApp, Hub]:
     app = FastAPI(title="localhub", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.hub = hub
     app.add_exception_handler(HubError, hub_error_handler)
-    api_modules = (routes_repos, routes_spaces, routes_lfs, routes_xet, routes_files, routes_canonical)  # canonical last
+    api_modules = (routes_repos, routes_spaces, routes_lfs, routes_xet, routes_files,
+                   routes_canonical)  # canonical ids last
     for module in (routes_admin, *api_modules):
         app.include_router(module.router)
     api_routes = [r for m in api_modules for r in m.router.routes]
