@@ -26,7 +26,8 @@ from components.settings import MARKER_VARIABLE, space_id_of
 IDENTITY = ("owner", "name", "hub_endpoint")
 SETTINGS = ("private", "hardware", "sleep_time")
 #: `managed_by` (the marker this stack writes) changes only with a stack rename or state written before
-#: instance markers: an update re-marks the Space. `check` keeps the marker the state recorded. `adopt` is consulted when adopting and never makes a diff.
+#: instance markers: an update re-marks the Space. `check` keeps the marker the state recorded. `adopt` is
+#: consulted when adopting and never makes a diff.
 MARKER = ("managed_by",)
 FREE_HARDWARE = plans.FREE_HARDWARE
 NEVER_SLEEP = -1

@@ -131,7 +131,8 @@ class SpaceSettingArgs:
     value: pulumi.Input[str]
     description: str | None = None
     managed_by: pulumi.Input[str] | None = None
-    """This stack's ownership marker (the Space's `managed_by` output): the setting is deleted only from a Space that carries it."""
+    """This stack's ownership marker (the Space's `managed_by` output): the setting is deleted only from a
+    Space that carries it."""
 
 
 class SpaceSecret(Resource, module="hf", name="SpaceSecret"):
