@@ -17,8 +17,8 @@ PROJECT_DIR = Path(__file__).resolve().parent
 def main() -> None:
     settings = load_settings(PROJECT_DIR)
     check_client_file(settings)  # before any resource: a bad client file fails `up` before the Hub is written
-    blob_dir = PROJECT_DIR / ".hf-rag-space" / pulumi.get_stack() / "blobs"
-    bundle = bundle_for(settings, scan_cache=blob_dir.parent / "scanned-clean")
+    blob_dir = Path(".hf-rag-space") / pulumi.get_stack() / "blobs"  # relative: state holds no machine path
+    bundle = bundle_for(settings, scan_cache=PROJECT_DIR / blob_dir.parent / "scanned-clean")
     if bundle.skipped:
         pulumi.log.info(bundle.skipped_report())
     notes = preflight(settings, bundle)  # what may fail at run time, and what was chosen: shown, never blocking

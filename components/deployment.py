@@ -13,6 +13,7 @@ import pulumi
 from components.bundle import Bundle
 from components.health import SpaceHealth, SpaceHealthArgs, config_digest
 from components.ownership import stack_instance, stack_marker
+from components.provenance import Provenance
 from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
@@ -39,6 +40,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: Settings, bundle: Bundle, blob_dir: Path,
                  opts: pulumi.ResourceOptions | None = None, cors_hint: str = "") -> None:
+        """`blob_dir` is relative to the project directory: state never holds a path of one machine."""
         super().__init__("hf-rag-space:index:RagSpaceDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         endpoint = settings.hub_endpoint.rstrip("/")
@@ -57,10 +59,13 @@ class RagSpaceDeployment(pulumi.ComponentResource):
             for key, value in values.items():
                 config.append(resource(f"{name}-{kind}-{_logical(key)}", SpaceSettingArgs(
                     hub_endpoint=endpoint, space_id=self.space.space_id, key=key, value=value,
-                    description=_description(key), managed_by=managed_by), after_space))
+                    description=_description(key), managed_by=self.space.managed_by), after_space))
+        stage_blobs(bundle.files, bundle.manifest, root / blob_dir)
+        source = Provenance.of(settings.backend_path, f"{project}/{stack}", settings.secret_values)
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
-            blob_dir=str(stage_blobs(bundle.files, bundle.manifest, blob_dir)), managed_by=managed_by,
+            blob_dir=blob_dir.as_posix(), managed_by=self.space.managed_by,
+            source=source.as_input(settings.backend_dir),
         ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
         self.space_url = self.space.host
         self.health = None

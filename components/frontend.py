@@ -10,7 +10,6 @@ Children (each named ``{name}-<role>``):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +33,12 @@ GIT_PUSH_SCRIPT = (
     ' && git -C "$HF_RAG_FRONTEND_DIR" push'
 )
 """Commit only the client file (``git commit -- file``) if it changed, then push."""
+GIT_PUSH_IF_HERE_SCRIPT = (
+    'if [ ! -f "$HF_RAG_FRONTEND_DIR/$HF_RAG_CLIENT_FILE" ]; then'
+    ' echo "hf-rag-space: $HF_RAG_FRONTEND_DIR/$HF_RAG_CLIENT_FILE: not here: skipped";'
+    " else " + GIT_PUSH_SCRIPT + "; fi"
+)
+"""With ``frontendOptional``: the same, skipped on a machine without the frontend."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +53,8 @@ class FrontendClientPatchArgs:
     """Backend URL used when the page runs on localhost or a loopback address (``frontendDevUrl``)."""
     space_url: Input[str]
     """Backend URL used everywhere else: the Space's URL."""
+    optional: bool = False
+    """``frontendOptional``: a machine without the file skips the patch (state kept as it is)."""
 
 
 class FrontendClientPatch(Resource, module="hf", name="FrontendClientPatch"):
@@ -92,13 +99,16 @@ class FrontendApiUrlArgs:
     """The Space's URL (the deployment's ``spaceUrl`` output)."""
     git_push: bool = False
     """Commit the patched file in ``dir`` and push it (``frontendGitPush``)."""
+    optional: bool = False
+    """``frontendOptional``: the frontend may be missing on this machine."""
 
 
 class FrontendApiUrl(ComponentResource):
     """Points a frontend's API client at the Space by hostname; ``pulumi destroy`` undoes it."""
 
     path: Output[str]
-    """The patched client file, as an absolute path (the ``frontendClientFile`` stack output)."""
+    """The patched client file as configured, ``frontendDir/frontendClientFile`` (the ``frontendClientFile``
+    stack output; relative to the project when ``frontendDir`` is, so it is the same on every machine)."""
     content_sha256: Output[str]
     """SHA-256 of the patched file (the git-push trigger)."""
 
@@ -107,21 +117,22 @@ class FrontendApiUrl(ComponentResource):
         patch = FrontendClientPatch(
             f"{name}-client",
             FrontendClientPatchArgs(
-                dir=args.dir, client_file=args.client_file, dev_url=args.dev_url, space_url=args.space_url
+                dir=args.dir, client_file=args.client_file, dev_url=args.dev_url, space_url=args.space_url,
+                optional=args.optional,
             ),
             ResourceOptions(parent=self),
         )
-        # The patch keeps ``dir`` as configured (a path relative to the project survives moving the
-        # project); the program runs in the project directory, so the output path is made absolute here.
-        self.path = patch.path.apply(os.path.abspath)
+        # The patch keeps ``dir`` as configured: a path relative to the project survives moving the project
+        # and is the same in every checkout (no machine path in state or outputs).
+        self.path = patch.path
         self.content_sha256 = patch.content_sha256
         self.git_push: local.Command | None = None
         if args.git_push:
             self.git_push = local.Command(
                 f"{name}-git-push",
-                create=GIT_PUSH_SCRIPT,
+                create=GIT_PUSH_IF_HERE_SCRIPT if args.optional else GIT_PUSH_SCRIPT,
                 environment={
-                    "HF_RAG_FRONTEND_DIR": Output.from_input(args.dir).apply(os.path.abspath),
+                    "HF_RAG_FRONTEND_DIR": args.dir,  # as configured; commands run in the project directory
                     "HF_RAG_CLIENT_FILE": args.client_file,
                     "HF_RAG_COMMIT_MESSAGE": Output.from_input(args.space_url).apply(
                         lambda url: COMMIT_MESSAGE.format(space_url=url)
@@ -144,6 +155,8 @@ class FrontendSettings(Protocol):
     def frontend_dev_url(self) -> str: ...
     @property
     def frontend_git_push(self) -> bool: ...
+    @property
+    def frontend_optional(self) -> bool: ...
 
 
 def check_client_file(settings: FrontendSettings) -> None:
@@ -180,6 +193,7 @@ def maybe_frontend(
             dev_url=settings.frontend_dev_url,
             space_url=space_url,
             git_push=settings.frontend_git_push,
+            optional=settings.frontend_optional,
         ),
         opts,
     )

@@ -5,15 +5,20 @@ managed block rendered from ``templates/frontend_base_url.ts.j2``::
 
     // >>> hf-rag-space managed: API base URL (edit via pulumi config) >>>
     this.baseUrl = <localhost or loopback host> ? '<dev url>' : '<space url>';
+    // original (put back by pulumi destroy): "this.baseUrl = ...;"
     // <<< hf-rag-space managed <<<
 
-The block keeps the statement's indentation and the file's line endings. Later runs find the
-markers instead of the statement, so patching twice gives the same bytes, and :func:`restore` puts
-the original statement back between whatever surrounds the markers by then.
+The block's last line before the end marker keeps the statement it replaced (a JSON string), so the
+file itself can always be restored (`embedded_original`), even after a `pulumi destroy` ran on a machine
+without this file or a later stack found the block already there. The block keeps the statement's
+indentation and the file's line endings. Later runs find the markers instead of the statement, so
+patching twice gives the same bytes, and :func:`restore` puts the original statement back between
+whatever surrounds the markers by then.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +35,9 @@ END_MARKER = "// <<< hf-rag-space managed <<<"
 """Last line of the managed block."""
 
 TEMPLATE = "frontend_base_url.ts.j2"
+ORIGINAL_PREFIX = "// original (put back by pulumi destroy): "
+"""Start of the block's line holding the replaced statement as a JSON string."""
+_ORIGINAL_RE = re.compile(r"^[ \t]*" + re.escape(ORIGINAL_PREFIX) + r"(\".*\")[ \t]*\r?$", re.MULTILINE)
 
 _BEGIN_RE = re.compile(r"^[ \t]*//[ \t]*>>>[ \t]*hf-rag-space managed\b.*$", re.MULTILINE)
 _END_RE = re.compile(r"^[ \t]*//[ \t]*<<<[ \t]*hf-rag-space managed\b.*$", re.MULTILINE)
@@ -96,13 +104,15 @@ def apply(plan: PatchPlan) -> str:
     return plan.source[: plan.start] + plan.managed + plan.source[plan.end :]
 
 
-def plan_patch(source: str, dev_url: str, space_url: str, last_urls: tuple[str, str] | None = None) -> PatchPlan:
+def plan_patch(source: str, dev_url: str, space_url: str, last_urls: tuple[str, str] | None = None,
+               original: str | None = None) -> PatchPlan:
     """Plan the patch of ``source``: find the managed block or the constructor's base-URL assignment.
 
     ``last_urls`` (the dev and Space URLs of the previous run, if known) tell a hand edit of the URLs
     from a previous rendering; without them, only blocks that are not our rendering count as edited.
     Raises PatchError (never guesses) when the markers are malformed or there is no single
-    ``this.baseUrl = ...`` statement on its own line(s) inside a constructor.
+    ``this.baseUrl = ...`` statement on its own line(s) inside a constructor. ``original`` (the statement
+    a state recorded) is written into a block that does not hold it yet; a block's own copy wins.
     """
     for name, url in (("frontendDevUrl", dev_url), ("spaceUrl", space_url)):
         if not valid_url(url):
@@ -113,17 +123,19 @@ def plan_patch(source: str, dev_url: str, space_url: str, last_urls: tuple[str, 
         region = source[start:end]
         indent = _indent_of(region)
         step = _step_from_block(region, indent)
-        managed = render_block(dev_url, space_url, indent, step, _newline(source, end))
+        kept = embedded_original(region)
+        wanted = kept if kept is not None else original
+        managed = render_block(dev_url, space_url, indent, step, _newline(source, end), wanted)
         if region == managed:
             action: Action = "unchanged"
         elif last_urls is not None:
-            last = render_block(*last_urls, indent, step, _newline(source, end))
+            last = render_block(*last_urls, indent, step, _newline(source, end), kept)
             action = "update" if region == last else "rerender"
         else:
             action = "update" if _is_rendered(region, indent, step, _newline(source, end)) else "rerender"
         return PatchPlan(source, start, end, managed, action)
     start, end, indent, step = _find_assignment(source)
-    managed = render_block(dev_url, space_url, indent, step, _newline(source, end))
+    managed = render_block(dev_url, space_url, indent, step, _newline(source, end), source[start:end])
     return PatchPlan(source, start, end, managed, "insert")
 
 
@@ -170,8 +182,22 @@ def find_managed(source: str) -> tuple[int, int] | None:
     return begins[0].start(), end
 
 
-def render_block(dev_url: str, space_url: str, indent: str, step: str, newline: str = "\n") -> str:
-    """Render the managed block (no final line ending) with the given indentation and line ending."""
+def embedded_original(source: str) -> str | None:
+    """The statement the managed block in ``source`` (or a block's own text) replaced, as it keeps it."""
+    found = _ORIGINAL_RE.search(source)
+    if found is None:
+        return None
+    try:
+        value = json.loads(found.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def render_block(dev_url: str, space_url: str, indent: str, step: str, newline: str = "\n",
+                 original: str | None = None) -> str:
+    """Render the managed block (no final line ending) with the given indentation and line ending;
+    with ``original``, the block keeps it on its last line before the end marker."""
     template = _env().get_template(TEMPLATE)
     text = template.render(
         begin_marker=BEGIN_MARKER,
@@ -180,6 +206,8 @@ def render_block(dev_url: str, space_url: str, indent: str, step: str, newline: 
         space_url=space_url,
         indent=indent,
         step=step,
+        original=original,
+        original_prefix=ORIGINAL_PREFIX,
     )
     return text.rstrip("\n").replace("\n", newline)
 
@@ -201,6 +229,7 @@ def _env() -> jinja2.Environment:
     """The project's template environment (templating.py), plus a JavaScript string filter."""
     env = templating.environment().overlay()
     env.filters["js_string"] = _js_string
+    env.filters["json_string"] = lambda value: json.dumps(value, ensure_ascii=True)
     return env
 
 
@@ -220,7 +249,7 @@ def _is_rendered(region: str, indent: str, step: str, newline: str) -> bool:
     if found is None:
         return False
     dev, space = (_js_unquote(g) for g in found.groups())
-    return render_block(dev, space, indent, step, newline) == region
+    return render_block(dev, space, indent, step, newline, embedded_original(region)) == region
 
 
 def _newline(source: str, pos: int) -> str:

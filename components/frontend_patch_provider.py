@@ -32,6 +32,7 @@ from components.frontend_patch import (
     PatchError,
     PatchPlan,
     apply,
+    embedded_original,
     find_managed,
     plan_patch,
     restore,
@@ -127,11 +128,12 @@ class PatchResult:
     """The file's text afterwards."""
 
 
-def patch_file(path: Path, dev_url: str, space_url: str, last_urls: tuple[str, str] | None = None) -> PatchResult:
+def patch_file(path: Path, dev_url: str, space_url: str, last_urls: tuple[str, str] | None = None,
+               original: str | None = None) -> PatchResult:
     """Patch ``path`` in place if needed; nothing is written unless the result parses as TypeScript."""
     source = read_text(path)
     try:
-        plan = plan_patch(source, dev_url, space_url, last_urls)
+        plan = plan_patch(source, dev_url, space_url, last_urls, original)
     except PatchError as e:
         raise PatchError(f"{path}: {e}") from e
     if not plan.changed:
@@ -186,10 +188,25 @@ def _note(message: str) -> None:
     pulumi.log.warn(f"hf-rag-space: {message}")
 
 
+NOT_HERE = "not here: skipped"
+"""What the patch reports on a machine without the frontend when ``frontendOptional`` allows it."""
+
+
+def _not_here(props: dict[str, Any]) -> bool:
+    """The frontend is optional (``frontendOptional``) and its client file is not on this machine."""
+    return bool(props.get("optional")) and not _path(props).is_file()
+
+
+def _skipped(props: dict[str, Any]) -> None:
+    pulumi.log.info(f"hf-rag-space: {_path(props)}: {NOT_HERE} (frontendOptional: the frontend is not on this "
+                    "machine; a machine that has it applies the patch)")
+
+
 def _outs(props: dict[str, Any], result: PatchResult, original: str) -> dict[str, Any]:
     managed = result.plan.managed
     return {
         **{key: props[key] for key in INPUTS},
+        "optional": bool(props.get("optional")),
         "path": str(_path(props)),
         "original": original,
         "managed": managed,
@@ -218,7 +235,11 @@ class FrontendClientPatchProvider(ResourceProvider):
                     reason = f"{key} must be an http(s) URL without spaces or quotes, got {value!r}"
                     failures.append(CheckFailure(key, reason))
         directory, client_file = inputs["dir"], inputs["client_file"]
-        if not failures and UNKNOWN not in (directory, client_file):
+        inputs["optional"] = bool(news.get("optional"))
+        if not failures and UNKNOWN not in (directory, client_file) and _not_here({**news, **inputs}):
+            inputs["planned"] = NOT_HERE
+            _skipped({**news, **inputs})
+        elif not failures and UNKNOWN not in (directory, client_file):
             path = Path(str(directory)) / str(client_file)
             if not Path(str(directory)).is_dir():
                 failures.append(CheckFailure("dir", f"frontend directory {directory!r} does not exist"))
@@ -226,20 +247,21 @@ class FrontendClientPatchProvider(ResourceProvider):
                 failures.append(CheckFailure("client_file", f"client file {client_file!r} not found in {directory!r}"))
             else:
                 try:
-                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds))
+                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds), olds.get("original"))
                 except PatchError as e:  # no unique spot: fail at preview, before anything runs
                     failures.append(CheckFailure("client_file", f"{path}: {e}"))
         return CheckResult({**news, **inputs}, failures)
 
     @staticmethod
-    def _plan_note(path: Path, inputs: dict[str, Any], last_urls: tuple[str, str] | None) -> str:
+    def _plan_note(path: Path, inputs: dict[str, Any], last_urls: tuple[str, str] | None,
+                   original: str | None = None) -> str:
         """What ``up`` will do to the file, as an input so ``pulumi preview --diff`` shows it."""
         known = [u for u in (inputs["dev_url"], inputs["space_url"]) if u != UNKNOWN]
         dev_url, space_url = (
             u if isinstance(u, str) and u != UNKNOWN else _PLACEHOLDER_URL
             for u in (inputs["dev_url"], inputs["space_url"])
         )
-        plan = plan_patch(read_text(path), dev_url, space_url, last_urls)
+        plan = plan_patch(read_text(path), dev_url, space_url, last_urls, original)
         return plan.note if len(known) == 2 or plan.action == "insert" else UNKNOWN
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -247,10 +269,15 @@ class FrontendClientPatchProvider(ResourceProvider):
         news = with_unknowns_as_sentinel(news)
         replaces = [k for k in ("dir", "client_file") if _differs(olds, news, k)]
         changed = [k for k in ("dev_url", "space_url") if _differs(olds, news, k)]
+        if not replaces and _not_here(news):
+            # Nothing to do on this machine; the state keeps the URLs last written and the original line,
+            # so the next run where the frontend is brings the file up to date.
+            return DiffResult(changes=False, replaces=[], delete_before_replace=True)
         if not replaces and not changed:
             path = _path(news)
             try:
-                plan = plan_patch(read_text(path), news["dev_url"], news["space_url"], _last_urls(olds))
+                plan = plan_patch(read_text(path), news["dev_url"], news["space_url"], _last_urls(olds),
+                                  olds.get("original"))
             except (OSError, PatchError) as e:
                 _note(f"{path}: {e}")
                 changed.append("managed")
@@ -265,15 +292,25 @@ class FrontendClientPatchProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Patch the file; remember the text the managed block replaced."""
+        """Patch the file; remember the text the managed block replaced (a block already in the file, left by
+        an earlier stack, keeps its own copy of it). On a machine without an optional frontend: nothing."""
         path = _path(props)
+        if _not_here(props):
+            _skipped(props)
+            return CreateResult(str(path), {**{key: props[key] for key in INPUTS}, "optional": True,
+                                            "path": str(path), "original": None, "managed": None, "line": None,
+                                            "content_sha256": None})
         result = patch_file(path, props["dev_url"], props["space_url"])
-        return CreateResult(str(path), _outs(props, result, result.plan.region))
+        kept = embedded_original(result.plan.region) if result.plan.action != "insert" else None
+        return CreateResult(str(path), _outs(props, result, kept if kept is not None else result.plan.region))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: gone if the file or its block is gone; report a hand-edited block as drift."""
         path = _path(props)
         inputs = {key: props[key] for key in INPUTS}
+        if _not_here(props):  # another machine's file: keep the state (and its original line) as it is
+            _skipped(props)
+            return ReadResult(id_, props, {**inputs, "optional": True})
         try:
             source = read_text(path)
         except OSError as e:
@@ -297,7 +334,10 @@ class FrontendClientPatchProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Re-render the managed block for the new URLs; keep the original text from state."""
         path = _path(news)
-        result = patch_file(path, news["dev_url"], news["space_url"], _last_urls(olds))
+        if _not_here(news):
+            _skipped(news)
+            return UpdateResult(dict(olds))
+        result = patch_file(path, news["dev_url"], news["space_url"], _last_urls(olds), olds.get("original"))
         if result.plan.action == "rerender":
             _note(f"{path}: {result.plan.note}")
         # No markers means the block was removed by hand (e.g. a git checkout): what we replaced now
@@ -309,7 +349,18 @@ class FrontendClientPatchProvider(ResourceProvider):
         return UpdateResult(outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Restore the original text; a missing file or block counts as already restored."""
+        """Restore the original text (from state, else the block's own copy). A file that is not on this
+        machine stays patched: say which, and where its original line is kept."""
         path = Path(props.get("path") or _path(props))
-        if not restore_file(path, props.get("original", "")):
-            _note(f"{path}: file or managed block not found; nothing to restore")
+        if not path.is_file():
+            _note(f"{path} is not on this machine, so it stays patched (pointing at {props.get('space_url')}, "
+                  "which this destroy removes). Its original line is kept inside its managed block: where the "
+                  f"file is, restore it with `python -m components.frontend_restore {path}` (from the project "
+                  "directory), or `git checkout` it if the patch was never committed.")
+            return
+        source = read_text(path)
+        original = props.get("original")
+        if not original:
+            original = embedded_original(source)
+        if original is None or not restore_file(path, original):
+            _note(f"{path}: managed block not found, or its original line is unknown; nothing to restore")

@@ -7,8 +7,14 @@ backends (two people each with their own ``dev``): 12 hex digits of a sha256 ove
 what `pulumi stack init` wrote into that one stack's file, ``Pulumi.<stack>.yaml`` (``encryptionsalt``
 for a passphrase, ``encryptedkey`` for a cloud KMS). A stack without either (Pulumi Cloud's own
 secrets) hashes its organization instead, which with project and stack is unique in Pulumi Cloud. The
-hash is one-way and short: the marker reveals nothing of the salt or key. Checkouts sharing one stack
-(CI and a laptop) share its stack file, hence its marker: they are one owner, by design.
+hash is one-way and short: the marker reveals nothing of the salt or key.
+The marker is derived only once, when the stack first creates (or adopts) its Space; from then on the
+stack's state is the source of truth: `kept_marker` keeps the `<project>/<stack>#<instance>` recorded in
+the Space's state (the shared backend's copy), so a checkout or CI runner whose stack file lacks the salt
+(Pulumi keeps it in the backend and writes no salt into a stack file that `pulumi config set` creates),
+or whose secrets provider changed, is the same owner and changes nothing. Checkouts that commit the stack
+file (Pulumi's convention) also derive the same marker, which covers a first run interrupted after the
+create and finished from another checkout.
 The earlier marker ``<project>/<stack>`` is still recognised where this stack's state holds it (its
 previous `managed_by`), and replaced at the next `up`.
 A variable, not a README field or a file: it exists from the create request on, survives every files
@@ -63,6 +69,20 @@ def stack_marker(project: str, stack: str, instance: str | None = None) -> str:
     """The marker value naming one stack: ``<project>/<stack>#<instance>`` (without an instance: the marker
     of versions before instances, ``<project>/<stack>``)."""
     return f"{project}/{stack}#{instance}" if instance else f"{project}/{stack}"
+
+
+_INSTANCE_MARKER = re.compile(r"^(?P<stack>[^#\s]+/[^#\s]+)#[0-9a-f]{12}$")
+
+
+def kept_marker(recorded: object, derived: str) -> str:
+    """The marker this stack uses: the one its state recorded when that names the same `<project>/<stack>`
+    with an instance (whichever checkout derived it), else `derived` (a new stack, a renamed one, or a
+    pre-instance `<project>/<stack>` marker, which is then replaced)."""
+    old = _INSTANCE_MARKER.match(recorded) if isinstance(recorded, str) else None
+    new = _INSTANCE_MARKER.match(derived)
+    if old and new and old.group("stack") == new.group("stack"):
+        return str(recorded)
+    return derived
 
 
 def describe_owner(marker: str | None) -> str:

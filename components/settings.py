@@ -40,6 +40,7 @@ CONFIG_KEYS = (
     "frontendClientFile",
     "frontendDevUrl",
     "frontendGitPush",
+    "frontendOptional",
     *(row.key for row in managed.MANAGED),  # geminiApiKey ... allowedOrigins (components/managed.py)
     "extraSecrets",
     "extraVariables",
@@ -308,6 +309,8 @@ class Settings:
     frontend_client_file: str
     frontend_dev_url: str
     frontend_git_push: bool
+    frontend_optional: bool = False
+    """``frontendOptional``: a machine without ``frontendDir`` deploys the Space and skips the patch."""
     gemini_api_key: str | None = field(repr=False)
     qdrant_url: str | None = field(repr=False)
     qdrant_api_key: str | None = field(repr=False)
@@ -634,13 +637,15 @@ class _Reader:
             return None
         return value
 
-    def directory(self, key: str, *, required: bool) -> tuple[str | None, Path | None]:
+    def directory(self, key: str, *, required: bool, missing_ok: bool = False) -> tuple[str | None, Path | None]:
         raw = self.required(key) if required else self.optional(key)
         if raw == "" and required:
             self.fail(key, f"must not be empty; set it with `pulumi config set {key} <dir>`")
         if not raw:
             return None, None
         path = (self.project_dir / raw).resolve()
+        if not path.is_dir() and missing_ok:
+            return raw, None
         if not path.is_dir():
             self.fail(key, f"directory {str(path)!r} does not exist; fix `pulumi config set {key} <dir>`")
             return raw, None
@@ -945,7 +950,8 @@ class _Reader:
         hf_token = self.token()
         backend_dir, backend_path = self.backend()
         frontend_url = self.frontend_url()
-        frontend_dir, frontend_path = self.directory("frontendDir", required=False)
+        frontend_optional = self.parse("frontendOptional", _bool, "true or false")
+        frontend_dir, frontend_path = self.directory("frontendDir", required=False, missing_ok=bool(frontend_optional))
         frontend_client_file = self.client_file(frontend_path)
         frontend_dev_url = self.url("frontendDevUrl")
         frontend_git_push = self.parse("frontendGitPush", _bool, "true or false")
@@ -1023,6 +1029,7 @@ class _Reader:
             frontend_client_file=frontend_client_file,
             frontend_dev_url=frontend_dev_url,
             frontend_git_push=frontend_git_push,
+            frontend_optional=bool(frontend_optional),
             gemini_api_key=gemini_api_key,
             qdrant_url=qdrant_url,
             qdrant_api_key=qdrant_api_key,

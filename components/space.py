@@ -26,7 +26,8 @@ from components.settings import MARKER_VARIABLE, space_id_of
 IDENTITY = ("owner", "name", "hub_endpoint")
 SETTINGS = ("private", "hardware", "sleep_time")
 #: `managed_by` (the marker this stack writes) changes only with a stack rename or state written before
-#: markers: an update re-marks the Space. `adopt` is consulted when adopting and never makes a diff.
+#: instance markers: an update re-marks the Space. `check` keeps the marker the state recorded. `adopt` is
+#: consulted when adopting and never makes a diff.
 MARKER = ("managed_by",)
 FREE_HARDWARE = plans.FREE_HARDWARE
 NEVER_SLEEP = -1
@@ -64,6 +65,9 @@ class SpaceProvider(HubProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
+        if olds.get("managed_by") and not is_unknown(news.get("managed_by")):
+            # The state's marker wins over this checkout's derivation (ownership.kept_marker).
+            news = {**news, "managed_by": ownership.kept_marker(olds["managed_by"], str(news["managed_by"]))}
         if any(is_unknown(news.get(k)) for k in (*IDENTITY, "hardware")):
             return CheckResult(news, failures)
         creating = not olds or bool(changed(olds, news, IDENTITY))
@@ -205,7 +209,7 @@ class SpaceArgs:
     hardware: pulumi.Input[str] = "cpu-basic"
     sleep_time: pulumi.Input[int] = 0
     managed_by: pulumi.Input[str]
-    """The ownership marker of this stack, `<project>/<stack>` (ownership.stack_marker)."""
+    """The ownership marker derived for this stack (ownership.stack_marker); `check` keeps the one in state."""
     adopt: pulumi.Input[bool] = False
     """True when `adoptSpace` names this Space: an existing Space is taken over whatever its marker."""
 
@@ -216,6 +220,8 @@ class Space(Resource, module="hf", name="Space"):
     space_id: pulumi.Output[str]
     host: pulumi.Output[str]
     subdomain: pulumi.Output[str]
+    managed_by: pulumi.Output[str]
+    """The marker in force (the state's, see ownership.kept_marker): the secrets, variables and files use it."""
 
     def __init__(self, name: str, args: SpaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # `space_id` is known from the inputs: in a preview of a settings update (a visibility flipped by

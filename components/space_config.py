@@ -130,8 +130,9 @@ class SpaceSettingArgs:
     key: str
     value: pulumi.Input[str]
     description: str | None = None
-    managed_by: str | None = None
-    """This stack's ownership marker: the setting is deleted only from a Space that carries it."""
+    managed_by: pulumi.Input[str] | None = None
+    """This stack's ownership marker (the Space's `managed_by` output): the setting is deleted only from a
+    Space that carries it."""
 
 
 class SpaceSecret(Resource, module="hf", name="SpaceSecret"):

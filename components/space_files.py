@@ -32,7 +32,7 @@ import pulumi
 from pathspec import GitIgnoreSpec
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub
+from components import hub, provenance
 from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY = ("hub_endpoint", "space_id")
@@ -120,6 +120,23 @@ def remove_staging(blob_dir: Path) -> None:
             break  # not empty: another stack's copies
 
 
+STAGING_ROOT = ".hf-rag-space"
+
+
+def local_staging(stored: str) -> Path | None:
+    """This checkout's staging folder for the `blob_dir` a state recorded: a relative one (the form written
+    now, relative to the project directory, which is the provider's working directory) as it is; an absolute
+    one from older state (some checkout's own path) mapped to the same `.hf-rag-space/<stack>/...` folder of
+    this checkout, so no other checkout's files are ever touched; None for anything else."""
+    path = Path(stored)
+    if not path.is_absolute():
+        return path if path.parts[:1] == (STAGING_ROOT,) else None
+    parts = path.parts
+    if STAGING_ROOT not in parts:
+        return None
+    return Path(*parts[len(parts) - 1 - parts[::-1].index(STAGING_ROOT):])
+
+
 def _changed_while_deploying(path: str) -> hub.HubError:
     return hub.HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
 
@@ -195,6 +212,10 @@ class SpaceFilesProvider(HubProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = changed(olds, news, IDENTITY)
         updates = changed(olds, news, ("manifest",))
+        if updates and not replaces:  # `source` alone never makes a change: no files differ
+            warning = provenance.revert_warning(olds.get("source"), news.get("source"), str(news.get("space_id")))
+            if warning:
+                pulumi.log.warn(warning)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -218,15 +239,19 @@ class SpaceFilesProvider(HubProvider):
         for path, oid in remote.items():
             if path not in manifest and path not in hub.HUB_OWNED_FILES:
                 manifest[path] = f"{DRIFT_PREFIX}{oid}"
-        outs = {**props, "manifest": manifest, "revision": head}
+        staging = local_staging(str(props.get("blob_dir") or ""))
+        outs = {**props, "manifest": manifest, "revision": head,
+                **({"blob_dir": staging.as_posix()} if staging else {})}
         return ReadResult(id_, outs, {k: outs[k] for k in ("hub_endpoint", "space_id", "manifest", "blob_dir")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """No Hub call: the files live and die with their Space, which is deleted right after this
         (a commit deleting every file first would only trigger a useless rebuild). The local staged
-        copies are removed (every program run stages again what it needs)."""
-        if props.get("blob_dir"):
-            remove_staging(Path(props["blob_dir"]))
+        copies of this checkout are removed (every program run stages again what it needs), never another
+        checkout's (`local_staging`)."""
+        staging = local_staging(str(props.get("blob_dir") or ""))
+        if staging is not None:
+            remove_staging(staging)
 
     def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep,
               previous: str | None = None) -> dict[str, Any]:
@@ -248,7 +273,7 @@ class SpaceFilesProvider(HubProvider):
             if not owner_checked:
                 check_still_owner(api, space_id, props, previous)
                 owner_checked = True
-            message = f"Deploy {len(uploads)} changed and {len(deletions)} deleted file(s) (hf-rag-space)"
+            message = provenance.commit_message(len(uploads), len(deletions), props.get("source"))
             try:
                 revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
                                       parent=head, on_progress=self.log)
@@ -273,8 +298,11 @@ class SpaceFilesArgs:
     space_id: pulumi.Input[str]
     manifest: dict[str, str]
     blob_dir: str
-    managed_by: str | None = None
+    """Where the contents are staged, relative to the project directory (`.hf-rag-space/<stack>/blobs`)."""
+    managed_by: pulumi.Input[str] | None = None
     """This stack's ownership marker: no commit is sent to a Space whose marker names another stack."""
+    source: dict[str, str] | None = None
+    """What is deployed (provenance.Provenance.as_input): named in the commit message, compared in preview."""
 
 
 class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
@@ -285,7 +313,7 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
 
     def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         props = {**args.__dict__, "revision": None, "blob_ids": None}
-        stored_as_lfs = lfs_paths(Path(args.blob_dir), args.manifest)
+        stored_as_lfs = lfs_paths(Path(pulumi.get_root_directory() or ".") / args.blob_dir, args.manifest)
         if stored_as_lfs:  # shown by `pulumi preview` and `up`
             pulumi.log.info(f"{len(stored_as_lfs)} file(s) will be stored as LFS/Xet on the Hub (binary or large): "
                             + ", ".join(stored_as_lfs))

@@ -19,5 +19,6 @@ else
 fi
 bash scripts/install-pulumi.sh
 [ -f scripts/install-node-tools.sh ] && bash scripts/install-node-tools.sh
+bash scripts/install-actionlint.sh
 if [ "${1:-}" = "--browser" ] && [ -f scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
 exit 0

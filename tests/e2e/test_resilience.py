@@ -133,7 +133,7 @@ def differences(stack: Stack, hub: Hub, secrets: dict[str, str], space: str = SP
     if len(files) != 1:
         return [f"{len(files)} SpaceFiles resources in state"]
     state = files[0]["outputs"]
-    staged = Path(state["blob_dir"])
+    staged = stack.workdir / state["blob_dir"]  # relative to the project: no machine path in state
     wanted = {path: git_blob_id((staged / digest).read_bytes()) for path, digest in state["manifest"].items()}
     if state.get("blob_ids") != wanted:
         problems.append("state blob_ids differ from the staged manifest")

@@ -390,3 +390,14 @@ def test_prefilter_keeps_every_file_a_plugin_pattern_matches_and_config_files() 
     files |= {"app/plain.py": b"x = 1\n", "config/app.yaml": b"key: value\n"}
     kept = secret_scan._candidates({path: data.decode() for path, data in files.items()})
     assert set(kept) == set(files) - {"app/plain.py"}
+
+
+def test_staging_recorded_in_state_maps_to_this_checkout_only() -> None:
+    """State holds `.hf-rag-space/<stack>/blobs` relative to the project; older state held one checkout's
+    absolute path, which maps to the same folder of whichever checkout runs (never the other's)."""
+    from components.space_files import local_staging
+
+    assert local_staging(".hf-rag-space/prod/blobs") == Path(".hf-rag-space/prod/blobs")
+    assert local_staging("/home/alice/project/.hf-rag-space/prod/blobs") == Path(".hf-rag-space/prod/blobs")
+    assert local_staging("/home/alice/.hf-rag-space/x/.hf-rag-space/prod/blobs") == Path(".hf-rag-space/prod/blobs")
+    assert local_staging("/etc") is None and local_staging("../elsewhere") is None and local_staging("") is None

@@ -540,7 +540,7 @@ def test_provider_lifecycle(frontend: Path, capsys: pytest.CaptureFixture[str]) 
     assert updated2["original"] == outs["original"]
     assert updated2["content_sha256"] != outs["content_sha256"]
     inputs_ = {"dir", "client_file", "dev_url", "space_url"}
-    assert set(updated2) == {*inputs_, "path", "original", "managed", "line", "content_sha256"}
+    assert set(updated2) == {*inputs_, "optional", "path", "original", "managed", "line", "content_sha256"}
 
     # Delete restores the original bytes; a second delete (file already restored) succeeds.
     provider.delete(created.id, {**updated2, "__provider": "x"})
@@ -611,6 +611,7 @@ class FakeSettings:
     frontend_client_file: str = "src/services/api.ts"
     frontend_dev_url: str = DEV
     frontend_git_push: bool = False
+    frontend_optional: bool = False
 
 
 @pytest.fixture
@@ -663,9 +664,10 @@ def test_component_children_and_git_push_command(mocks: RecordingMocks, git_push
 
 
 @pulumi.runtime.test
-def test_component_path_output_is_absolute(mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> Any:
-    """Under the real CLI a relative frontendDir left `frontendClientFile` relative to the project."""
+def test_component_path_output_is_the_same_in_every_checkout(mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> Any:
+    """`frontendClientFile` is the configured path, relative to the project: no checkout's absolute path, so
+    another person's `up` shows no output change."""
     from components.frontend import maybe_frontend
 
     monkeypatch.chdir(tmp_path)  # the program's working directory: the project
@@ -673,7 +675,7 @@ def test_component_path_output_is_absolute(mocks: RecordingMocks, monkeypatch: p
     assert component is not None
 
     def verify(path: str) -> None:
-        assert path == str(tmp_path.parent / "web" / "src" / "services" / "api.ts")
+        assert path == "../web/src/services/api.ts" and str(tmp_path) not in path
 
     return component.path.apply(verify)
 

@@ -106,3 +106,15 @@ def test_same_stack_name_of_another_init_is_another_owner() -> None:
     # This stack's own Space, marked before instances existed: recognised through its state, then re-marked.
     assert update_refusal(SPACE, "hf-rag-space/dev", mine, "hf-rag-space/dev", False) is None
     assert deletion_refusal(SPACE, "hf-rag-space/dev", "hf-rag-space/dev") is None
+
+
+def test_the_marker_recorded_in_state_is_kept_whatever_this_checkout_derives() -> None:
+    from components.ownership import kept_marker
+
+    recorded, derived = "hf-rag-space/prod#0123456789ab", "hf-rag-space/prod#ba9876543210"
+    assert kept_marker(recorded, derived) == recorded  # another checkout, a runner, a new secrets provider
+    assert kept_marker(None, derived) == derived  # a new stack
+    assert kept_marker("hf-rag-space/prod", derived) == derived  # the pre-instance marker is replaced
+    assert kept_marker("hf-rag-space/dev#0123456789ab", derived) == derived  # a renamed stack
+    assert kept_marker("other-project/prod#0123456789ab", derived) == derived
+    assert kept_marker("hf-rag-space/prod#not-an-instance", derived) == derived
