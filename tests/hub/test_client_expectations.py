@@ -29,7 +29,7 @@ def model_id(api: HfApi) -> str:
 
 def test_exists_helpers_answer_false_for_a_missing_repo_revision_or_file(hub: LocalHub, model_id: str) -> None:
     """HFH ``TestHfApiRepoFileExists``: the helpers return False instead of raising, including for an id
-    without a namespace and for a private repo read anonymously."""
+    without a namespace and for a private repo read anonymously (401 on the Hub, still with the code)."""
     api = HfApi(endpoint=hub.endpoint, token="alice-token")
     assert api.repo_exists(model_id) and api.revision_exists(model_id, "main") and api.file_exists(model_id, "file.txt")
     assert not api.repo_exists("repo-that-does-not-exist")
@@ -51,8 +51,15 @@ def test_exists_helpers_answer_false_for_a_missing_repo_revision_or_file(hub: Lo
         r = httpx.request(method, hub.endpoint + url, headers={"authorization": "Bearer alice-token"})
         assert (r.status_code, r.headers.get("x-error-code")) == (404, "RepoNotFound"), url
         assert r.headers["x-error-message"] == "Repository not found"
+    for url in (f"/api/models/{model_id}", "/api/models/alice/missing", "/gpt2/resolve/main/config.json"):
+        r = httpx.get(hub.endpoint + url)  # anonymous: the Hub answers 401, with the code
+        assert (r.status_code, r.headers.get("x-error-code")) == (401, "RepoNotFound"), url
+        assert r.headers["x-error-message"] == "Invalid username or password."
     bad_token = httpx.get(f"{hub.endpoint}/api/models/gpt2", headers={"authorization": "Bearer nope"})
-    assert bad_token.status_code == 401
+    assert (
+        bad_token.status_code == 401
+        and bad_token.headers["x-error-message"] == "Invalid credentials in Authorization header"
+    )
 
 
 def test_a_gated_repos_files_are_refused_with_gatedrepo_to_non_members(
