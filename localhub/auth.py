@@ -88,9 +88,9 @@ class Auth:
         return user == namespace or user in self.orgs.get(namespace, [])
 
     def check_read(self, principal: Principal | None, namespace: str, private: bool, repo_id: str) -> None:
-        """Private repos are invisible (404 RepoNotFound) to anyone outside their namespace."""
+        """Private repos are invisible (404 RepoNotFound, 401 anonymous) to anyone outside their namespace."""
         if private and (principal is None or not self.is_member(principal.user, namespace)):
-            raise repo_not_found(repo_id)
+            raise repo_not_found(repo_id, anonymous=principal is None)
 
     def check_write(self, principal: Principal | None, namespace: str, private: bool, repo_id: str) -> Principal:
         """Writes need a write token of a member of the namespace (401 / 404 / 403 otherwise)."""

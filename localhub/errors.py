@@ -35,12 +35,19 @@ class HubError(Exception):
 #: and appends the server's text only when it is not already part of it: HFH ``tests/test_hf_api.py``
 #: ``test_create_commit_repo_does_not_exist`` expects nothing appended (HFH-2.4 ``utils/_http.py`` ``_format``).
 REPO_NOT_FOUND = "Repository not found"
+#: What the Hub tells an anonymous caller about a missing or private repo, with a 401 (recorded in
+#: lemonade-sdk/lemonade#25 for ``/api/models/.../revision/main``, 01-ai/Yi#226 for ``resolve``; why a 401:
+#: HFH-2.4 ``utils/_http.py`` comment and the gist it links).
+ANONYMOUS_NOT_FOUND = "Invalid username or password."
 
 
-def repo_not_found(repo_id: str) -> HubError:
-    """404 ``X-Error-Code: RepoNotFound``: what ``hf_raise_for_status`` maps to ``RepositoryNotFoundError``
-    (``repo_exists`` / ``file_exists`` then answer False). ``repo_id`` is not repeated: the client names the URL."""
+def repo_not_found(repo_id: str, anonymous: bool = False) -> HubError:
+    """404 ``X-Error-Code: RepoNotFound`` (401 for an ``anonymous`` caller): what ``hf_raise_for_status`` maps to
+    ``RepositoryNotFoundError`` (``repo_exists`` / ``file_exists`` then answer False; the code matters: the
+    client's 401 fallback only matches ``https://`` URLs). ``repo_id`` is not repeated: the client names the URL."""
     del repo_id
+    if anonymous:
+        return HubError(401, ANONYMOUS_NOT_FOUND, "RepoNotFound")
     return HubError(404, REPO_NOT_FOUND, "RepoNotFound")
 
 

@@ -99,7 +99,7 @@ class Hub:
         key = self.store.find_repo(RepoKey(repo_type, namespace, name))  # ids are case-insensitive
         meta = self.store.get_meta(key) if key else None
         if key is None or meta is None:
-            raise repo_not_found(f"{namespace}/{name}")
+            raise repo_not_found(f"{namespace}/{name}", anonymous=principal is None)
         private = bool(meta.get("private"))
         if write:
             self.auth.check_write(principal, key.namespace, private, key.repo_id)

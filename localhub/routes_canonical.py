@@ -18,10 +18,10 @@ router = APIRouter()
 
 
 def _missing(request: Request, repo_type: str, name: str) -> HubError:
-    hub_of(request).auth.principal(request)  # a bad token is still 401 "Invalid credentials"
+    principal = hub_of(request).auth.principal(request)  # a bad token is still 401 "Invalid credentials"
     if repo_type not in REPO_TYPES:
         return HubError(404, f"Unknown repo type {repo_type!r}")
-    return repo_not_found(name)
+    return repo_not_found(name, anonymous=principal is None)
 
 
 @router.get("/api/{repo_type}s/{name}")

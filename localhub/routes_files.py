@@ -17,6 +17,7 @@ from starlette.responses import StreamingResponse
 
 from localhub import lfs
 from localhub.errors import HubError, bad_request, entry_not_found
+from localhub.gating import check_file_access
 from localhub.hub import Repo, endpoint, flag, hub_of, web_prefix
 from localhub.last_commit import last_commit_json, last_commits
 from localhub.storage import AddFile, AddLfsFile, Commit, DeleteFile, DeleteFolder, FileEntry, Operation, Store
@@ -233,6 +234,7 @@ def tree(request: Request, repo_type: str, namespace: str, name: str, revision: 
 @router.post("/api/{repo_type}s/{namespace}/{name}/paths-info/{revision}")
 def paths_info(request: Request, repo_type: str, namespace: str, name: str, revision: str) -> list[dict[str, Any]]:
     repo = hub_of(request).repo(request, repo_type, namespace, name)
+    check_file_access(request, repo)
     _, commit = _resolve_commit(repo, request, revision)
     raw: bytes = request.scope.get("localhub.body", b"")
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -283,6 +285,7 @@ def commits(request: Request, repo_type: str, namespace: str, name: str, revisio
 def _resolve_file(request: Request, repo_type: str, namespace: str, name: str, revision: str, path: str) -> Response:
     hub = hub_of(request)
     repo = hub.repo(request, repo_type, namespace, name)
+    check_file_access(request, repo)
     sha = hub.store.resolve(repo.key, revision)
     tree_ = hub.store.read_commit(sha).tree
     if path not in tree_:

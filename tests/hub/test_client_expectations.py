@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
-from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from localhub import LocalHub
 from tests.hub.conftest import INTERMEDIATE, create_space
@@ -29,7 +29,7 @@ def model_id(api: HfApi) -> str:
 
 def test_exists_helpers_answer_false_for_a_missing_repo_revision_or_file(hub: LocalHub, model_id: str) -> None:
     """HFH ``TestHfApiRepoFileExists``: the helpers return False instead of raising, including for an id
-    without a namespace and for a private repo read anonymously."""
+    without a namespace and for a private repo read anonymously (401 on the Hub, still with the code)."""
     api = HfApi(endpoint=hub.endpoint, token="alice-token")
     assert api.repo_exists(model_id) and api.revision_exists(model_id, "main") and api.file_exists(model_id, "file.txt")
     assert not api.repo_exists("repo-that-does-not-exist")
@@ -51,8 +51,45 @@ def test_exists_helpers_answer_false_for_a_missing_repo_revision_or_file(hub: Lo
         r = httpx.request(method, hub.endpoint + url, headers={"authorization": "Bearer alice-token"})
         assert (r.status_code, r.headers.get("x-error-code")) == (404, "RepoNotFound"), url
         assert r.headers["x-error-message"] == "Repository not found"
+    for url in (f"/api/models/{model_id}", "/api/models/alice/missing", "/gpt2/resolve/main/config.json"):
+        r = httpx.get(hub.endpoint + url)  # anonymous: the Hub answers 401, with the code
+        assert (r.status_code, r.headers.get("x-error-code")) == (401, "RepoNotFound"), url
+        assert r.headers["x-error-message"] == "Invalid username or password."
     bad_token = httpx.get(f"{hub.endpoint}/api/models/gpt2", headers={"authorization": "Bearer nope"})
-    assert bad_token.status_code == 401
+    assert (
+        bad_token.status_code == 401
+        and bad_token.headers["x-error-message"] == "Invalid credentials in Authorization header"
+    )
+
+
+def test_a_gated_repos_files_are_refused_with_gatedrepo_to_non_members(
+    hub: LocalHub, api: HfApi, tmp_path: Path
+) -> None:
+    """A gated repo exists for everyone (``repo_exists`` True) but its files answer ``GatedRepo``: 401 to an
+    anonymous caller, 403 to a signed-in non-member, with the Hub's texts; its owner reads them."""
+    repo_id = api.create_repo(f"alice/gated-{uuid.uuid4().hex[:10]}").repo_id
+    api.upload_file(repo_id=repo_id, path_in_repo="file.txt", path_or_fileobj=b"content")
+    api.update_repo_settings(repo_id, gated="auto")
+    bob, anonymous = (HfApi(endpoint=hub.endpoint, token=t) for t in ("bob-token", False))
+    assert api.file_exists(repo_id, "file.txt") and bob.repo_exists(repo_id) and anonymous.repo_exists(repo_id)
+    with pytest.raises(GatedRepoError) as err:
+        bob.file_exists(repo_id, "file.txt")
+    assert err.value.response.status_code == 403
+    assert err.value.server_message == (
+        f"Access to model {repo_id} is restricted and you are not in the authorized list. "
+        f"Visit {hub.endpoint}/{repo_id} to ask for access."
+    )
+    with pytest.raises(GatedRepoError) as err:
+        bob.get_paths_info(repo_id, ["file.txt"])
+    with pytest.raises(GatedRepoError) as err:
+        anonymous.hf_hub_download(repo_id, "file.txt", cache_dir=tmp_path)
+    assert err.value.response.status_code == 401
+    assert err.value.server_message == (
+        f"Access to model {repo_id} is restricted. You must have access to it and be authenticated to access it."
+        " Please log in."
+    )
+    api.update_repo_settings(repo_id, gated=False)
+    assert bob.file_exists(repo_id, "file.txt")
 
 
 def test_commit_to_a_missing_repo_gets_the_clients_message_and_nothing_else(api: HfApi) -> None:
@@ -141,9 +178,8 @@ def test_paths_info_and_tree_with_expand_give_each_paths_last_commit(api: HfApi)
         "dir": "initial commit",
     }
     head = api.model_info(repo_id).sha
-    assert {i.path: i.last_commit.oid for i in api.get_paths_info(repo_id, ["new.txt"], expand=True)} == {
-        "new.txt": head
-    }
+    [new] = api.get_paths_info(repo_id, ["new.txt"], expand=True)
+    assert new.last_commit is not None and new.last_commit.oid == head
     assert all(i.last_commit is None for i in api.get_paths_info(repo_id, paths))
     tree = {e.path: e.last_commit.title for e in api.list_repo_tree(repo_id, expand=True) if e.last_commit}
     assert tree["file2.txt"] == "second commit" and tree["dir"] == "initial commit"
