@@ -76,7 +76,7 @@ FILTERS = (
     "detect_secrets.filters.heuristic.is_templated_secret",
     "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
     "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
-    f"file://{PLUGIN_FILE}::is_placeholder_secret",
+    "components.secret_plugins.is_placeholder_secret",  # imported once (a file:// filter is re-read per use)
 )
 #: detect-secrets' default filter that drops every line shaped like ``x = call(...)`` for every plugin, meant
 #: for its keyword plugin (off here): it hid ``os.getenv("GEMINI_API_KEY", "AIza...")`` and
@@ -195,11 +195,14 @@ def _scan_text(data: bytes) -> tuple[str, list[int] | None]:
 def _candidates(texts: Mapping[str, str]) -> list[str]:
     """The files worth a full scan: those where one of the enabled plugins' own patterns matches the
     whole text (every enabled plugin is a line regex detector, so this is a superset of its findings).
-    A full scan costs about 10 ms per KB of text; this pre-filter, about 1% of that."""
+    A full scan costs about 10 ms per KB of text; this pre-filter, about 1% of that. Called inside
+    `scan_settings` (the mapping then holds this project's plugins)."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class, get_plugins_from_file
 
-    classes: list[Any] = [*get_mapping_from_secret_type_to_class().values(), *get_plugins_from_file(str(PLUGIN_FILE))]
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     plugins = {cls.__name__: cls for cls in classes}
+    if not set(OWN_PLUGINS) <= set(plugins):  # called outside the scan's settings
+        plugins |= {cls.__name__: cls for cls in get_plugins_from_file(str(PLUGIN_FILE))}
     from components.secret_plugins import unbounded
 
     # Without the start/end boundaries of ours: a binary's strings glue values to their neighbours.
@@ -211,9 +214,11 @@ def _candidates(texts: Mapping[str, str]) -> list[str]:
 
 def scan_settings() -> dict[str, Any]:
     """The detect-secrets settings of every scan: the format plugins (its own and this project's) and the
-    placeholder filter on top of its default filters."""
+    placeholder filter on top of its default filters. Only the first of ours names the file: detect-secrets
+    loads a file once per entry with a ``path`` and registers every plugin class it defines."""
     return {"plugins_used": [{"name": name} for name in PLUGINS]
-            + [{"name": name, "path": f"file://{PLUGIN_FILE}"} for name in OWN_PLUGINS],
+            + [{"name": name, **({"path": f"file://{PLUGIN_FILE}"} if i == 0 else {})}
+               for i, name in enumerate(OWN_PLUGINS)],
             "filters_used": [{"path": path} for path in FILTERS]}
 
 
@@ -227,7 +232,7 @@ def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
     with tempfile.TemporaryDirectory(prefix="hf-rag-space-scan-") as tmp, \
             transient_settings(scan_settings()) as settings:  # the folder is created 0700
         settings.disable_filters(*FILENAME_FILTERS, *LINE_FILTERS_OFF)
-        get_mapping_from_secret_type_to_class.cache_clear()  # built before these settings: without ours
+        get_mapping_from_secret_type_to_class.cache_clear()  # may be built without ours: load them
         written: dict[str, str] = {}
         for path in _candidates({path: text for path, (text, _) in read.items()}):
             target = os.path.join(tmp, *path.split("/")) + ("" if read[path][1] is None else BINARY_STRINGS_SUFFIX)
