@@ -202,7 +202,8 @@ def _candidates(texts: Mapping[str, str]) -> list[str]:
     classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     plugins = {cls.__name__: cls for cls in classes}
     if not set(OWN_PLUGINS) <= set(plugins):  # called outside the scan's settings
-        plugins |= {cls.__name__: cls for cls in get_plugins_from_file(str(PLUGIN_FILE))}
+        own: list[Any] = list(get_plugins_from_file(str(PLUGIN_FILE)))
+        plugins |= {cls.__name__: cls for cls in own}
     from components.secret_plugins import unbounded
 
     # Without the start/end boundaries of ours: a binary's strings glue values to their neighbours.
