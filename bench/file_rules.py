@@ -51,42 +51,45 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def bundle(root: Path, scan_cache: Path | None = None) -> None:
+    build_bundle(root, dockerfile="FROM python:3.11-slim\n", readme="---\nsdk: docker\n---\n", scan_cache=scan_cache)
+
+
+def measure(size: int, rounds: int) -> list[tuple[int, str, str]]:
+    """Rows (size, case, time) for one backend size."""
+    with tempfile.TemporaryDirectory(prefix="bench-file-rules-") as tmp:
+        repo = Path(tmp) / "repo"
+        make_backend(repo / "backend", size)
+        (repo / ".gitignore").write_text("node_modules/\n*.log\n")
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        plain = Path(tmp) / "plain"
+        shutil.copytree(repo / "backend", plain)
+        (plain / ".gitignore").write_text("node_modules/\n*.log\n")
+        cache = Path(tmp) / "scanned-clean"
+
+        def first_scan() -> None:
+            cache.unlink(missing_ok=True)
+            bundle(repo / "backend", cache)
+
+        series = {name: Series() for name in ("git", "pathspec", "git ls-files", "scan, first", "scan, cached")}
+        contenders: list[tuple[str, Callable[[], object]]] = [
+            ("git", lambda: timed(lambda: bundle(repo / "backend", cache))),
+            ("pathspec", lambda: timed(lambda: bundle(plain, cache))),
+            ("git ls-files", lambda: timed(lambda: git_ignored(repo / "backend"))),
+            ("scan, first", lambda: timed(first_scan)),
+            ("scan, cached", lambda: timed(lambda: bundle(repo / "backend", cache))),
+        ]
+        interleave(rounds, contenders, on_result=lambda name, _, value: series[name].add(value))
+        return [(size, name, s.describe("s", 3)) for name, s in series.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     print("\n".join(machine_summary()))
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix="bench-file-rules-") as tmp:
-            repo = Path(tmp) / "repo"
-            make_backend(repo / "backend", size)
-            (repo / ".gitignore").write_text("node_modules/\n*.log\n")
-            subprocess.run(["git", "init", "-q", str(repo)], check=True)
-            plain = Path(tmp) / "plain"
-            shutil.copytree(repo / "backend", plain)
-            (plain / ".gitignore").write_text("node_modules/\n*.log\n")
-            cache = Path(tmp) / "scanned-clean"
-
-            def bundle(root: Path, scan_cache: Path | None = None) -> None:
-                build_bundle(root, dockerfile="FROM python:3.11-slim\n", readme="---\nsdk: docker\n---\n",
-                             scan_cache=scan_cache)
-
-            def first_scan() -> None:
-                cache.unlink(missing_ok=True)
-                bundle(repo / "backend", cache)
-
-            series = {name: Series() for name in ("git", "pathspec", "git ls-files", "scan, first", "scan, cached")}
-            contenders: list[tuple[str, Callable[[], object]]] = [
-                ("git", lambda: timed(lambda: bundle(repo / "backend", cache))),
-                ("pathspec", lambda: timed(lambda: bundle(plain, cache))),
-                ("git ls-files", lambda: timed(lambda: git_ignored(repo / "backend"))),
-                ("scan, first", lambda: timed(first_scan)),
-                ("scan, cached", lambda: timed(lambda: bundle(repo / "backend", cache))),
-            ]
-            interleave(args.rounds, contenders, on_result=lambda name, _, value: series[name].add(value))
-            rows += [(size, name, s.describe("s", 3)) for name, s in series.items()]
+    rows = [row for size in args.sizes.split(",") for row in measure(int(size), args.rounds)]
     print(table(["backend files", "case", "time per run"], rows))
     note = shared_note()
     if note:
