@@ -359,7 +359,8 @@ class _Rules:
             return "an environment file (the Space gets its settings from Space secrets and variables)"
         noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
         if noise:
-            return f"left out by default ({noise}; upload it with `pulumi config set --path 'include[0]' {rel}`)"
+            return (f"left out by default ({noise}; upload it with "
+                    f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)
         if kind:
             return f"a credential file ({kind})"

@@ -109,7 +109,7 @@ def test_noise_is_left_out_listed_and_each_can_be_included(tmp_path: Path) -> No
     report = b.skipped_report()
     for rel, (listed, why) in NOISE.items():
         assert f"  {listed}: left out by default ({why}" in report, (rel, report)
-    assert "`pulumi config set --path 'include[0]' build`" in report
+    assert "`pulumi config set --plaintext --path 'include[0]' build`" in report
     included = build(root, include=("build/", "server.log", "specs/"))
     assert {"build/lib/x.py", "server.log", "specs/001-chat/spec.md"} <= set(included.files)
     assert "logs/app.log" not in included.files
