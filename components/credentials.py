@@ -88,7 +88,8 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
 _COMPOSE_FILE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
 #: ``NAME_PASSWORD: value`` / ``- NAME_SECRET=value`` / ``"NAME_KEY": "value"`` in a compose file.
 _COMPOSE_SECRET = re.compile(
-    rb"""(?im)^[\s-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?\s*[:=]\s*(?P<value>[^\s#]*)""")
+    rb"""(?im)^[ \t-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?[ \t]*[:=][ \t]*"""
+    rb"""(?P<value>[^\s#]*)""")
 _GIT_CONFIG_SECTION = re.compile(rb'(?m)^\s*\[(remote|url|submodule) "')
 #: A remote URL with a password or an HTTP(S) user (a token); ``ssh://git@host`` is the SSH login.
 _CREDENTIALED_GIT_URL = re.compile(

@@ -207,12 +207,13 @@ class PostgresUrlDetector(_VendorDetector):
 
 class UrlTokenDetector(_VendorDetector):
     """A token as a URL's user name (``https://TOKEN@github.com/...`` in a git remote, a ``.git/config``
-    copy or a ``git+https://`` requirement): detect-secrets' BasicAuthDetector needs ``user:password@``.
+    copy or a ``git+https://`` requirement; an ``ssh://`` user is a login): detect-secrets'
+    BasicAuthDetector needs ``user:password@``.
     20 or more of ``[A-Za-z0-9_-]``, entropy 3.5, so a login name (``git@``) is not one."""
 
     secret_type = "Token in a URL"
     min_entropy = 3.5
-    denylist = (re.compile(r"(?i)\b(?:https?|git\+https?|ssh)://([\w-]{20,})@"),)
+    denylist = (re.compile(r"(?i)\b(?:https?|git\+https?)://([\w-]{20,})@"),)
 
 
 #: Whole values that documentation and templates use in place of a secret (compared in lower case).

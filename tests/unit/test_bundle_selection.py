@@ -147,7 +147,8 @@ def test_credential_files_the_first_list_missed(tmp_path: Path, name: str, conte
 def test_compose_files_with_references_or_placeholders_deploy(tmp_path: Path) -> None:
     root = tmp_path / "backend"
     compose = ("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n"
-               "      POSTGRES_USER: postgres\n      SECRET_KEY: changeme\n      API_KEY:\n")
+               "      POSTGRES_USER: postgres\n      SECRET_KEY: changeme\n      API_KEY:\n    secrets:\n"
+               "      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n")
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", "docker-compose.yml": compose})
     assert "docker-compose.yml" in build(root).files
 
