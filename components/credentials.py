@@ -24,7 +24,7 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("docker config", (".docker/", ".dockercfg", "docker-config.json")),
     ("kube config", (".kube/", "kubeconfig", "*.kubeconfig", "kubeconfig.y*ml")),
     ("cloud credentials", ("credentials*.json", "application_default_credentials.json")),
-    ("secrets file", ("secrets.*",)),
+    ("secrets file", ("secrets.*", "!secrets.py")),  # a secrets.py module reads them; its content is scanned
     ("direnv file", (".envrc",)),
     ("AWS credentials folder", (".aws/",)),
     ("SSH folder", (".ssh/",)),

@@ -144,6 +144,13 @@ def test_credential_files_the_first_list_missed(tmp_path: Path, name: str, conte
     assert "pw" not in message.replace("password", "") or name == ".pgpass"
 
 
+def test_a_secrets_module_is_code_not_a_credential_file(tmp_path: Path) -> None:
+    root = tmp_path / "backend"
+    write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n",
+                 "app/core/secrets.py": 'import os\nGEMINI_API_KEY = os.environ["GEMINI_API_KEY"]\n'})
+    assert "app/core/secrets.py" in build(root).files
+
+
 def test_compose_files_with_references_or_placeholders_deploy(tmp_path: Path) -> None:
     root = tmp_path / "backend"
     compose = ("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n"
