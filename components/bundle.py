@@ -88,7 +88,8 @@ DOCS_ONLY_FOLDERS = frozenset({"history", "specs"})
 _DOCS_SUFFIXES = (".md", ".markdown", ".mdx")
 #: Files and folders whose presence makes a folder a virtualenv (POSIX and Windows layouts), when it has no
 #: pyvenv.cfg: ``bin/activate``, ``Scripts/activate``/``activate.bat``/``python.exe``.
-_VENV_MARKERS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat", "Scripts/python.exe")
+_VENV_MARKERS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat", "Scripts/python.exe",
+                 "Scripts/pip.exe")
 #: Reasons listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
 LISTED_REASONS = ("an environment file", "left out by default")
 #: Characters that make a path print as something else: C0/C1 controls (newline, escape), Unicode line and
@@ -390,7 +391,8 @@ class _Rules:
             return "an environment file (the Space gets its settings from Space secrets and variables)"
         noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
         if noise:
-            return f"left out by default ({noise}; upload it with `pulumi config set --path 'include[0]' {rel}`)"
+            return (f"left out by default ({noise}; upload it with "
+                    f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)
         if kind:
             return f"a credential file ({kind})"
@@ -460,8 +462,8 @@ def _join(rel_dir: str, name: str) -> str:
 
 
 def _outside(rel: str, real: Path) -> str:
-    return (f"{rel} is a symlink to {real}, outside backendDir; nothing outside the backend is uploaded: "
-            "copy what it needs into the backend instead of linking")
+    return (f"{shown(rel)} is a symlink to {shown(str(real))}, outside backendDir; nothing outside the backend is "
+            "uploaded: copy what it needs into the backend instead of linking")
 
 
 def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[str | None, Path | None]:
@@ -472,20 +474,21 @@ def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[
         real = Path(os.path.realpath(link, strict=True))
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return f"{rel} is a symlink cycle ({rel} -> {target}); remove the link", None
+            return f"{shown(rel)} is a symlink cycle ({shown(rel)} -> {shown(target)}); remove the link", None
         return None, None  # a broken link: nothing to upload
     if not real.is_relative_to(root):
         return _outside(rel, real), None
     if real == root:
-        return f"{rel} is a symlink to the backend root ({target}); remove the link", None
+        return f"{shown(rel)} is a symlink to the backend root ({shown(target)}); remove the link", None
     is_dir = real.is_dir()
     if is_dir and real_dir.is_relative_to(real):
-        return f"{rel} is a symlink cycle: it links to {real.relative_to(root).as_posix()}, a folder holding it; " \
+        return f"{shown(rel)} is a symlink cycle: it links to {shown(real.relative_to(root).as_posix())}, a " \
+            "folder holding it; " \
             "remove the link", None
     real_rel = real.relative_to(root).as_posix()
     why = rules.excluded(real_rel, is_dir)
     if why:
-        return f"{rel} is a symlink to {real_rel}, which is {why}; remove the link", None
+        return f"{shown(rel)} is a symlink to {shown(real_rel)}, which is {why}; remove the link", None
     return None, real
 
 
@@ -546,8 +549,8 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str],
             elif linked:
                 why = rules.excluded(real.relative_to(root).as_posix(), is_dir)
                 if why:
-                    problems.append(f"{rel} is {real.relative_to(root).as_posix()} through a symlink, which is "
-                                    f"{why}; remove the link")
+                    problems.append(f"{shown(rel)} is {shown(real.relative_to(root).as_posix())} through a symlink, "
+                                    f"which is {why}; remove the link")
                     continue
             if is_dir:
                 walk(rel, real, linked or entry.is_symlink())
@@ -591,7 +594,7 @@ def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> bytes 
         data = None if size > limit else handle.read()
     if data is None:
         problems.append(
-            f"{rel} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
+            f"{shown(rel)} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
             f"with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, or Qdrant)"
         )
         return None

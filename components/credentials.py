@@ -24,7 +24,7 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("docker config", (".docker/", ".dockercfg", "docker-config.json")),
     ("kube config", (".kube/", "kubeconfig", "*.kubeconfig", "kubeconfig.y*ml")),
     ("cloud credentials", ("credentials*.json", "application_default_credentials.json")),
-    ("secrets file", ("secrets.*",)),
+    ("secrets file", ("secrets.*", "!secrets.py")),  # a secrets.py module reads them; its content is scanned
     ("direnv file", (".envrc",)),
     ("AWS credentials folder", (".aws/",)),
     ("SSH folder", (".ssh/",)),
@@ -88,7 +88,8 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
 _COMPOSE_FILE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
 #: ``NAME_PASSWORD: value`` / ``- NAME_SECRET=value`` / ``"NAME_KEY": "value"`` in a compose file.
 _COMPOSE_SECRET = re.compile(
-    rb"""(?im)^[\s-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?\s*[:=]\s*(?P<value>[^\s#]*)""")
+    rb"""(?im)^[ \t-]*["']?(?P<name>[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|_KEY|TOKEN))["']?[ \t]*[:=][ \t]*"""
+    rb"""(?P<value>[^\s#]*)""")
 _GIT_CONFIG_SECTION = re.compile(rb'(?m)^\s*\[(remote|url|submodule) "')
 #: A remote URL with a password or an HTTP(S) user (a token); ``ssh://git@host`` is the SSH login.
 _CREDENTIALED_GIT_URL = re.compile(

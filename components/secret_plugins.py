@@ -58,6 +58,9 @@ class _VendorDetector(RegexBasedDetector):
 
     min_entropy = 0.0
     denylist: Iterable[Pattern[str]] = ()
+    needs_digit = False
+    """Unprefixed values must hold a digit and a letter: a random key does, an identifier such as
+    ``my_documents_collection_for_rag`` does not."""
     _in_binary = False
 
     def analyze_line(self, filename: str, line: str, line_number: int = 0, context: Any = None,
@@ -72,8 +75,11 @@ class _VendorDetector(RegexBasedDetector):
                 regex = unbounded(regex)
             for match in regex.findall(string):
                 value = next((m for m in match if m), "") if isinstance(match, tuple) else match
-                if shannon_entropy(value) >= self.min_entropy and not is_placeholder_secret(value):
-                    yield value
+                if shannon_entropy(value) < self.min_entropy or is_placeholder_secret(value):
+                    continue
+                if self.needs_digit and not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
+                    continue
+                yield value
 
 
 @cache
@@ -137,7 +143,7 @@ class OpenAIProjectKeyDetector(_VendorDetector):
 #: Python annotations (``qdrant_api_key: str = "..."``) and call arguments (``getenv("X", "...")``).
 def _assigned(names: str, value: str) -> Pattern[str]:
     return re.compile(
-        rf"(?i)(?:{names})[\w.-]{{0,30}}['\"]?\s*(?::\s*[\w\[\]|., ]{{1,40}}?\s*)?"
+        rf"(?i)(?:{names})[\w.-]{{0,10}}['\"]?\s*(?::\s*[\w\[\]|., ]{{1,40}}?\s*)?"
         rf"(?:=|:|=>|,)\s*[\x60'\"]?({value})" + _END)
 
 
@@ -147,8 +153,9 @@ class CohereApiKeyDetector(_VendorDetector):
 
     secret_type = "Cohere API Key"
     min_entropy = 4.0
+    needs_digit = True
     denylist = (
-        _assigned("cohere|co_api_key", "[A-Za-z0-9]{40}"),
+        _assigned(r"cohere[\w.-]{0,20}?(?:key|token|secret)|co_api_key", "[A-Za-z0-9]{40}"),
         re.compile(r"(?i)cohere\.\w*\(.{0,80}?['\"]([A-Za-z0-9]{40})['\"]"),
     )
 
@@ -163,10 +170,11 @@ class QdrantApiKeyDetector(_VendorDetector):
 
     secret_type = "Qdrant API Key"
     min_entropy = 3.5
+    needs_digit = True
     _KEY = r"[\w|-]{32,}"
     denylist = (
         re.compile(_START + r"(eyJ[\w-]{10,}\.eyJ[\w-]{4,}\.[\w-]{20,})" + _END),
-        _assigned("qdrant", _KEY),
+        _assigned(r"qdrant[\w.-]{0,20}?(?:key|token|secret)", _KEY),
         re.compile(r"(?i)qdrant.{0,120}?api_key\s*=\s*['\"](" + _KEY + r")['\"]"),
     )
 
@@ -199,12 +207,13 @@ class PostgresUrlDetector(_VendorDetector):
 
 class UrlTokenDetector(_VendorDetector):
     """A token as a URL's user name (``https://TOKEN@github.com/...`` in a git remote, a ``.git/config``
-    copy or a ``git+https://`` requirement): detect-secrets' BasicAuthDetector needs ``user:password@``.
+    copy or a ``git+https://`` requirement; an ``ssh://`` user is a login): detect-secrets'
+    BasicAuthDetector needs ``user:password@``.
     20 or more of ``[A-Za-z0-9_-]``, entropy 3.5, so a login name (``git@``) is not one."""
 
     secret_type = "Token in a URL"
     min_entropy = 3.5
-    denylist = (re.compile(r"(?i)\b(?:https?|git\+https?|ssh)://([\w-]{20,})@"),)
+    denylist = (re.compile(r"(?i)\b(?:https?|git\+https?)://([\w-]{20,})@"),)
 
 
 #: Whole values that documentation and templates use in place of a secret (compared in lower case).

@@ -209,16 +209,16 @@ def test_bad_inputs_fail_in_preview_and_up_and_write_nothing(project: Stack, hub
             project.config_set("backendDir", "backend")
         if key in ("frontendUrl",):
             project.config_set("frontendUrl", "https://my-app.example.com")
-    # Missing token (neither config nor HF_TOKEN), and a .env forced into the bundle.
+    # Missing token (neither config nor HF_TOKEN), and a credential file forced into the bundle.
     project.run("config", "rm", "hfToken")
     for result in (project.preview(check=False), project.up(check=False)):
         assert result.returncode != 0 and "hf-rag-space:hfToken" in result.stdout + result.stderr
     project.config_set("hfToken", hub.token, secret=True)
     backend = project.workdir / "backend"
-    (backend / "app" / ".env").write_text("GEMINI_API_KEY=oops\n")
-    (backend / ".gitignore").write_text((backend / ".gitignore").read_text() + "\n!.env\n")
+    (backend / "app" / ".netrc").write_text("machine example.com password oops\n")
+    (backend / ".gitignore").write_text((backend / ".gitignore").read_text() + "\n.netrc\n!app/.netrc\n")
     for result in (project.preview(check=False), project.up(check=False)):
-        assert result.returncode != 0 and ".env" in result.stdout + result.stderr
+        assert result.returncode != 0 and "app/.netrc is a credential file" in result.stdout + result.stderr
     stats = hub.stats()
     assert stats["write_requests"] == 0 and stats["mutating_requests"] == 0, stats["writes"]
     assert project.resources(":Space") == []  # and nothing was recorded as created

@@ -109,7 +109,7 @@ def test_noise_is_left_out_listed_and_each_can_be_included(tmp_path: Path) -> No
     report = b.skipped_report()
     for rel, (listed, why) in NOISE.items():
         assert f"  {listed}: left out by default ({why}" in report, (rel, report)
-    assert "`pulumi config set --path 'include[0]' build`" in report
+    assert "`pulumi config set --plaintext --path 'include[0]' build`" in report
     included = build(root, include=("build/", "server.log", "specs/"))
     assert {"build/lib/x.py", "server.log", "specs/001-chat/spec.md"} <= set(included.files)
     assert "logs/app.log" not in included.files
@@ -144,10 +144,18 @@ def test_credential_files_the_first_list_missed(tmp_path: Path, name: str, conte
     assert "pw" not in message.replace("password", "") or name == ".pgpass"
 
 
+def test_a_secrets_module_is_code_not_a_credential_file(tmp_path: Path) -> None:
+    root = tmp_path / "backend"
+    write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n",
+                 "app/core/secrets.py": 'import os\nGEMINI_API_KEY = os.environ["GEMINI_API_KEY"]\n'})
+    assert "app/core/secrets.py" in build(root).files
+
+
 def test_compose_files_with_references_or_placeholders_deploy(tmp_path: Path) -> None:
     root = tmp_path / "backend"
     compose = ("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n"
-               "      POSTGRES_USER: postgres\n      SECRET_KEY: changeme\n      API_KEY:\n")
+               "      POSTGRES_USER: postgres\n      SECRET_KEY: changeme\n      API_KEY:\n    secrets:\n"
+               "      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n")
     write(root, {"app/main.py": "app = None\n", "requirements.txt": "fastapi\n", "docker-compose.yml": compose})
     assert "docker-compose.yml" in build(root).files
 
