@@ -82,7 +82,7 @@ def missing(needs: Collection[Need], provided: Collection[str]) -> dict[str, lis
     exact = set(provided) | HUB_VARIABLES
     folded = {name.upper() for name in exact}
     result: dict[str, list[Need]] = {}
-    for need in sorted(needs):
+    for need in sorted(needs, key=lambda n: (n.name, n.how.startswith("named in "), n.file, n.line)):
         if need.name in exact or (not need.case_sensitive and need.name.upper() in folded):
             continue
         result.setdefault(need.name, []).append(need)

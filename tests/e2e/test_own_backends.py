@@ -152,7 +152,7 @@ def test_pydantic_settings_requiring_two_names_are_named_by_preview(project: Sta
     out = printed(project.preview())
     field = "(a field of Settings, a pydantic settings class, without a default)"
     assert f"NEON_DB_URL is read at app/config.py line 8 {field}, but this stack sets no" in out
-    assert f"COHERE_API_KEY is read at .env line 1 (named in .env); app/config.py line 7 {field}, but" in out
+    assert f"COHERE_API_KEY is read at app/config.py line 7 {field}; .env line 1 (named in .env), but" in out
     for name in ("COHERE_API_KEY", "NEON_DB_URL"):
         assert f"`pulumi config set --secret --path 'extraSecrets.{name}' <value>`" in out
     assert "QDRANT_COLLECTION is read" not in out and "real-looking-local-value" not in out
