@@ -289,3 +289,28 @@ def test_uv_lock_only_backend_deploys_from_pyproject(tmp_path: Path) -> None:
                      "pyproject.toml": '[project]\nname = "x"\nversion = "0"\ndependencies = ["fastapi>=0.110"]\n'})
     bundle = bundle_for(settings_for(tmp_path))
     assert "fastapi>=0.110\n" in bundle.files["requirements.txt"].decode() and "Dockerfile" in bundle.files
+
+
+# -- the new keys -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("appPort", "70000", "must be a port between 1 and 65535"),
+    ("appPort", "web", "must be a port number"),
+    ("dockerfile", "mine", "must be one of auto, own, generated"),
+    ("corsOriginsVariable", "CORS-ORIGINS", "is not an environment variable name"),
+    ("corsOriginsVariable", "GEMINI_API_KEY", "is already another managed setting"),
+])
+def test_new_keys_refuse_bad_values_naming_the_key(tmp_path: Path, key: str, value: str, message: str) -> None:
+    from components.errors import ConfigError
+
+    write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n"})
+    with pytest.raises(ConfigError) as info:
+        settings_for(tmp_path, **{key: value})
+    assert f"hf-rag-space:{key}" in str(info.value) and message in str(info.value)
+
+
+def test_new_keys_defaults(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n"})
+    settings = settings_for(tmp_path, frontendUrl="https://my-app.example.com")
+    assert (settings.app_port, settings.dockerfile, settings.cors_origins_variable) == (None, "auto", "ALLOWED_ORIGINS")
+    assert settings.variables["ALLOWED_ORIGINS"] == "https://my-app.example.com"
