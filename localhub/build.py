@@ -11,9 +11,9 @@ Every failure names its rule, e.g. ``[rule dockerfile-copy-source]``, in the bui
   timed out, workload was not healthy". localhub reports the same at once (``plan.launch_error``, rules
   ``dockerfile-cmd-port`` / ``dockerfile-cmd-host``) instead of after the startup timeout.
 The port the command listens on is its ``--port``/``--bind``, else the server's default (uvicorn,
-gunicorn, hypercorn: 8000; ``UVICORN_PORT`` honoured), else unknown (``python start.py``: the app must
-then listen on ``$PORT``, which localhub sets to the app's private port; the Hub does not document a
-``PORT`` variable).
+gunicorn, hypercorn: 8000; ``UVICORN_PORT`` honoured), else unknown (``python start.py``): the app then
+listens on ``$PORT``, which localhub sets to the app's private port (the Hub documents no ``PORT``), or on
+``app_port`` itself, which the runtime finds among the app's listening sockets and routes to.
 """
 
 from __future__ import annotations
