@@ -132,4 +132,4 @@ def test_a_script_that_picks_its_own_port_is_served_on_app_port(api: HfApi, spac
     readme = f"---\nsdk: docker\napp_port: {port}\n---\n".encode()
     commit_files(api, space_id, {**app_files(), "Dockerfile": docker, "serve.py": serve, "README.md": readme})
     assert wait_stage(api, space_id) == "RUNNING"
-    assert httpx.get(api.space_info(space_id).host + "/api/health", timeout=10).status_code == 200
+    assert httpx.get(space_host(api, space_id) + "/api/health", timeout=10).status_code == 200

@@ -284,11 +284,21 @@ def test_disagreeing_requirements_and_pyproject_say_which_is_used(tmp_path: Path
     assert bundle_for(settings_for(tmp_path)).warnings == ()
 
 
-def test_uv_lock_only_backend_deploys_from_pyproject(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": APP, "uv.lock": 'version = 1\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n',
+def test_uv_lock_only_backend_deploys_from_pyproject_pinned_by_the_lock(tmp_path: Path) -> None:
+    registry = 'source = { registry = "https://pypi.org/simple" }\n'
+    lock = (f'version = 1\n[[package]]\nname = "FastAPI"\nversion = "0.115.0"\n{registry}'
+            f'[[package]]\nname = "numpy"\nversion = "1.26.4"\n{registry}'
+            f'[[package]]\nname = "numpy"\nversion = "2.1.0"\n{registry}'
+            f'[[package]]\nname = "pytest"\nversion = "8.0.0"\n{registry}'
+            '[[package]]\nname = "x"\nversion = "0"\nsource = { editable = "." }\n')
+    write(tmp_path, {"main.py": APP, "uv.lock": lock,
                      "pyproject.toml": '[project]\nname = "x"\nversion = "0"\ndependencies = ["fastapi>=0.110"]\n'})
-    bundle = bundle_for(settings_for(tmp_path))
-    assert "fastapi>=0.110\n" in bundle.files["requirements.txt"].decode() and "Dockerfile" in bundle.files
+    files = bundle_for(settings_for(tmp_path)).files
+    assert files["requirements.txt"].decode().endswith("fastapi>=0.110\n-c constraints.txt\n")
+    constraints = files["constraints.txt"].decode()
+    assert "fastapi==0.115.0\n" in constraints and "numpy" not in constraints and "pytest" not in constraints
+    assert "x==" not in constraints
+    assert "COPY --chown=user requirements.txt constraints.txt" in files["Dockerfile"].decode()
 
 
 # -- the new keys -----------------------------------------------------------------------------------
