@@ -234,6 +234,8 @@ def test_cors_notes_name_file_line_and_the_key(tmp_path: Path) -> None:
     assert not [w for w in preflight(fixed, bundle_for(fixed)).warnings if "CORS" in w]
     assert fixed.variables["CORS_ALLOWED_ORIGINS"] == "https://my-app.example.com"
     assert "ALLOWED_ORIGINS" not in fixed.variables
+    readme = bundle_for(fixed).files["README.md"].decode()
+    assert "these origins (`CORS_ALLOWED_ORIGINS`):\n\n- `https://my-app.example.com`" in readme
 
 
 # -- routes through factories and module chains -----------------------------------------------------
