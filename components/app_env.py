@@ -116,7 +116,7 @@ def _base_names(node: ast.ClassDef) -> list[str]:
     return [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases]
 
 
-def _class_defs(trees: Collection[ast.Module]) -> Iterator[ast.ClassDef]:
+def class_defs(trees: Collection[ast.Module]) -> Iterator[ast.ClassDef]:
     """Classes at module level, inside module-level ``if``/``try`` blocks and nested in classes."""
     pending: list[ast.stmt] = [node for tree in trees for node in tree.body]
     while pending:
@@ -130,7 +130,7 @@ def _class_defs(trees: Collection[ast.Module]) -> Iterator[ast.ClassDef]:
 
 def settings_classes(trees: Collection[ast.Module]) -> set[str]:
     """Names of classes deriving (directly or through classes of these files) from BaseSettings."""
-    classes = {n.name: _base_names(n) for n in _class_defs(trees)}
+    classes = {n.name: _base_names(n) for n in class_defs(trees)}
     found = {"BaseSettings"}
     while True:
         more = {name for name, bases in classes.items() if name not in found and found & set(bases)}
@@ -181,7 +181,7 @@ def field_default(value: ast.AST | None) -> tuple[bool, str | None]:
 
 
 def _pydantic_needs(rel: str, tree: ast.Module, classes: set[str]) -> Iterator[Need]:
-    for cls in _class_defs([tree]):
+    for cls in class_defs([tree]):
         if cls.name not in classes:
             continue
         prefix = env_prefix(cls)

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.app_env import _class_defs, env_prefix, field_default, settings_classes, string_value
+from components.app_env import class_defs, env_prefix, field_default, settings_classes, string_value
 
 _ENV_CALLS = ("getenv", "get")
 
@@ -77,7 +77,7 @@ def _settings_fields(trees: Mapping[str, ast.Module]) -> dict[str, str]:
     classes = settings_classes(list(trees.values()))
     fields = {}
     for tree in trees.values():
-        for cls in _class_defs([tree]):
+        for cls in class_defs([tree]):
             if cls.name in classes:
                 prefix = env_prefix(cls)
                 for node in cls.body:
