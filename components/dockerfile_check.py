@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 DEFAULT_APP_PORT = 7860
 APP_PORT = DEFAULT_APP_PORT  # kept for callers of the old name
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-PORT_OPTIONS = ("--port", "-p")
-HOST_OPTIONS = ("--host", "-h", "-H")
-BIND_OPTIONS = ("--bind", "-b")
+PORT_OPTIONS = ("--port",)  # uvicorn, hypercorn, fastapi; gunicorn's -p is its pid file
+HOST_OPTIONS = ("--host",)
+BIND_OPTIONS = ("--bind", "-b")  # gunicorn, hypercorn
 #: Servers whose default host is loopback and default port 8000, and the ENV names they also read.
 SERVERS = {"uvicorn": ("UVICORN_HOST", "UVICORN_PORT"), "gunicorn": ("", ""), "hypercorn": ("", "")}
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")

@@ -94,6 +94,12 @@ def test_what_certainly_breaks_fails_naming_the_line_and_fix(dockerfile: str, fi
     assert all("`" in p for p in problems)  # each carries the fix
 
 
+def test_gunicorn_bind_gives_the_port_and_its_pid_file_option_is_not_one() -> None:
+    report = check_dockerfile('FROM python\nCMD ["gunicorn", "-p", "/tmp/g.pid", "-k", '
+                              '"uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "main:app"]\n')
+    assert report.problems == () and report.port == 8080
+
+
 def test_port_that_cannot_be_read_is_the_default_with_a_warning_and_config_sets_it() -> None:
     dockerfile = "FROM python\nRUN useradd -u 1000 user\nUSER user\nCMD ./run.sh\n"
     report = check_dockerfile(dockerfile)
