@@ -315,6 +315,8 @@ def _command_port(stage: _Stage, files: Mapping[str, bytes], problems: list[str]
     env_host, env_port = SERVERS.get(server, ("", ""))
     if not host and env_host:
         host = stage.env.get(env_host)
+    if server == "gunicorn" and not bind and stage.env.get("PORT"):  # gunicorn then binds 0.0.0.0:$PORT
+        host, port_text = "0.0.0.0", stage.env["PORT"]
     default_host = "0.0.0.0" if server == "fastapi run" else "127.0.0.1"
     if (host or default_host) in LOOPBACK:
         how = f"binds {host}" if host else f"binds {default_host}, {server}'s default, as no --host is given"

@@ -98,6 +98,8 @@ def test_gunicorn_bind_gives_the_port_and_its_pid_file_option_is_not_one() -> No
     report = check_dockerfile('FROM python\nCMD ["gunicorn", "-p", "/tmp/g.pid", "-k", '
                               '"uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "main:app"]\n')
     assert report.problems == () and report.port == 8080
+    with_port = check_dockerfile('FROM python\nENV PORT=7860\nCMD gunicorn -k uvicorn.workers.UvicornWorker main:app\n')
+    assert with_port.problems == () and with_port.port == 7860  # gunicorn binds 0.0.0.0:$PORT
 
 
 def test_port_that_cannot_be_read_is_the_default_with_a_warning_and_config_sets_it() -> None:
