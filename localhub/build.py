@@ -137,6 +137,8 @@ def listen_port(argv: list[str], env: dict[str, str]) -> str | None:
     server = server_of(argv)
     if server == "uvicorn" and env.get("UVICORN_PORT"):
         return env["UVICORN_PORT"]
+    if server == "gunicorn" and env.get("PORT"):  # gunicorn then binds 0.0.0.0:$PORT (localhub's private port)
+        return env["PORT"]
     return "8000" if server in DEFAULT_8000 else None
 
 
@@ -158,12 +160,14 @@ def _check_cmd(df: dockerfile.Dockerfile, app_port: int | None, result: BuildRes
     elif app_port is not None and port != str(app_port):
         result.launch_fail("dockerfile-cmd-port", f"CMD listens on port {port} but README.md app_port is {app_port}; "
                            "the Space would never be healthy")
-    elif cmd_port(argv) is None:
+    elif cmd_port(argv) is None and server_of(argv) == "uvicorn":
         result.add_port = True
     host = cmd_host(argv)
     server = server_of(argv)
     if server == "uvicorn" and host is None:
         host = df.env.get("UVICORN_HOST")
+    if server == "gunicorn" and host is None and df.env.get("PORT"):
+        host = "0.0.0.0"
     if host in LOOPBACK or (host is None and server in DEFAULT_8000):
         result.launch_fail(
             "dockerfile-cmd-host",
