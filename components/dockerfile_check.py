@@ -132,6 +132,10 @@ def check_dockerfile(text: str, files: Mapping[str, bytes] | None = None, app_po
             warnings.append(f"Dockerfile line {line}: the port the app listens on could not be read, so the Space "
                             f"card gets app_port {DEFAULT_APP_PORT} (the Hub's default); if the app listens on "
                             "another port, set it: `pulumi config set appPort <port>`")
+    if not stage.command and not stage.entrypoint:
+        warnings.append("Dockerfile has no CMD or ENTRYPOINT in its final stage, so the base image's own command "
+                        f"runs: make sure it serves the app on 0.0.0.0:{port}, or add one, e.g. "
+                        f"`CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"{port}\"]`")
     for line, exposed in stage.exposed:
         if exposed != port:
             warnings.append(f"Dockerfile line {line}: EXPOSE {exposed}, but app_port is {port}; Spaces ignore EXPOSE "

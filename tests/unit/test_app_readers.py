@@ -94,6 +94,12 @@ def test_what_certainly_breaks_fails_naming_the_line_and_fix(dockerfile: str, fi
     assert all("`" in p for p in problems)  # each carries the fix
 
 
+def test_no_cmd_runs_the_base_images_command_with_a_warning() -> None:
+    report = check_dockerfile("FROM tiangolo/uvicorn-gunicorn-fastapi\nCOPY --chown=1000 . /app\nUSER 1000\n")
+    assert report.problems == () and report.port == 7860
+    assert [w.split(",")[0] for w in report.warnings] == ["Dockerfile has no CMD or ENTRYPOINT in its final stage"]
+
+
 def test_gunicorn_bind_gives_the_port_and_its_pid_file_option_is_not_one() -> None:
     report = check_dockerfile('FROM python\nCMD ["gunicorn", "-p", "/tmp/g.pid", "-k", '
                               '"uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "main:app"]\n')
