@@ -29,6 +29,21 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("GnuPG folder", (".gnupg/",)),
 )
 _SPECS = tuple((kind, GitIgnoreSpec.from_lines(patterns)) for kind, patterns in _NAMED)
+#: Environment files (dotenv) and their templates, by name: never uploaded and never a reason to refuse a
+#: deploy (the Space's environment comes from its secrets and variables). `.env`, `.env.<anything>`
+#: (`.env.example`, `.env.production`, `.env.hf-template`), `.env-sample`, `.env_local`, `<name>.env`
+#: (`prod.env`), `env.example`/`env.sample`/`env.template`. Not `.envrc` (direnv: a shell script, refused as a
+#: credential file) and not a folder named `.env` (a virtualenv, or a package).
+_ENVIRONMENT_FILE = re.compile(r"(\.env([._-].+)?|.+\.env|env\.(example|sample|template|dist|local))")
+
+
+def is_environment_file(rel: str) -> bool:
+    """Whether the file ``rel`` (posix, relative) is an environment file or a template of one, by its name.
+
+    The one source of truth for what "environment file" means: the bundle skips these (listed in
+    preview, never uploaded) and the settings check reads the variable names the templates declare."""
+    name = rel.rstrip("/").rsplit("/", 1)[-1]
+    return not rel.endswith("/") and _ENVIRONMENT_FILE.fullmatch(name) is not None
 _PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _KUBECONFIG = re.compile(rb"^kind:\s*Config\s*$", re.MULTILINE)
 #: `scheme://userinfo@host`: credentials in a URL (`git+ssh://git@host` is a login name, not a secret).
@@ -75,9 +90,3 @@ def requirement_credentials(text: str) -> list[int]:
             lines.append(number)
             break
     return lines
-
-
-def is_environment_file(rel: str) -> bool:
-    """Whether ``rel`` (posix, relative) is an environment file by name: ``.env`` and its templates
-    (``.env.example``, ``.env.production``, ...)."""
-    return credential_kind_by_name(rel) == "environment file"
