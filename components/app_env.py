@@ -57,7 +57,8 @@ def required_names(files: Mapping[str, bytes]) -> list[Need]:
     needs: list[Need] = []
     for rel, tree in sorted(trees.items()):
         needs += _pydantic_needs(rel, tree, classes)
-        needs += _environ_needs(rel, tree)
+        if b"environ" in files[rel] or b"getenv" in files[rel]:
+            needs += _environ_needs(rel, tree, list(ast.walk(tree)))
     return sorted(set(needs))
 
 
@@ -82,7 +83,7 @@ def missing(needs: Collection[Need], provided: Collection[str]) -> dict[str, lis
     exact = set(provided) | HUB_VARIABLES
     folded = {name.upper() for name in exact}
     result: dict[str, list[Need]] = {}
-    for need in sorted(needs):
+    for need in sorted(needs, key=lambda n: (n.name, n.how.startswith("named in "), n.file, n.line)):
         if need.name in exact or (not need.case_sensitive and need.name.upper() in folded):
             continue
         result.setdefault(need.name, []).append(need)
@@ -115,9 +116,21 @@ def _base_names(node: ast.ClassDef) -> list[str]:
     return [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases]
 
 
+def class_defs(trees: Collection[ast.Module]) -> Iterator[ast.ClassDef]:
+    """Classes at module level, inside module-level ``if``/``try`` blocks and nested in classes."""
+    pending: list[ast.stmt] = [node for tree in trees for node in tree.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.ClassDef):
+            yield node
+            pending.extend(node.body)
+        elif isinstance(node, ast.If | ast.Try):
+            pending.extend([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
+
+
 def settings_classes(trees: Collection[ast.Module]) -> set[str]:
     """Names of classes deriving (directly or through classes of these files) from BaseSettings."""
-    classes = {n.name: _base_names(n) for t in trees for n in ast.walk(t) if isinstance(n, ast.ClassDef)}
+    classes = {n.name: _base_names(n) for n in class_defs(trees)}
     found = {"BaseSettings"}
     while True:
         more = {name for name, bases in classes.items() if name not in found and found & set(bases)}
@@ -168,8 +181,8 @@ def field_default(value: ast.AST | None) -> tuple[bool, str | None]:
 
 
 def _pydantic_needs(rel: str, tree: ast.Module, classes: set[str]) -> Iterator[Need]:
-    for cls in ast.walk(tree):
-        if not (isinstance(cls, ast.ClassDef) and (cls.name in classes)):
+    for cls in class_defs([tree]):
+        if cls.name not in classes:
             continue
         prefix = env_prefix(cls)
         for node in cls.body:
@@ -220,16 +233,18 @@ def _raises(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _environ_needs(rel: str, tree: ast.Module) -> Iterator[Need]:
-    guarded = {string_value(n.left) for n in ast.walk(tree) if isinstance(n, ast.Compare) and len(n.ops) == 1
+def _environ_needs(rel: str, tree: ast.Module, nodes: list[ast.AST]) -> Iterator[Need]:
+    """``nodes``: every node of ``tree`` (one walk, shared with the other readers)."""
+    guarded = {string_value(n.left) for n in nodes if isinstance(n, ast.Compare) and len(n.ops) == 1
                and isinstance(n.ops[0], ast.In | ast.NotIn) and _is_environ(n.comparators[0])}
     protected: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Try) and any(h.type is None or "KeyError" in ast.unparse(h.type)
                                              or "Exception" in ast.unparse(h.type) for h in node.handlers):
             protected |= {id(n) for statement in node.body for n in ast.walk(statement)}
     variables: dict[str, tuple[str, int]] = {}  # local name -> (environment name, line)
-    for node in ast.walk(tree):
+    checks: list[ast.If] = []
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value):
             name = string_value(node.slice)
             if name and name not in guarded and id(node) not in protected:
@@ -240,13 +255,13 @@ def _environ_needs(rel: str, tree: ast.Module) -> Iterator[Need]:
             for target in targets:
                 if name and isinstance(target, ast.Name | ast.Attribute):
                     variables[ast.unparse(target)] = (name, node.lineno)
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.If) and _raises(node.body)):
-            continue
-        for part in ast.walk(node.test):
+        elif isinstance(node, ast.If) and _raises(node.body):
+            checks.append(node)
+    for check in checks:
+        for part in ast.walk(check.test):
             name = _getenv_name(part)
             if name:
-                yield Need(name, rel, node.lineno, f'os.getenv("{name}") checked and raised on')
+                yield Need(name, rel, check.lineno, f'os.getenv("{name}") checked and raised on')
             elif isinstance(part, ast.Name | ast.Attribute) and ast.unparse(part) in variables:
                 env_name, line = variables[ast.unparse(part)]
                 yield Need(env_name, rel, line, f'os.getenv("{env_name}") checked and raised on')

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.app_env import env_prefix, field_default, settings_classes, string_value
+from components.app_env import class_defs, env_prefix, field_default, settings_classes, string_value
 
 _ENV_CALLS = ("getenv", "get")
 
@@ -33,9 +33,11 @@ class CorsSource:
 
 def find_cors(files: Mapping[str, bytes]) -> list[CorsSource]:
     """Every CORSMiddleware of the Python files in ``files``, in file order."""
+    if not any(b"CORSMiddleware" in data for rel, data in files.items() if rel.endswith(".py")):
+        return []
     trees = {}
-    for rel, data in files.items():
-        if rel.endswith(".py"):
+    for rel, data in files.items():  # only what can hold the middleware, its origins or a settings class
+        if rel.endswith(".py") and any(word in data for word in (b"CORSMiddleware", b"rigin", b"RIGIN", b"Settings")):
             try:
                 trees[rel] = ast.parse(data)
             except (SyntaxError, ValueError):
@@ -75,8 +77,8 @@ def _settings_fields(trees: Mapping[str, ast.Module]) -> dict[str, str]:
     classes = settings_classes(list(trees.values()))
     fields = {}
     for tree in trees.values():
-        for cls in ast.walk(tree):
-            if isinstance(cls, ast.ClassDef) and cls.name in classes:
+        for cls in class_defs([tree]):
+            if cls.name in classes:
                 prefix = env_prefix(cls)
                 for node in cls.body:
                     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

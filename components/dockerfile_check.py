@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 DEFAULT_APP_PORT = 7860
 APP_PORT = DEFAULT_APP_PORT  # kept for callers of the old name
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-PORT_OPTIONS = ("--port", "-p")
-HOST_OPTIONS = ("--host", "-h", "-H")
-BIND_OPTIONS = ("--bind", "-b")
+PORT_OPTIONS = ("--port",)  # uvicorn, hypercorn, fastapi; gunicorn's -p is its pid file
+HOST_OPTIONS = ("--host",)
+BIND_OPTIONS = ("--bind", "-b")  # gunicorn, hypercorn
 #: Servers whose default host is loopback and default port 8000, and the ENV names they also read.
 SERVERS = {"uvicorn": ("UVICORN_HOST", "UVICORN_PORT"), "gunicorn": ("", ""), "hypercorn": ("", "")}
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -132,6 +132,10 @@ def check_dockerfile(text: str, files: Mapping[str, bytes] | None = None, app_po
             warnings.append(f"Dockerfile line {line}: the port the app listens on could not be read, so the Space "
                             f"card gets app_port {DEFAULT_APP_PORT} (the Hub's default); if the app listens on "
                             "another port, set it: `pulumi config set appPort <port>`")
+    if not stage.command and not stage.entrypoint:
+        warnings.append("Dockerfile has no CMD or ENTRYPOINT in its final stage, so the base image's own command "
+                        f"runs: make sure it serves the app on 0.0.0.0:{port}, or add one, e.g. "
+                        f"`CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"{port}\"]`")
     for line, exposed in stage.exposed:
         if exposed != port:
             warnings.append(f"Dockerfile line {line}: EXPOSE {exposed}, but app_port is {port}; Spaces ignore EXPOSE "
@@ -315,6 +319,8 @@ def _command_port(stage: _Stage, files: Mapping[str, bytes], problems: list[str]
     env_host, env_port = SERVERS.get(server, ("", ""))
     if not host and env_host:
         host = stage.env.get(env_host)
+    if server == "gunicorn" and not bind and stage.env.get("PORT"):  # gunicorn then binds 0.0.0.0:$PORT
+        host, port_text = "0.0.0.0", stage.env["PORT"]
     default_host = "0.0.0.0" if server == "fastapi run" else "127.0.0.1"
     if (host or default_host) in LOOPBACK:
         how = f"binds {host}" if host else f"binds {default_host}, {server}'s default, as no --host is given"

@@ -117,7 +117,7 @@ def readme_context(settings: Settings) -> dict[str, Any]:
         {"name": name, "value": value, "purpose": purpose(name) or "Additional variable"}
         for name, value in settings.variables.items()
     ]
-    allowed = settings.variables.get("ALLOWED_ORIGINS", "")
+    allowed = settings.variables.get(settings.cors_origins_variable, "")
     return {
         "title": settings.card_title,
         "space_id": settings.space_id,
@@ -127,6 +127,7 @@ def readme_context(settings: Settings) -> dict[str, Any]:
         "secrets": secrets,
         "variables": variables,
         "origins": [o for o in (s.strip() for s in allowed.split(",")) if o],
+        "cors_variable": settings.cors_origins_variable,
         "health_example": json.dumps(health_example(settings), indent=2),
     }
 

@@ -11,9 +11,9 @@ Every failure names its rule, e.g. ``[rule dockerfile-copy-source]``, in the bui
   timed out, workload was not healthy". localhub reports the same at once (``plan.launch_error``, rules
   ``dockerfile-cmd-port`` / ``dockerfile-cmd-host``) instead of after the startup timeout.
 The port the command listens on is its ``--port``/``--bind``, else the server's default (uvicorn,
-gunicorn, hypercorn: 8000; ``UVICORN_PORT`` honoured), else unknown (``python start.py``: the app must
-then listen on ``$PORT``, which localhub sets to the app's private port; the Hub does not document a
-``PORT`` variable).
+gunicorn, hypercorn: 8000; ``UVICORN_PORT`` honoured), else unknown (``python start.py``): the app then
+listens on ``$PORT``, which localhub sets to the app's private port (the Hub documents no ``PORT``), or on
+``app_port`` itself, which the runtime finds among the app's listening sockets and routes to.
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def listen_port(argv: list[str], env: dict[str, str]) -> str | None:
     server = server_of(argv)
     if server == "uvicorn" and env.get("UVICORN_PORT"):
         return env["UVICORN_PORT"]
+    if server == "gunicorn" and env.get("PORT"):  # gunicorn then binds 0.0.0.0:$PORT (localhub's private port)
+        return env["PORT"]
     return "8000" if server in DEFAULT_8000 else None
 
 
@@ -160,12 +162,14 @@ def _check_cmd(df: dockerfile.Dockerfile, app_port: int | None, result: BuildRes
     elif app_port is not None and port != str(app_port):
         result.launch_fail("dockerfile-cmd-port", f"CMD listens on port {port} but README.md app_port is {app_port}; "
                            "the Space would never be healthy")
-    elif cmd_port(argv) is None:
+    elif cmd_port(argv) is None and server_of(argv) == "uvicorn":
         result.add_port = True
     host = cmd_host(argv)
     server = server_of(argv)
     if server == "uvicorn" and host is None:
         host = df.env.get("UVICORN_HOST")
+    if server == "gunicorn" and host is None and df.env.get("PORT"):
+        host = "0.0.0.0"
     if host in LOOPBACK or (host is None and server in DEFAULT_8000):
         result.launch_fail(
             "dockerfile-cmd-host",

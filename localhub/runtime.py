@@ -73,6 +73,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _listening_ports(pgid: int) -> set[int]:
+    """TCP ports the processes of group ``pgid`` listen on (Linux ``/proc``; empty elsewhere)."""
+    inodes: dict[str, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError), open(table) as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                if len(fields) > 9 and fields[3] == "0A":  # LISTEN
+                    inodes[fields[9]] = int(fields[1].rsplit(":", 1)[1], 16)
+    ports: set[int] = set()
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else ():
+        with suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/{pid}/stat") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    ports.add(inodes[target[8:-1]])
+    return ports
+
+
 def _accepting(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -472,18 +494,30 @@ class Runtime:
             st.process, st.workdir, st.sha, st.app_port = proc, workdir, sha, port
         threading.Thread(target=self._pump, args=(proc, st.run_log), daemon=True).start()
         deadline = time.monotonic() + self.config.startup_timeout_seconds
+        unknown_port = build.listen_port(plan.argv, plan.env) is None
+        polls = 0
         while self._current(key, gen):
             code = proc.poll()
             if code is not None:
                 self._exited(key, gen, proc)
                 return
-            if _accepting(port):
+            listening = _accepting(port)
+            polls += 1
+            if not listening and unknown_port and polls % 10 == 0 and plan.app_port in _listening_ports(proc.pid):
+                # The app picks its own port (`uvicorn.run(port=7860)` in a script): the Hub routes to
+                # app_port, and so does the proxy when it is this app that listens there.
+                with self._lock:
+                    st.app_port = plan.app_port
+                listening = True
+            if listening:
                 st.last_activity = time.monotonic()
                 if self._set(key, gen, "RUNNING"):
                     threading.Thread(target=self._watch, args=(key, gen, proc), daemon=True).start()
                 return
             if time.monotonic() > deadline:
-                st.run_log.append(f"Launch timed out: nothing listening on port {plan.app_port}\n")
+                others = sorted(_listening_ports(proc.pid) - {port}) if unknown_port else []
+                elsewhere = f" (the app listens on {', '.join(map(str, others))})" if others else ""
+                st.run_log.append(f"Launch timed out: nothing listening on port {plan.app_port}{elsewhere}\n")
                 self._set(key, gen, "RUNTIME_ERROR", "Launch timed out, workload was not healthy")
                 return
             time.sleep(0.05)

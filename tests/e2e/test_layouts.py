@@ -1,7 +1,7 @@
 """Issue 14 end to end: backends of other layouts deploy healthy with no layout config, each Space holding
-exactly the expected files; a backend's own Dockerfile is kept, or refused by line when it certainly breaks; systemPackages reach
-the generated one; the CORS diagnosis names the cause. Real pulumi CLI, localhub and its runtime with
-real builds (each Space's requirements pip-installed into a virtualenv, as the Hub's image build does)."""
+exactly the expected files; a backend's own Dockerfile is kept, or refused by line when it certainly breaks;
+systemPackages reach the generated one; the CORS diagnosis names the cause. Real pulumi CLI, localhub and its
+runtime with real builds (each Space's requirements pip-installed into a virtualenv, as the Hub's image build does)."""
 
 from __future__ import annotations
 

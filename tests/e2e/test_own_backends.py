@@ -83,7 +83,8 @@ def test_root_dockerfile_on_port_8000_deploys_with_app_port_8000(project: Stack,
     project.config_set("backendDir", str(backend))
     out = printed(project.preview())
     assert "Dockerfile: the backend's own; app_port 8000 (Dockerfile line 7: --port 8000)" in out
-    assert "Dockerfile has no USER line: it is written to run as root, but the Hub runs every container as UID 1000" in out
+    assert "Dockerfile has no USER line: it is written to run as root, but the Hub runs every container as UID " \
+           "1000" in out
     assert "Dockerfile lines 3, 5: COPY without --chown" in out
     enable_health(project)
     project.up()
@@ -115,8 +116,9 @@ def test_uid_1000_dockerfile_with_chown_and_a_start_script(project: Stack, hub: 
     assert {"start_server.py", "main.py", "Dockerfile"} <= set(remote_tree(hub))
 
     # A script whose port cannot be read: the default with a warning, and appPort sets the card.
-    (backend / "start_server.py").write_text(START_SERVER.replace('int(os.environ.get("PORT", "7860"))', "PORT_NOW")
-                                             .replace("import uvicorn\n", 'import uvicorn\n\nPORT_NOW = int(os.environ["PORT"])\n'))
+    unreadable = START_SERVER.replace('int(os.environ.get("PORT", "7860"))', "PORT_NOW")
+    unreadable = unreadable.replace("import uvicorn\n", 'import uvicorn\n\nPORT_NOW = int(os.environ["PORT"])\n')
+    (backend / "start_server.py").write_text(unreadable)
     project.config_set("healthCheck", "false")
     out = printed(project.preview())
     assert "the port the app listens on could not be read" in out and "`pulumi config set appPort <port>`" in out
@@ -152,7 +154,7 @@ def test_pydantic_settings_requiring_two_names_are_named_by_preview(project: Sta
     out = printed(project.preview())
     field = "(a field of Settings, a pydantic settings class, without a default)"
     assert f"NEON_DB_URL is read at app/config.py line 8 {field}, but this stack sets no" in out
-    assert f"COHERE_API_KEY is read at .env line 1 (named in .env); app/config.py line 7 {field}, but" in out
+    assert f"COHERE_API_KEY is read at app/config.py line 7 {field}; .env line 1 (named in .env), but" in out
     for name in ("COHERE_API_KEY", "NEON_DB_URL"):
         assert f"`pulumi config set --secret --path 'extraSecrets.{name}' <value>`" in out
     assert "QDRANT_COLLECTION is read" not in out and "real-looking-local-value" not in out
@@ -222,7 +224,8 @@ def test_src_app_with_relative_imports_deploys(project: Stack, hub: Hub, tmp_pat
     outputs = project.outputs()
     assert outputs["health"]["status"] == "healthy" and outputs["health"]["cors"] == f"allows {FRONTEND}"
     assert {"src/__init__.py", "src/main.py", "src/routes.py"} <= set(remote_tree(hub))
-    assert '["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "7860"]' in remote_bytes(hub, "Dockerfile").decode()
+    command = '["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "7860"]'
+    assert command in remote_bytes(hub, "Dockerfile").decode()
     readme = remote_bytes(hub, "README.md").decode()
     assert "| POST | `/api/v1/ask` |" in readme
     assert httpx.post(f"{outputs['spaceUrl']}/api/v1/ask", json={"q": 1}, timeout=10).json() == {"q": 1}

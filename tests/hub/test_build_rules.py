@@ -78,6 +78,12 @@ def test_an_app_the_proxy_cannot_reach_builds_then_fails_at_launch(docker: str, 
     assert rule in (result.plan.launch_error or "")
 
 
+def test_gunicorn_with_env_port_binds_all_interfaces() -> None:
+    result = check("FROM python\nENV PORT=7860\nCMD gunicorn -k uvicorn.workers.UvicornWorker m:a\n")
+    assert result.failures == [] and result.plan is not None and result.plan.launch_error is None
+    assert not result.plan.add_port  # gunicorn reads $PORT, which localhub sets to the app's private port
+
+
 def test_root_image_builds_with_a_warning_and_app_port_follows_the_card() -> None:
     """hub-docs spaces-sdks-docker: any Dockerfile builds and runs as UID 1000; requests go to app_port."""
     result = check('FROM python\nWORKDIR /app\nCOPY . .\nCMD ["uvicorn", "m:a", "--host", "0.0.0.0"]\n',

@@ -7,6 +7,7 @@ import pytest
 from huggingface_hub import CommitOperationDelete, HfApi
 
 from localhub import LocalHub
+from localhub.runtime import _free_port
 from tests.hub.conftest import DOCKERFILE, app_files, commit_files, create_space, space_host, wait_stage
 
 pytestmark = pytest.mark.timeout(90)
@@ -116,3 +117,19 @@ def test_build_delay_shows_building(fresh_hub: LocalHub, space_id: str) -> None:
     fresh_hub.configure(build_delay_seconds=0)
     api.restart_space(space_id)
     assert wait_stage(api, space_id) == "RUNNING"
+
+
+def test_a_script_that_picks_its_own_port_is_served_on_app_port(api: HfApi, space_id: str) -> None:
+    """`CMD python serve.py` with `uvicorn.run(port=N)` and `app_port: N`: the Hub routes to app_port
+    (hub-docs spaces-config-reference), so the Space runs; a script on another port never answers."""
+    port = _free_port()
+    serve = (f"import uvicorn\n\nif __name__ == '__main__':\n"
+             f"    uvicorn.run('app.main:app', host='0.0.0.0', port={port})\n").encode()
+    docker = DOCKERFILE.replace(b'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "7860"]',
+                                b"CMD python serve.py")
+    assert docker != DOCKERFILE
+    create_space(api, space_id)
+    readme = f"---\nsdk: docker\napp_port: {port}\n---\n".encode()
+    commit_files(api, space_id, {**app_files(), "Dockerfile": docker, "serve.py": serve, "README.md": readme})
+    assert wait_stage(api, space_id) == "RUNNING"
+    assert httpx.get(space_host(api, space_id) + "/api/health", timeout=10).status_code == 200

@@ -94,6 +94,20 @@ def test_what_certainly_breaks_fails_naming_the_line_and_fix(dockerfile: str, fi
     assert all("`" in p for p in problems)  # each carries the fix
 
 
+def test_no_cmd_runs_the_base_images_command_with_a_warning() -> None:
+    report = check_dockerfile("FROM tiangolo/uvicorn-gunicorn-fastapi\nCOPY --chown=1000 . /app\nUSER 1000\n")
+    assert report.problems == () and report.port == 7860
+    assert [w.split(",")[0] for w in report.warnings] == ["Dockerfile has no CMD or ENTRYPOINT in its final stage"]
+
+
+def test_gunicorn_bind_gives_the_port_and_its_pid_file_option_is_not_one() -> None:
+    report = check_dockerfile('FROM python\nCMD ["gunicorn", "-p", "/tmp/g.pid", "-k", '
+                              '"uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "main:app"]\n')
+    assert report.problems == () and report.port == 8080
+    with_port = check_dockerfile('FROM python\nENV PORT=7860\nCMD gunicorn -k uvicorn.workers.UvicornWorker main:app\n')
+    assert with_port.problems == () and with_port.port == 7860  # gunicorn binds 0.0.0.0:$PORT
+
+
 def test_port_that_cannot_be_read_is_the_default_with_a_warning_and_config_sets_it() -> None:
     dockerfile = "FROM python\nRUN useradd -u 1000 user\nUSER user\nCMD ./run.sh\n"
     report = check_dockerfile(dockerfile)
@@ -234,6 +248,8 @@ def test_cors_notes_name_file_line_and_the_key(tmp_path: Path) -> None:
     assert not [w for w in preflight(fixed, bundle_for(fixed)).warnings if "CORS" in w]
     assert fixed.variables["CORS_ALLOWED_ORIGINS"] == "https://my-app.example.com"
     assert "ALLOWED_ORIGINS" not in fixed.variables
+    readme = bundle_for(fixed).files["README.md"].decode()
+    assert "these origins (`CORS_ALLOWED_ORIGINS`):\n\n- `https://my-app.example.com`" in readme
 
 
 # -- routes through factories and module chains -----------------------------------------------------
@@ -284,8 +300,43 @@ def test_disagreeing_requirements_and_pyproject_say_which_is_used(tmp_path: Path
     assert bundle_for(settings_for(tmp_path)).warnings == ()
 
 
-def test_uv_lock_only_backend_deploys_from_pyproject(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": APP, "uv.lock": 'version = 1\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n',
+def test_uv_lock_only_backend_deploys_from_pyproject_pinned_by_the_lock(tmp_path: Path) -> None:
+    registry = 'source = { registry = "https://pypi.org/simple" }\n'
+    lock = (f'version = 1\n[[package]]\nname = "FastAPI"\nversion = "0.115.0"\n{registry}'
+            f'[[package]]\nname = "numpy"\nversion = "1.26.4"\n{registry}'
+            f'[[package]]\nname = "numpy"\nversion = "2.1.0"\n{registry}'
+            f'[[package]]\nname = "pytest"\nversion = "8.0.0"\n{registry}'
+            '[[package]]\nname = "x"\nversion = "0"\nsource = { editable = "." }\n')
+    write(tmp_path, {"main.py": APP, "uv.lock": lock,
                      "pyproject.toml": '[project]\nname = "x"\nversion = "0"\ndependencies = ["fastapi>=0.110"]\n'})
-    bundle = bundle_for(settings_for(tmp_path))
-    assert "fastapi>=0.110\n" in bundle.files["requirements.txt"].decode() and "Dockerfile" in bundle.files
+    files = bundle_for(settings_for(tmp_path)).files
+    assert files["requirements.txt"].decode().endswith("fastapi>=0.110\n-c constraints.txt\n")
+    constraints = files["constraints.txt"].decode()
+    assert "fastapi==0.115.0\n" in constraints and "numpy" not in constraints and "pytest" not in constraints
+    assert "x==" not in constraints
+    assert "COPY --chown=user requirements.txt constraints.txt" in files["Dockerfile"].decode()
+
+
+# -- the new keys -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("appPort", "70000", "must be a port between 1 and 65535"),
+    ("appPort", "web", "must be a port number"),
+    ("dockerfile", "mine", "must be one of auto, own, generated"),
+    ("corsOriginsVariable", "CORS-ORIGINS", "is not an environment variable name"),
+    ("corsOriginsVariable", "GEMINI_API_KEY", "is already another managed setting"),
+])
+def test_new_keys_refuse_bad_values_naming_the_key(tmp_path: Path, key: str, value: str, message: str) -> None:
+    from components.errors import ConfigError
+
+    write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n"})
+    with pytest.raises(ConfigError) as info:
+        settings_for(tmp_path, **{key: value})
+    assert f"hf-rag-space:{key}" in str(info.value) and message in str(info.value)
+
+
+def test_new_keys_defaults(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": APP, "requirements.txt": "fastapi\n"})
+    settings = settings_for(tmp_path, frontendUrl="https://my-app.example.com")
+    assert (settings.app_port, settings.dockerfile, settings.cors_origins_variable) == (None, "auto", "ALLOWED_ORIGINS")
+    assert settings.variables["ALLOWED_ORIGINS"] == "https://my-app.example.com"
