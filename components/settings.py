@@ -838,6 +838,8 @@ class _Reader:
 
     def cors_check_path(self) -> str | None:
         value = self.optional("corsCheckPath")
+        if value is not None and self.card_text("corsCheckPath", value):
+            return None
         if value is not None and not value.startswith("/"):
             self.fail("corsCheckPath", f"must start with '/', e.g. /api/chat; got {value!r}")
             return None
@@ -848,9 +850,9 @@ class _Reader:
         README card (`card_text_problem`), naming the key and the character; True when it was refused."""
         problem = card_text_problem(value)
         if problem:
-            self.fail(key, f"must be one line of plain text, but it holds {problem}: the Space card's front "
-                      f"matter would break or show a fake line; set it again without it "
-                      f"(`pulumi config set {key} '...'`)")
+            self.fail(key, f"must be one line of plain text, but it holds {problem}: it is written into the "
+                      f"Space's README card, whose front matter would break or show a fake line; set it again "
+                      f"without it (`pulumi config set {key} '...'`)")
         return problem is not None
 
     def card(self) -> tuple[str | None, str | None, str | None]:
@@ -962,6 +964,8 @@ class _Reader:
         qdrant_collection = self.required("qdrantCollection")
         if qdrant_collection is not None and not qdrant_collection.strip():
             self.fail("qdrantCollection", "must not be empty")
+        elif qdrant_collection is not None:
+            self.card_text("qdrantCollection", qdrant_collection)
         log_level = self.choice("logLevel", LOG_LEVELS, str.upper)
         allowed_origins = self.allowed_origins()
         extra_secrets, extra_variables = self.extras()
@@ -969,7 +973,9 @@ class _Reader:
         self.deploy_token_shared(hf_token, {**managed_secrets, **extra_secrets}, MANAGED_SECRETS)
         health_check = self.parse("healthCheck", _bool, "true or false")
         health_path = self.required("healthPath")
-        if health_path is not None and not health_path.startswith("/"):
+        if health_path is not None and self.card_text("healthPath", health_path):
+            health_path = None
+        elif health_path is not None and not health_path.startswith("/"):
             self.fail("healthPath", f"must start with '/', e.g. /api/health; got {health_path!r}")
         health_timeout = self.parse("healthTimeoutSeconds", int, "an integer")
         if health_timeout is not None and health_timeout <= 0:

@@ -38,6 +38,23 @@ _ENV = jinja2.Environment(
 )
 
 
+def table_cell(value: object) -> str:
+    """`value` as the text of one Markdown table cell: a control character or line separator shown escaped
+    (`\\n`, `\\u2028`), never as a line break that would end the table and start a fake line; `|` escaped."""
+    import unicodedata
+
+    out = []
+    for char in str(value):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            out.append(json.dumps(char)[1:-1] if char in "\n\r\t" else f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out).replace("|", "\\|")
+
+
+_ENV.filters["cell"] = table_cell
+
+
 def environment() -> jinja2.Environment:
     """The one Jinja environment over templates/ (StrictUndefined, no autoescape)."""
     return _ENV

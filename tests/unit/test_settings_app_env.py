@@ -102,3 +102,20 @@ def test_card_text_with_control_or_separator_characters_is_refused(backend: Path
 def test_card_text_keeps_emoji_sequences_and_accents(backend: Path) -> None:
     assert card_text_problem("Café des docs 👩\u200d💻") is None
     assert load(backend, spaceTitle="Café 👩\u200d💻").card_title == "Café 👩\u200d💻"
+
+
+@pytest.mark.parametrize("key", ["healthPath", "corsCheckPath", "qdrantCollection"])
+def test_other_values_written_into_the_readme_are_one_line(backend: Path, key: str) -> None:
+    errors = problems(backend, **{key: "/api/health\u2028| fake | row |"})
+    assert f"hf-rag-space:{key}" in [e.key for e in errors]
+    assert any("U+2028" in e.message for e in errors)
+
+
+def test_variable_values_in_the_readme_table_cannot_start_a_line(backend: Path) -> None:
+    from components.templating import render_readme
+
+    value = "first\nsneaky | x\u2028third"
+    readme = render_readme(load(backend, extraVariables=json.dumps({"NOTE": value})))
+    row = next(line for line in readme.splitlines() if line.startswith("| `NOTE`"))
+    assert row == "| `NOTE` | `first\\nsneaky \\| x\\u2028third` | Additional variable |"
+    assert "\u2028" not in readme and "sneaky" not in readme.replace(row, "")
