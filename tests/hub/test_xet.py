@@ -26,12 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CAS_XORB = "POST /cas/v1/xorbs/{prefix}/{xorb}"
 
 
-@pytest.fixture(autouse=True)
-def _xet_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HF_HUB_DISABLE_XET", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
-
-
 def _auth(token: str = "alice-token") -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
