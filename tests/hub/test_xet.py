@@ -158,6 +158,9 @@ def test_cas_refuses_malformed_xorbs_and_shards(fresh_hub: LocalHub, space_id: s
         r = httpx.post(f"{cas}/v1/shards", content=bytes(bad), headers=headers)
         assert r.status_code == 400, r.text
     assert httpx.post(f"{cas}/v1/shards", content=good[:-10], headers=headers).status_code == 400
+    lying = bytearray(good)
+    lying[48 * 4] ^= 0xFF  # the metadata extension's sha256 (after header, file header, 1 term, 1 verification)
+    assert httpx.post(f"{cas}/v1/shards", content=bytes(lying), headers=headers).status_code == 400
 
 
 def test_cas_faults_are_retried_by_hf_xet(fresh_hub: LocalHub, space_id: str) -> None:
