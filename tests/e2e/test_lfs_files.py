@@ -96,7 +96,7 @@ def test_binary_backend_deploys_through_xet_and_a_small_edit_sends_little(
     assert entry.lfs.sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_storage_faults_converge_in_one_run_and_a_refused_token_says_so(project: Stack, hub: Hub) -> None:
+def test_storage_faults_converge_in_one_run_and_refused_tokens_say_so(project: Stack, hub: Hub) -> None:
     _binary_backend(project.workdir / "backend")
     hub.handle.set_faults(rate=0.5, statuses=[429, 503], routes=["POST /cas/v1/xorbs/*"], retry_after=1, seed=4)
     project.up()
@@ -111,6 +111,11 @@ def test_storage_faults_converge_in_one_run_and_a_refused_token_says_so(project:
     assert failed.returncode != 0
     assert "permission denied (403). Use a token with write access" in failed.stdout + failed.stderr
     hub.handle.clear_faults()
+    project.config_set("hfToken", "hf_readonlytoken0000000000000000000", secret=True)  # a read-only Hub token
+    failed = project.up(check=False)
+    assert failed.returncode != 0
+    assert "permission denied (403). Use a token with write access" in failed.stdout + failed.stderr
+    project.config_set("hfToken", hub.token, secret=True)
     hub.reset_stats()
     project.up()
     assert hub.stats()["commits"] == {SPACE: 1}
