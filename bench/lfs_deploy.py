@@ -1,7 +1,8 @@
 """Wire cost of a backend with binary and large files (issue 13): a 2 MiB .png, a .pkl, a .npy and a 50 MiB
-data file beside the example backend, deployed with the real `pulumi up` to localhub (LFS, Xet disabled).
-Prints request bytes, commits and LFS uploads for: first deploy, refresh + no-change up, a one-line text
-edit; and the peak RSS of the program and of the dynamic provider during the first deploy.
+data file beside the example backend, deployed with the real `pulumi up` to localhub (Xet on, the default;
+`HF_HUB_DISABLE_XET=1` in the environment measures git-LFS instead). Prints request bytes, commits, Xet
+xorb and LFS uploads for: first deploy, refresh + no-change up, a one-line text edit; and the peak RSS of
+the program and of the dynamic provider during the first deploy.
 
     .venv/bin/python -m bench.lfs_deploy
 
@@ -15,12 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")  # before toolchain_env() copies the environment
-
 from bench.common import OWNER, Stack, copy_project, human_bytes, localhub, machine_summary
 
 MIB = 1024 * 1024
 LFS_PUT = "PUT /_lfs/upload/{object}"
+XORB_POST = "POST /cas/v1/xorbs/{prefix}/{xorb}"
 
 
 def _assets(backend: Path) -> int:
@@ -39,7 +39,7 @@ def _assets(backend: Path) -> int:
 def _line(what: str, stats: dict[str, Any]) -> str:
     requests = stats["requests"]
     return (f"| {what} | {human_bytes(float(stats['request_bytes']))} | {sum(stats['commits'].values())} "
-            f"| {requests.get(LFS_PUT, 0)} | {stats['total_requests']} |")
+            f"| {requests.get(XORB_POST, 0)} | {requests.get(LFS_PUT, 0)} | {stats['total_requests']} |")
 
 
 def main() -> None:
@@ -53,8 +53,8 @@ def main() -> None:
                                "healthCheck": "false"})
         stack.config_set("hfToken", token, secret=True)
         print(f"\nLFS assets: {human_bytes(assets)} in 4 files\n")
-        print("| operation | request bytes | commits | LFS uploads | requests |")
-        print("|---|---|---|---|---|")
+        print("| operation | request bytes | commits | Xet xorb uploads | LFS uploads | requests |")
+        print("|---|---|---|---|---|---|")
         hub.reset_stats()
         first = stack.up(sample=True)
         print(_line("first deploy", hub.stats()))

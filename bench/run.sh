@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark (engine overhead, wire cost, scale) against localhub and regenerates
 # bench/RESULTS.md with the figures and the machine they came from. Run from anywhere: `make bench`.
-# Benchmarks print figures; none is a test. Takes about 6 minutes on 2 cores.
+# Benchmarks print figures; none is a test. Takes about 9 minutes on 2 cores.
 # Options via the environment: BENCH_ROUNDS (default 5), BENCH_BIG_ROUNDS (rounds at 5,000 files,
-# default 5), BENCH_SIZES (default 10,100,1000,5000).
+# default 5), BENCH_SIZES (default 10,100,1000,5000), BENCH_XET_SIZES (MiB, default 12,64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -26,6 +26,9 @@ echo
 echo "== scale"
 $PY -m bench.scale --no-machine --rounds "$ROUNDS" --big-rounds "$BIG_ROUNDS" --sizes "$SIZES" \
   | grep -v '^\[' | tee "$out/scale.txt"
+echo
+echo "== xet edit"
+$PY -m bench.xet_edit --sizes "${BENCH_XET_SIZES:-12,64}" | grep '^|' | tee "$out/xet.txt"
 elapsed=$(( $(date +%s) - start ))
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -55,6 +58,13 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   cat "$out/wire.txt"
   echo
   cat "$out/scale.txt"
+  echo
+  echo "## A small edit of a big binary, Xet against git-LFS (bench/xet_edit.py)"
+  echo
+  echo "A 100-byte edit in the middle of one random binary beside the example backend, real \`pulumi up\` to"
+  echo "localhub; bytes received by localhub for the edit's \`up\` (all routes, and its Xet CAS alone)."
+  echo
+  cat "$out/xet.txt"
 } > bench/RESULTS.md
 echo
 echo "bench/RESULTS.md written (${elapsed}s)."

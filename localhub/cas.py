@@ -183,6 +183,11 @@ class CasStore:
             if [(c.hash, c.size) for c in stored] != [(h, s) for h, _, s in xorb.chunks]:
                 raise HubError(400, f"Shard's CAS info for xorb {name} does not match the uploaded xorb")
         checked = [self._check_file(info, repo_type) for info in shard.files]
+        for candidate in checked:
+            known = self.get_file(candidate.hash)
+            if known is not None and known.sha256 and candidate.sha256 and known.sha256 != candidate.sha256:
+                raise HubError(400, f"Shard file {candidate.hash}: sha256 {candidate.sha256} is not its content's "
+                                    f"({known.sha256})")
         _write_atomic(self.root / "shards" / hashlib.sha256(body).hexdigest(), body)  # kept as received
         new = 0
         for stored_file in checked:

@@ -228,8 +228,8 @@ def _signed_url(request: Request, xorb: str, ranges: list[tuple[int, int]]) -> s
     spec = "bytes=" + ",".join(f"{a}-{b}" for a, b in ranges)
     expires = int(time.time()) + URL_SECONDS
     sig = hmac.new(hub.lfs_secret, f"xorb\0{xorb}\0{spec}\0{expires}".encode(), hashlib.sha256).hexdigest()
-    base = hub.settings.cas_url or f"{endpoint(request)}{CAS_PREFIX}"
-    return f"{base}/transfer/xorb/default/{xorb}?X-Xet-Signed-Range={quote(spec)}&Expires={expires}&Signature={sig}"
+    query = f"X-Xet-Signed-Range={quote(spec)}&Expires={expires}&Signature={sig}"
+    return f"{cas_url(request)}/transfer/xorb/default/{xorb}?{query}"
 
 
 def _parse_ranges(spec: str) -> list[tuple[int, int]]:

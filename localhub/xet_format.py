@@ -45,9 +45,14 @@ ENTRY_SIZE = 48
 BOOKEND = b"\xff" * HASH_BYTES + bytes(16)
 FLAG_WITH_VERIFICATION = 1 << 31
 FLAG_WITH_METADATA_EXT = 1 << 30
-#: Xorbs are at most 64 MiB serialized and chunks at most 128 KiB raw (xorb.md, upload-protocol.md).
+#: A xorb holds at most 64 MiB of chunk data in at most 8,192 chunks of at most 128 KiB (deduplication.md,
+#: upload-protocol.md). xorb.md says 64 MiB "as serialized", but hf_xet 1.8 sends 64 MiB of chunk data plus
+#: chunk headers and its metadata section (observed: 67,116,920 bytes), and xet-core's MAX_XORB_BYTES counts
+#: chunk data (xorb_object/constants.rs): the limit applies to the raw bytes, the body may be a little longer.
 MAX_XORB_BYTES = 64 * 1024 * 1024
+MAX_XORB_CHUNKS = 8 * 1024
 MAX_CHUNK_BYTES = 128 * 1024
+MAX_XORB_BODY = MAX_XORB_BYTES + 8 * MAX_XORB_CHUNKS + 1024 * 1024
 #: A chunk whose hash's last word is a multiple of this is indexed for global dedup (deduplication.md).
 GLOBAL_DEDUP_MODULUS = 1024
 #: The serialized xorb's optional trailing metadata section starts with this ident (xet-core xorb_object_format.rs).
@@ -194,16 +199,18 @@ def read_chunk(body: bytes, offset: int) -> tuple[bytes, int]:
 def parse_xorb(body: bytes) -> list[XorbChunk]:
     """Every chunk of a serialized xorb, hashed from its decompressed bytes. A trailing metadata section
     (``XETBLOB`` ...) that xet-core appends is allowed; anything else that is not a chunk is refused."""
-    if len(body) > MAX_XORB_BYTES:
+    if len(body) > MAX_XORB_BODY:
         raise FormatError(f"xorb of {len(body)} bytes is over the 64 MiB limit")
     chunks: list[XorbChunk] = []
-    offset = 0
+    offset = raw = 0
     while offset < len(body) and not body.startswith(XORB_INFO_IDENT, offset):
         data, end = read_chunk(body, offset)
         chunks.append(XorbChunk(chunk_hash(data), len(data), offset, end))
-        offset = end
+        offset, raw = end, raw + len(data)
     if not chunks:
         raise FormatError("a xorb holds at least one chunk")
+    if raw > MAX_XORB_BYTES or len(chunks) > MAX_XORB_CHUNKS:
+        raise FormatError(f"xorb of {len(chunks)} chunks, {raw} bytes is over the limit (8,192 chunks, 64 MiB)")
     return chunks
 
 

@@ -36,7 +36,6 @@ esac
 case "$DEFAULT_PORT" in '' | *[!0-9]*)
   echo "error: HF_RAG_DEMO_PORT is '$DEFAULT_PORT'; use a port number (default 7870)" >&2; exit 2 ;;
 esac
-export HF_HUB_DISABLE_XET=1  # localhub serves LFS, not Xet (localhub/README.md)
 say() { printf '\n==> %s\n' "$*"; }
 
 # A value generated once per checkout and kept in .demo/ (mode 600).

@@ -17,9 +17,9 @@ from localhub import serve
 from tests.e2e.pulumi_cli import REPO, Stack
 
 OWNER = "alice"
-# localhub serves the git-lfs batch API, not Xet: the product's huggingface_hub (in the pulumi plugin
-# processes, which inherit this environment) must use LFS there (see localhub/README.md).
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+# Xet on, as for every user with hf_xet installed: localhub serves it (routes_xet.py). A caller's
+# HF_HUB_DISABLE_XET must not leak into the pulumi plugin processes, which inherit this environment.
+os.environ.pop("HF_HUB_DISABLE_XET", None)
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "templates")
 
 

@@ -40,8 +40,9 @@ class Stack:
             PULUMI_CONFIG_PASSPHRASE="test-passphrase",
             PULUMI_SKIP_UPDATE_CHECK="true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-            **extra_env,
+            HF_HOME=str(state_dir.parent / "hf-home"),  # hf_xet's cache (local shard cache) per test, not ~/.cache
         )
+        env.update(extra_env)
         env.pop("HF_TOKEN", None)
         state_dir.mkdir(parents=True, exist_ok=True)
         stack = cls(workdir, name, env)

@@ -63,8 +63,15 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    # localhub serves the git-lfs batch API, not Xet: with hf_xet installed the client only uses LFS when
-    # Xet is disabled (HFH-2.4 _commit_api._upload_files reads this constant at call time).
+    # Xet on, as for every user with hf_xet installed (HFH-2.4 _commit_api._upload_files reads this constant at
+    # call time); tests of the git-LFS path use the `no_xet` fixture.
+    monkeypatch.delenv("HF_HUB_DISABLE_XET", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
+
+
+@pytest.fixture
+def no_xet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client with Xet disabled (``HF_HUB_DISABLE_XET=1``): it uploads through the git-lfs batch API."""
     monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from huggingface_hub import HfApi, constants
+from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from localhub import LocalHub
@@ -77,10 +77,9 @@ def test_injected_429_on_preupload_is_retried(fresh_hub: LocalHub, space_id: str
 
 
 def test_upload_folder_commit_retried_on_503(
-    fresh_hub: LocalHub, space_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_hub: LocalHub, space_id: str, tmp_path: Path
 ) -> None:
-    # The retrying upload_folder pipeline is the Xet-enabled client's path (regular files only: no Xet call).
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
+    # The retrying upload_folder pipeline is the Xet-enabled client's path (the default; regular files only).
     api = HfApi(endpoint=fresh_hub.endpoint, token="alice-token")
     create_space(api, space_id)
     (tmp_path / "f.txt").write_text("x")

@@ -87,7 +87,7 @@ def _rss_kib(pid: int, field: str) -> int:
 
 
 @pytest.mark.timeout(300)
-def test_50_mib_random_file_round_trip_with_flat_memory(tmp_path: Path) -> None:
+def test_50_mib_random_file_round_trip_with_flat_memory(tmp_path: Path, no_xet: None) -> None:
     data = os.urandom(50 * MIB)
     source = tmp_path / "data.bin"
     source.write_bytes(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import struct
 import subprocess
 import sys
@@ -24,12 +25,6 @@ from tests.hub.conftest import create_space
 MIB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[2]
 CAS_XORB = "POST /cas/v1/xorbs/{prefix}/{xorb}"
-
-
-@pytest.fixture(autouse=True)
-def _xet_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HF_HUB_DISABLE_XET", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)
 
 
 def _auth(token: str = "alice-token") -> dict[str, str]:
@@ -136,6 +131,22 @@ def test_a_small_edit_sends_only_the_changed_chunks(fresh_hub: LocalHub, space_i
     assert Path(got).read_bytes() == bytes(data)
 
 
+@pytest.mark.timeout(300)
+def test_full_xorbs_of_64_mib_are_accepted(fresh_hub: LocalHub, space_id: str, tmp_path: Path) -> None:
+    """hf_xet fills a xorb with 64 MiB of chunk data; headers and metadata make the body a little longer."""
+    api = HfApi(endpoint=fresh_hub.endpoint, token="alice-token")
+    create_space(api, space_id)
+    source = tmp_path / "big.bin"
+    source.write_bytes(random.Random(1).randbytes(65 * MIB))  # chunked so that the first xorb's body > 64 MiB
+    api.upload_file(path_or_fileobj=str(source), path_in_repo="big.bin", repo_id=space_id, repo_type="space")
+    assert max(p.stat().st_size for p in _stored(fresh_hub, "xorbs")) > 64 * MIB
+    (entry,) = api.get_paths_info(space_id, ["big.bin"], repo_type="space")
+    assert isinstance(entry, RepoFile) and entry.xet_hash == _xet_hash(source)
+    got = hf_hub_download(space_id, "big.bin", repo_type="space", endpoint=fresh_hub.endpoint,
+                          token="alice-token", cache_dir=str(tmp_path / "dl"))
+    assert Path(got).read_bytes() == source.read_bytes()
+
+
 def _stored(hub: LocalHub, kind: str) -> list[Path]:
     return sorted(p for p in (hub.data_dir / "xet" / kind).iterdir() if "." not in p.name)
 
@@ -164,6 +175,9 @@ def test_cas_refuses_malformed_xorbs_and_shards(fresh_hub: LocalHub, space_id: s
         r = httpx.post(f"{cas}/v1/shards", content=bytes(bad), headers=headers)
         assert r.status_code == 400, r.text
     assert httpx.post(f"{cas}/v1/shards", content=good[:-10], headers=headers).status_code == 400
+    lying = bytearray(good)
+    lying[48 * 4] ^= 0xFF  # the metadata extension's sha256 (after header, file header, 1 term, 1 verification)
+    assert httpx.post(f"{cas}/v1/shards", content=bytes(lying), headers=headers).status_code == 400
 
 
 def test_cas_faults_are_retried_by_hf_xet(fresh_hub: LocalHub, space_id: str) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +104,54 @@ def test_without_xet_the_commit_takes_git_lfs(local: LocalHub, tmp_path: Path, m
     assert stats["commits"] == {SPACE: 1} and stats["requests"]["PUT /_lfs/upload/{object}"] == 2
     assert not any(route.startswith("POST /cas/") for route in stats["requests"])
     assert capfd.readouterr().err == ""
+
+
+BLOCK_HF_XET = '''
+import importlib.abc, sys
+from importlib.machinery import PathFinder
+
+class _NoHfXet(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "hf_xet" or name.startswith("hf_xet."):
+            raise ModuleNotFoundError("No module named 'hf_xet'", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoHfXet())
+_find = PathFinder.find_distributions
+PathFinder.find_distributions = staticmethod(  # and no hf-xet distribution metadata either
+    lambda *a, **k: (d for d in _find(*a, **k) if d.metadata["Name"].lower().replace("_", "-") != "hf-xet"))
+'''
+COMMIT_IN_CHILD = '''
+import hashlib, sys
+from components import hub
+from huggingface_hub import HfApi
+from huggingface_hub.utils._runtime import is_xet_available
+assert not is_xet_available()
+try:
+    import hf_xet  # noqa: F401
+    raise SystemExit("hf_xet still importable")
+except ModuleNotFoundError:
+    pass
+data = open(sys.argv[2], "rb").read()
+staged = hub.StagedFile(sys.argv[2], hashlib.sha256(data).hexdigest(), len(data))
+hub.commit(HfApi(endpoint=sys.argv[1], token="tok"), "alice/demo", uploads={"model.bin": staged,
+           "small.pkl": b"pickle"}, deletions=[], message="m", parent=None)
+'''
+
+
+def test_without_hf_xet_installed_the_commit_takes_git_lfs(local: LocalHub, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCK_HF_XET)
+    blob = tmp_path / "model"
+    blob.write_bytes(os.urandom(9 * MIB))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{root}"}
+    env.pop("HF_HUB_DISABLE_XET", None)
+    run = subprocess.run([sys.executable, "-c", COMMIT_IN_CHILD, local.endpoint, str(blob)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # no progress bar, no Xet fallback warning
+    stats = local.stats()
+    assert stats["commits"] == {SPACE: 1} and stats["requests"]["PUT /_lfs/upload/{object}"] == 2
+    assert not any(route.startswith("POST /cas/") or "xet-" in route for route in stats["requests"])
