@@ -84,10 +84,10 @@ def report_and_exit(error: RunError) -> NoReturn:
     """Show `error` as an error of the stack, then end the program as `ALREADY_REPORTED`.
 
     Pulumi's program runner logs a RunError the same way but then exits with status 1, which its host
-    reports as a second error, "an unhandled error occurred: program exited with non-zero exit code: 1"
-    (sdk/python/cmd/pulumi-language-python-exec, and main.go `Run`). The SDK still waits for the log call
-    to reach the engine: `run_pulumi_func` (pulumi/runtime/stack.py) holds any exception, SystemExit too,
-    until the outstanding RPCs are done."""
+    turns into a second error under the message, "an unhandled error occurred: program exited with
+    non-zero exit code: 1" (sdk/python/cmd/pulumi-language-python-exec; main.go `Run`). The log call
+    reaches the engine first: `run_pulumi_func` (pulumi/runtime/stack.py) holds any exception, SystemExit
+    too, until the outstanding RPCs are done."""
     pulumi.log.error(str(error))
     sys.exit(ALREADY_REPORTED)
 
@@ -100,7 +100,7 @@ def end_quietly_when_interrupted() -> None:
     waits on that resource's registration it closes its plugins: a `Cancel` to the language host (whose
     `Run` then signals the program, pulumi-language-python main.go: `cmd.Cancel`), then SIGINT to the
     host's process group, which holds the program too (pkg/host/host.go `defaultHost.Close`,
-    pkg/resource/plugin/plugin.go `execPlugin`'s kill, `cmdutil.InterruptChildren`). Ctrl-C and a killed
+    pkg/resource/plugin/plugin.go `ExecPlugin`'s kill, `cmdutil.InterruptChildren`). Ctrl-C and a killed
     `pulumi` end the same way. Pulumi's program runner (sdk/python/cmd/pulumi-language-python-exec)
     catches `Exception` only, so the KeyboardInterrupt (a second one in `executor.shutdown`) would print
     as a traceback under the message. Nothing is left to report to an engine that stopped listening:

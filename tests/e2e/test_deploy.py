@@ -198,6 +198,7 @@ def test_bad_inputs_fail_in_preview_and_up_and_write_nothing(project: Stack, hub
             assert result.returncode != 0, (key, value)
             assert expected in printed, (key, printed[-2000:])
             assert "Traceback" not in printed, (key, printed[-3000:])
+            assert "non-zero exit code" not in printed, (key, printed[-3000:])  # the message only
             if secret:
                 assert value.strip() not in printed
         project.run("config", "rm", key)

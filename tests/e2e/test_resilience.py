@@ -196,7 +196,7 @@ def kill_while_held(stack: Stack, hub: Hub, route: str, signum: signal.Signals =
     if signum == signal.SIGKILL:
         # A crash: the CLI's process group. The engine starts each plugin in a process group of its own
         # (Setpgid), so the language host, program and providers are orphaned, not killed: they exit
-        # by themselves (toolchain/parent_watch.py; callers check it).
+        # by themselves (toolchain/parent_watch.py, provider_base.exit_when_engine_gone; callers check it).
         os.killpg(proc.pid, signal.SIGKILL)
     else:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: the CLI cancels and lets running operations finish
