@@ -110,6 +110,7 @@ def clone(first: Stack, root: Path, s3: dict[str, str], hub: Hub, user: str | No
     git(root, "clone", "-q", str(first.workdir), str(workdir))
     if user:
         git(workdir, "config", "user.name", user)
+        git(workdir, "config", "user.email", f"{user.split()[0].lower()}@example.com")
     return Stack(workdir, "prod", stack_env(s3, hub, **extra))
 
 
@@ -230,6 +231,7 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
     pr = clone(prod, tmp_path / "pr", s3, hub, None, CI="true", GITHUB_ACTOR="pr-author")
     pr.name = "pr-7"
     git(pr.workdir, "checkout", "-q", "-b", "feature")
+    git(pr.workdir, "config", "user.email", "pr-author@example.com")
     main_py = pr.workdir / "backend" / "app" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# the pull request's change\n")
     git(pr.workdir, "commit", "-q", "-am", "PR change")
@@ -247,6 +249,8 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
         pr_space, "app/main.py", repo_type="space", cache_dir=tmp_path / "dl")).read_bytes()
     assert "pr-author" in newest_commit_title(hub, pr_space)
     assert api.get_space_variables(pr_space)[MARKER_VARIABLE].value.startswith("hf-rag-space/pr-7#")
+    # The cleanup job is a fresh runner: the stack file that `stack init` wrote is not in the repository.
+    (pr.workdir / "Pulumi.pr-7.yaml").unlink()
     pr.destroy()
     pr.run("stack", "rm", "--yes")
     assert not api.repo_exists(pr_space, repo_type="space")
