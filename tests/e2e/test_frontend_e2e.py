@@ -92,8 +92,9 @@ def test_patch_noop_repatch_on_new_space_and_restore_on_destroy(project: Stack, 
     assert space_url == hub.api().space_info(f"{OWNER}/rag-chatbot").host.rstrip("/")
     assert f"'{space_url}'" in text and f"'{DEV_URL}'" in text
     assert ORIGINAL_STATEMENT not in text
-    assert Path(outputs["frontendClientFile"]).is_absolute()
-    assert Path(outputs["frontendClientFile"]).resolve() == client.resolve()
+    # As configured, relative to the project: the same output in every checkout of the stack.
+    assert outputs["frontendClientFile"] == f"{os.path.relpath(clone, project.workdir)}/{CLIENT}"
+    assert (project.workdir / outputs["frontendClientFile"]).resolve() == client.resolve()
     # Only the client file changed in the checkout.
     assert git("status", "--porcelain", cwd=clone).split() == ["M", CLIENT]
 

@@ -157,6 +157,7 @@ def test_shared_stack_from_two_checkouts_and_a_runner(s3: dict[str, str], hub: H
                                   if not line.startswith("encryptionsalt:")))
     assert not marker.endswith(stack_instance(runner.workdir, "hf-rag-space", "prod", "organization"))
     hub.reset_stats()
+    runner.run("preview", "--diff", "--expect-no-changes", stdin="")  # the settings and files follow the Space
     runner.run("up", "--yes", "--skip-preview", stdin="")
     assert hub.stats()["write_requests"] == 0 and hub.stats()["rebuilds"] == {}, hub.stats()["writes"]
     assert api.get_space_variables(SPACE)[MARKER_VARIABLE].value == marker
