@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from components.frontend_patch import BEGIN_MARKER
 from components.ownership import stack_instance
@@ -29,6 +30,7 @@ SPACE = f"{OWNER}/rag-chatbot"
 BUCKET = "hf-rag-state"
 CLIENT = "../frontend/src/services/api.ts"
 STAGING = Path(".hf-rag-space") / "prod" / "blobs"
+WORKFLOW = REPO / "examples" / "ci" / "pulumi.yml"
 GIT_ISOLATION = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -236,10 +238,15 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
     main_py = pr.workdir / "backend" / "app" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# the pull request's change\n")
     git(pr.workdir, "commit", "-q", "-am", "PR change")
-    pr.run("stack", "init", "--copy-config-from", "prod")
-    pr.config_set("spaceName", "rag-chatbot-pr-7")
-    pr.config_set("private", "true")
-    pr.run("config", "rm", "frontendDir")
+    script = next(step["run"] for step in yaml.safe_load(WORKFLOW.read_text())["jobs"]["pr-space"]["steps"]
+                  if "stack init" in str(step.get("run")))
+
+    def workflow_step() -> None:  # the example workflow's own step, as its runner runs it
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=pr.workdir,
+                              env={**pr.env, "STACK": "pr-7"}, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    workflow_step()
     hub.reset_stats()
     pr.up()
     pr_space = f"{OWNER}/rag-chatbot-pr-7"
@@ -250,6 +257,12 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
         pr_space, "app/main.py", repo_type="space", cache_dir=tmp_path / "dl")).read_bytes()
     assert "pr-author" in newest_commit_title(hub, pr_space)
     assert api.get_space_variables(pr_space)[MARKER_VARIABLE].value.startswith("hf-rag-space/pr-7#")
+    # The next push runs on a fresh runner: no stack file; the same step and `up` change nothing.
+    (pr.workdir / "Pulumi.pr-7.yaml").unlink()
+    workflow_step()
+    hub.reset_stats()
+    pr.up()
+    assert hub.stats()["write_requests"] == 0, hub.stats()["writes"]
     # The cleanup job is a fresh runner: the stack file that `stack init` wrote is not in the repository.
     (pr.workdir / "Pulumi.pr-7.yaml").unlink()
     pr.destroy()
