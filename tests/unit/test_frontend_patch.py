@@ -703,12 +703,15 @@ def test_check_client_file_refuses_an_ambiguous_client_before_any_resource(tmp_p
 
 @needs_esbuild
 def test_optional_frontend_not_on_this_machine_is_skipped_and_its_state_kept(
-        frontend: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        frontend: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`frontendOptional`: a machine without the frontend checks, diffs, refreshes and updates nothing and
     keeps the state the machine with the file wrote; its destroy says which file stays patched, and the
     block itself keeps the original line for `components.frontend_restore`."""
     from components.frontend_restore import main as restore_main
 
+    said: list[str] = []  # what the CLI would print (pulumi.log's route depends on the runtime's state)
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: said.append(message))
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *_, **__: said.append(message))
     provider = FrontendClientPatchProvider()
     client = frontend / "src/services/api.ts"
     here = provider.check({}, {**inputs(frontend), "optional": True})
@@ -722,9 +725,10 @@ def test_optional_frontend_not_on_this_machine_is_skipped_and_its_state_kept(
     assert provider.diff("id", state_elsewhere, {**checked.inputs, "space_url": OTHER_SPACE}).changes is False
     assert provider.read("id", state_elsewhere).outs == state_elsewhere  # refresh keeps it (and the original)
     assert provider.update("id", state_elsewhere, checked.inputs).outs == state_elsewhere
-    assert "not here: skipped" in capsys.readouterr().err
+    assert said and all("not here: skipped" in message for message in said)
     provider.delete("id", state_elsewhere)
-    assert "is not on this machine, so it stays patched" in capsys.readouterr().err
+    assert f"{state_elsewhere['path']} is not on this machine, so it stays patched" in said[-1]
+    assert "python -m components.frontend_restore" in said[-1]
     # Without `frontendOptional` a missing frontend is an error, as before.
     assert provider.check({}, inputs(tmp_path / "not-here")).failures
     # The machine with the file gets its original line back from the block alone.
