@@ -55,7 +55,7 @@ def actor(env: Mapping[str, str], backend: Path, secret_values: Iterable[str] = 
     found = next((env[k] for k in CI_ACTOR_VARIABLES if env.get(k)), None) or _git(backend, "config", "user.name") \
         or env.get("USER") or env.get("LOGNAME") or "unknown"
     name = _clean(found)
-    if not name or token_kind(name) or any(s and (s in found or found in s) for s in secret_values):
+    if not name or token_kind(name) or any(s and s in found for s in secret_values):
         return "(withheld)"
     return name
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from components.frontend_patch import BEGIN_MARKER
 from components.ownership import stack_instance
@@ -29,6 +30,7 @@ SPACE = f"{OWNER}/rag-chatbot"
 BUCKET = "hf-rag-state"
 CLIENT = "../frontend/src/services/api.ts"
 STAGING = Path(".hf-rag-space") / "prod" / "blobs"
+WORKFLOW = REPO / "examples" / "ci" / "pulumi.yml"
 GIT_ISOLATION = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -110,6 +112,7 @@ def clone(first: Stack, root: Path, s3: dict[str, str], hub: Hub, user: str | No
     git(root, "clone", "-q", str(first.workdir), str(workdir))
     if user:
         git(workdir, "config", "user.name", user)
+        git(workdir, "config", "user.email", f"{user.split()[0].lower()}@example.com")
     return Stack(workdir, "prod", stack_env(s3, hub, **extra))
 
 
@@ -156,6 +159,7 @@ def test_shared_stack_from_two_checkouts_and_a_runner(s3: dict[str, str], hub: H
                                   if not line.startswith("encryptionsalt:")))
     assert not marker.endswith(stack_instance(runner.workdir, "hf-rag-space", "prod", "organization"))
     hub.reset_stats()
+    runner.run("preview", "--diff", "--expect-no-changes", stdin="")  # the settings and files follow the Space
     runner.run("up", "--yes", "--skip-preview", stdin="")
     assert hub.stats()["write_requests"] == 0 and hub.stats()["rebuilds"] == {}, hub.stats()["writes"]
     assert api.get_space_variables(SPACE)[MARKER_VARIABLE].value == marker
@@ -230,13 +234,19 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
     pr = clone(prod, tmp_path / "pr", s3, hub, None, CI="true", GITHUB_ACTOR="pr-author")
     pr.name = "pr-7"
     git(pr.workdir, "checkout", "-q", "-b", "feature")
+    git(pr.workdir, "config", "user.email", "pr-author@example.com")
     main_py = pr.workdir / "backend" / "app" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# the pull request's change\n")
     git(pr.workdir, "commit", "-q", "-am", "PR change")
-    pr.run("stack", "init", "--copy-config-from", "prod")
-    pr.config_set("spaceName", "rag-chatbot-pr-7")
-    pr.config_set("private", "true")
-    pr.run("config", "rm", "frontendDir")
+    script = next(step["run"] for step in yaml.safe_load(WORKFLOW.read_text())["jobs"]["pr-space"]["steps"]
+                  if "stack init" in str(step.get("run")))
+
+    def workflow_step() -> None:  # the example workflow's own step, as its runner runs it
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=pr.workdir,
+                              env={**pr.env, "STACK": "pr-7"}, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    workflow_step()
     hub.reset_stats()
     pr.up()
     pr_space = f"{OWNER}/rag-chatbot-pr-7"
@@ -247,6 +257,14 @@ def test_preview_space_per_pull_request(s3: dict[str, str], hub: Hub, tmp_path: 
         pr_space, "app/main.py", repo_type="space", cache_dir=tmp_path / "dl")).read_bytes()
     assert "pr-author" in newest_commit_title(hub, pr_space)
     assert api.get_space_variables(pr_space)[MARKER_VARIABLE].value.startswith("hf-rag-space/pr-7#")
+    # The next push runs on a fresh runner: no stack file; the same step and `up` change nothing.
+    (pr.workdir / "Pulumi.pr-7.yaml").unlink()
+    workflow_step()
+    hub.reset_stats()
+    pr.up()
+    assert hub.stats()["write_requests"] == 0, hub.stats()["writes"]
+    # The cleanup job is a fresh runner: the stack file that `stack init` wrote is not in the repository.
+    (pr.workdir / "Pulumi.pr-7.yaml").unlink()
     pr.destroy()
     pr.run("stack", "rm", "--yes")
     assert not api.repo_exists(pr_space, repo_type="space")

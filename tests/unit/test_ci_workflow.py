@@ -61,7 +61,7 @@ def test_workflow_previews_prs_deploys_main_and_keeps_a_private_space_per_pr() -
     pr = jobs["pr-space"]
     assert pr["env"]["STACK"] == "pr-${{ github.event.pull_request.number }}"
     script = next(s["run"] for s in pr["steps"] if "stack init" in str(s.get("run")))
-    assert "--copy-config-from prod" in script and 'spaceName "rag-chatbot-$STACK"' in script
+    assert "config cp --stack prod" in script and 'spaceName "rag-chatbot-$STACK"' in script
     assert "private true" in script and "config rm" in script and "frontendDir" in script
     assert [s["command"] for s in pulumi_steps(pr) if "command" in s] == ["up"]
 

@@ -699,3 +699,38 @@ def test_check_client_file_refuses_an_ambiguous_client_before_any_resource(tmp_p
         check_client_file(settings)
     assert "hf-rag-space:frontendClientFile" in str(info.value) and str(client) in str(info.value)
     check_client_file(SimpleNamespace(frontend_dir=None))  # no frontend: nothing
+
+
+@needs_esbuild
+def test_optional_frontend_not_on_this_machine_is_skipped_and_its_state_kept(
+        frontend: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`frontendOptional`: a machine without the frontend checks, diffs, refreshes and updates nothing and
+    keeps the state the machine with the file wrote; its destroy says which file stays patched, and the
+    block itself keeps the original line for `components.frontend_restore`."""
+    from components.frontend_restore import main as restore_main
+
+    said: list[str] = []  # what the CLI would print (pulumi.log's route depends on the runtime's state)
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: said.append(message))
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *_, **__: said.append(message))
+    provider = FrontendClientPatchProvider()
+    client = frontend / "src/services/api.ts"
+    here = provider.check({}, {**inputs(frontend), "optional": True})
+    assert not here.failures
+    state = {**provider.create(here.inputs).outs, "__provider": "x"}  # type: ignore[dict-item]
+    patched = client.read_text()
+    elsewhere = {**inputs(tmp_path / "not-here"), "optional": True}
+    state_elsewhere = {**state, "dir": elsewhere["dir"], "path": str(tmp_path / "not-here" / "src/services/api.ts")}
+    checked = provider.check(state_elsewhere, elsewhere)
+    assert not checked.failures and checked.inputs["planned"] == "not here: skipped"
+    assert provider.diff("id", state_elsewhere, {**checked.inputs, "space_url": OTHER_SPACE}).changes is False
+    assert provider.read("id", state_elsewhere).outs == state_elsewhere  # refresh keeps it (and the original)
+    assert provider.update("id", state_elsewhere, checked.inputs).outs == state_elsewhere
+    assert said and all("not here: skipped" in message for message in said)
+    provider.delete("id", state_elsewhere)
+    assert f"{state_elsewhere['path']} is not on this machine, so it stays patched" in said[-1]
+    assert "python -m components.frontend_restore" in said[-1]
+    # Without `frontendOptional` a missing frontend is an error, as before.
+    assert provider.check({}, inputs(tmp_path / "not-here")).failures
+    # The machine with the file gets its original line back from the block alone.
+    assert client.read_text() == patched and restore_main([str(client)]) == 0
+    assert client.read_text() == RUNBOOK_CLIENT

@@ -49,6 +49,7 @@ def test_actor_is_the_ci_login_else_the_git_user_and_never_a_secret(repo: Path) 
     assert actor({}, backend) == "Alice Example"
     assert actor({"GITHUB_ACTOR": "hf_" + "a" * 34}, backend) == "(withheld)"
     assert actor({"GITHUB_ACTOR": "s3cr3t-value"}, backend, ["s3cr3t-value"]) == "(withheld)"
+    assert actor({"GITHUB_ACTOR": "bob"}, backend, ["xbobx-secret"]) == "bob"  # a name inside a secret is fine
     assert actor({"GITHUB_ACTOR": "eve\nInjected: line"}, backend) == "eve"
 
 
