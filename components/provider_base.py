@@ -132,6 +132,7 @@ def install_log_redaction(redactor: Callable[[str], str]) -> None:
         handler._hf_rag_space = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     handler.setFormatter(RedactingFormatter(redactor))
+    logging.captureWarnings(True)  # `warnings.warn` (huggingface_hub's) through the same handler
     # gRPC logs every failed call with its traceback; the engine already prints the error's (redacted)
     # message, and a programming error's message is its traceback (`_redacting`): once is enough.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)

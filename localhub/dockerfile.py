@@ -246,7 +246,7 @@ def _secret_mounts(ins: Instruction) -> list[SecretMount]:
         if not ident:
             raise DockerfileError(f"line {ins.line}: a secret mount needs an id")
         mounts.append(SecretMount(ins.line, ident, options.get("env") or None,
-                                  options.get("required", "false").lower() == "true"))
+                                  options.get("required", "false").lower() in ("", "true")))  # bare `required`
     return mounts
 
 

@@ -143,3 +143,12 @@ def test_build_secrets_reach_the_install_only_through_a_secret_mount() -> None:
     assert build.build_secrets(result.plan, secrets, result) == {"PIP_EXTRA_INDEX_URL": "https://idx/tok/simple"}
     missing = build.build_secrets(result.plan, {}, result)
     assert missing is None and "[rule dockerfile-secret-missing] line 4: secret PIP_EXTRA_INDEX_URL" in result.log[-1]
+
+
+def test_a_bare_required_secret_mount_option_means_required() -> None:
+    result = check(
+        "FROM python:3.11\nRUN useradd -m -u 1000 user\nUSER user\n"
+        "RUN --mount=type=secret,id=TOKEN,env=TOKEN,required pip install -r requirements.txt\n"
+        'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "7860"]\n'
+    )
+    assert result.plan is not None and result.plan.secret_mounts[0].required

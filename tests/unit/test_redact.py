@@ -170,3 +170,28 @@ def test_provider_methods_raise_redacted_errors_without_their_cause() -> None:
         provider.delete("id", {})
     assert "Traceback" in str(programming.value) and "KeyError: '[redacted GEMINI_API_KEY]'" in str(programming.value)
     assert key not in str(programming.value)
+
+
+def test_a_provider_process_logs_and_warns_through_the_redactor(capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    from components.provider_base import install_log_redaction
+
+    key = google_key()
+    root = logging.getLogger()
+    for stale in [h for h in root.handlers if getattr(h, "_hf_rag_space", False)]:
+        root.removeHandler(stale)  # installed by an earlier test, writing to that test's captured stderr
+    logging.captureWarnings(False)  # likewise: capture anew inside this test's own warnings context
+    before = list(root.handlers)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            install_log_redaction(Redactor({"GEMINI_API_KEY": key}))
+            logging.getLogger("huggingface_hub").warning("request to https://x/?key=%s failed", key)
+            warnings.warn(f"deprecated, key {key}", UserWarning, stacklevel=1)
+        err = capsys.readouterr().err
+        assert key not in err and err.count("[redacted GEMINI_API_KEY]") == 2
+    finally:
+        logging.captureWarnings(False)
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
