@@ -1,5 +1,5 @@
 """LFS storage like the Hub (localhub/README.md "2026 behaviours"), driven by the unmodified huggingface_hub
-2.4 client with Xet disabled (localhub offers the git-lfs batch API, not Xet)."""
+2.4 client: LFS rules with Xet on (the default), and the git-lfs batch API with Xet disabled (`no_xet`)."""
 
 from __future__ import annotations
 
