@@ -85,8 +85,11 @@ class PatternFormat:
 
 @lru_cache(maxsize=1)
 def known_formats() -> tuple[TokenFormat, ...]:
-    """The product's token formats (settings.TOKEN_FORMATS) and the file scanner's detect-secrets plugins."""
-    from components.secret_scan import PLUGINS
+    """The product's token formats (settings.TOKEN_FORMATS) and the file scanner's detect-secrets plugins:
+    detect-secrets' own (`secret_scan.PLUGINS`) and this project's (`secret_scan.OWN_PLUGINS`, the stack's
+    vendors' key formats in components/secret_plugins.py)."""
+    from components import secret_plugins
+    from components.secret_scan import OWN_PLUGINS, PLUGINS
     from components.settings import TOKEN_FORMATS
 
     formats: list[TokenFormat] = [PatternFormat(kind, pattern) for kind, pattern in TOKEN_FORMATS]
@@ -97,6 +100,7 @@ def known_formats() -> tuple[TokenFormat, ...]:
     mapping: Mapping[str, Any] = get_mapping_from_secret_type_to_class()
     classes = {cls.__name__: cls for cls in mapping.values()}
     formats.extend(classes[name]() for name in PLUGINS if name in classes)
+    formats.extend(getattr(secret_plugins, name)() for name in OWN_PLUGINS)
     return tuple(formats)
 
 

@@ -51,10 +51,27 @@ def subdomain(repo_id: str) -> str:
     return repo_id.replace("/", "-").replace("_", "-").replace(".", "-").lower()
 
 
+#: util-linux's ``setpriv`` (Essential on Debian, so on every machine of ours) sets the parent-death signal
+#: and execs the app: no Python code runs between fork and exec.
+_SETPRIV = shutil.which("setpriv")
+#: libc's prctl, loaded once here in the parent: the fallback child must not dlopen after fork.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if _SETPRIV is None else None
+
+
+def _with_pdeathsig(argv: list[str]) -> list[str]:
+    """``argv`` made to die with localhub (Linux ``PR_SET_PDEATHSIG``), so a killed hub leaves no app behind.
+
+    Through ``setpriv --pdeathsig KILL`` rather than a ``preexec_fn``: a ``preexec_fn`` runs Python in the
+    child of a multi-threaded process (hf_xet, uvicorn and the build threads all run in localhub), and a
+    ``dlopen`` there can block forever on a loader lock another thread held at fork (seen as a spawn that
+    hangs in ``subprocess.Popen`` under load)."""
+    return [_SETPRIV, "--pdeathsig", "KILL", "--", *argv] if _SETPRIV else argv
+
+
 def _pdeathsig() -> None:
-    """In the child: die with localhub (Linux ``PR_SET_PDEATHSIG``), so a killed hub leaves no app behind."""
-    with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    """In the child, when there is no setpriv: the same signal through the prctl loaded before fork."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)
 
 
 def _port_free(port: int) -> bool:
@@ -471,14 +488,14 @@ class Runtime:
 
         def spawn() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                argv,
+                _with_pdeathsig(argv),
                 cwd=workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_pdeathsig,
+                preexec_fn=None if _SETPRIV else _pdeathsig,
             )
 
         with self._lock:

@@ -93,6 +93,22 @@ def test_token_formats_come_from_the_scanner_and_the_settings_lists() -> None:
     mapping: dict[str, Any] = get_mapping_from_secret_type_to_class()
     names = {cls.__name__: str(cls.secret_type) for cls in mapping.values()}
     assert {names[p] for p in PLUGINS} <= kinds
+    from components import secret_plugins
+    from components.secret_scan import OWN_PLUGINS
+
+    assert {str(getattr(secret_plugins, p).secret_type) for p in OWN_PLUGINS} <= kinds
+
+
+def test_the_stack_vendors_key_formats_are_redacted_in_what_the_app_prints() -> None:
+    """A Groq, Anthropic or Neon secret the stack does not know, echoed by the app, is still replaced:
+    the scanner's own plugins (components/secret_plugins.py) are the redactor's formats too."""
+    redact = Redactor({})
+    groq = "gsk_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(48))
+    anthropic = "sk-ant-api03-" + secrets.token_urlsafe(70)[:93] + "AA"
+    neon_password = "npg_" + secrets.token_urlsafe(12)[:12]
+    text = f"GROQ={groq} ANTHROPIC={anthropic} postgresql://neondb_owner:{neon_password}@ep-x.neon.tech/db"
+    out = redact(text)
+    assert groq not in out and anthropic not in out and neon_password not in out
 
 
 def test_a_private_key_block_is_replaced_whole() -> None:
