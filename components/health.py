@@ -371,7 +371,7 @@ def verify(provider: HubProvider, props: Mapping[str, Any], *, expect_rebuild: b
         except hub.SpaceTimeout as error:
             raise RevisionFailed(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}",
                                  "TIMEOUT") from error
-        live.final(runtime)
+        live.on_stage(runtime)
         token = token_for_space(provider.token() if props.get("private") else None, str(props["space_url"]))
         if runtime.stage == "SLEEPING":
             runtime = _wake(provider, api, props, token, deadline)

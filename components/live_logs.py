@@ -5,8 +5,9 @@ log (hub.follow_logs: huggingface_hub's `fetch_space_logs(follow=True)`, the Hub
 the app starts, the run log (the app's stdout/stderr). Lines go out through `emit` (a provider's redacting
 `log`, so a secret the app prints is masked) in batches, at most `max_lines_per_second`: a pip install or a
 chatty app does not flood the engine; lines past the budget are counted and the count is printed. The last
-lines of each log are kept (`tail`) for a failure message. The RUNNING of the previous build, still
-reported right after a commit, is not followed: its run log is the old app's.
+lines of each log are kept (`tail`) for a failure message. Only a wait that saw a build or a start follows
+a log: the RUNNING of the previous build, still reported right after a commit, is the old app's, and a
+second check of a revision already running (SpaceHealth after SpaceFiles verified it) would only replay it.
 
 The streams run in daemon threads; `close` stops the output (a stream blocked on a quiet run log ends with
 the provider process). Reading errors are reported once and never fail the deploy.
@@ -74,12 +75,6 @@ class LiveLogs:
             if build is not None:
                 build.join(timeout=2.0)  # the build's stream closes with the build: its lines come first
             self._start("run")
-
-    def final(self, runtime: hub.Runtime) -> None:
-        """The wait is over on `runtime`: follow what it reports even without a build seen (a change that
-        needed none, or a build quicker than the first poll)."""
-        self._seen_build = True
-        self.on_stage(runtime)
 
     def tail(self, build: bool, limit: int = 40) -> list[str]:
         with self._lock:

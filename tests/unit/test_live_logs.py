@@ -35,7 +35,6 @@ def collect(streams: Streams, stages: list[str], **kwargs: float) -> tuple[list[
         for stage in stages:
             live.on_stage(runtime(stage))
             time.sleep(0.1)
-        live.final(runtime(stages[-1]))
         time.sleep(0.2)
     streams.release.set()
     return "\n".join(emitted).splitlines(), live
