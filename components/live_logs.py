@@ -30,6 +30,8 @@ FLUSH_SECONDS = 1.0
 MAX_LINE_CHARS = 400
 TAIL_LINES = 200
 GRACE_SECONDS = 0.3
+#: How long `close` waits for the build log's stream to end (it lags behind under load).
+BUILD_DRAIN_SECONDS = 3.0
 
 Follow = Callable[[bool], Iterable[str]]
 
@@ -84,6 +86,9 @@ class LiveLogs:
         """Stop the output, after a short grace for lines already on their way."""
         if self._stopped.is_set():
             return
+        build = self._threads.get("build")
+        if build is not None:
+            build.join(timeout=BUILD_DRAIN_SECONDS)  # the Hub closes a build's stream when the build ends
         if any(thread.is_alive() for thread in self._threads.values()):
             time.sleep(GRACE_SECONDS)
         self._stopped.set()

@@ -50,10 +50,12 @@ def failure_summary(space_id: str, failed: str, failure: health.RevisionFailed) 
 
 
 def config_note(config_changed: bool) -> str:
+    """`config_changed`: the digest of the secrets and variables differs from the one this resource recorded
+    at its last files deploy (so it covers every change made in this run)."""
     if config_changed:
-        return ("Secrets and variables are not rolled back (files only): they changed in this run, so the "
-                "restored revision runs with the new values.")
-    return "Secrets and variables are not rolled back (files only); they did not change in this run."
+        return ("Secrets and variables are not rolled back (files only): they changed since these files were "
+                "last deployed (in this run or an earlier one), so the restored revision runs with the new values.")
+    return "Secrets and variables are not rolled back (files only); they did not change since the last files deploy."
 
 
 def rolled_back_message(space_id: str, failed: str, failure: health.RevisionFailed, healthy: str, restored: str,

@@ -87,7 +87,7 @@ def test_a_failing_revision_is_rolled_back_and_the_fix_deploys_in_one_commit(pro
     assert result.returncode != 0
     assert "RuntimeError: boom at import in v2" in out, out[-3000:]
     assert "[run] v2 echoes [redacted WEBHOOK_SECRET]" in out  # streamed live, redacted
-    assert "they did not change in this run" in out
+    assert "they did not change since the last files deploy" in out
     assert_rolled_back(out, "RUNTIME_ERROR", healthy, v1.encode(), project, hub)
     assert deploy_commits(hub) == commits + 2  # v2, then the restore on top: history kept
 
@@ -99,7 +99,7 @@ def test_a_failing_revision_is_rolled_back_and_the_fix_deploys_in_one_commit(pro
     result = project.up(check=False)
     out = printed(result)
     assert result.returncode != 0
-    assert "reports status 'unhealthy'" in out and "they changed in this run" in out, out[-3000:]
+    assert "reports status 'unhealthy'" in out and "they changed since these files were last deployed" in out, out[-3000:]
     assert_rolled_back(out, "HEALTH_CHECK", healthy, v1.encode(), project, hub)
 
     # v3: fixed. One commit, on top of the restored tree.

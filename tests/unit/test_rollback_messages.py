@@ -17,7 +17,7 @@ def test_rolled_back_names_the_failure_the_revision_served_and_how_to_retry() ->
     assert "RuntimeError: boom" in text
     assert f"serves the last healthy revision {HEALTHY[:12]} again (restored as commit {RESTORED[:12]}" in text
     assert "https://alice-demo.hf.space" in text
-    assert "they changed in this run" in text and "pulumi up" in text and "rollback false" in text
+    assert "they changed since these files were last deployed" in text and "pulumi up" in text and "rollback false" in text
 
 
 def test_a_failed_rollback_reports_both_failures_and_leaves_the_space() -> None:
@@ -27,7 +27,7 @@ def test_a_failed_rollback_reports_both_failures_and_leaves_the_space() -> None:
                                             config_changed=False)
     assert "its build failed (BUILD_ERROR)" in text and "pip install failed" in text
     assert f"Rollback to the last healthy revision {HEALTHY[:12]} failed too" in text and "old pin gone" in text
-    assert "left as it is" in text and "did not change in this run" in text
+    assert "left as it is" in text and "did not change since the last files deploy" in text
 
 
 class Provider:
