@@ -84,7 +84,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
         if settings.health_check:
             self.health = SpaceHealth(f"{name}-health", SpaceHealthArgs(
                 hub_endpoint=endpoint, space_id=self.space.space_id, revision=self.files.revision,
-                config_digest=digest, **check,  # type: ignore[arg-type]
+                config_digest=digest, settled_revision=self.files.settled_revision, **check,  # type: ignore[arg-type]
             ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")

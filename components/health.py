@@ -317,6 +317,16 @@ def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
 
 # --- the provider --------------------------------------------------------------------------------
 
+def expect_rebuild(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the wait must see a new build: the Space, its files or its configuration changed, except a
+    files revision whose build SpaceFiles already waited for to the end (`settled_revision`, with rollback
+    on; the configuration is written before the files, so that build already had it)."""
+    rebuilds = changed(olds, news, REBUILD_INPUTS)
+    if "revision" in rebuilds and news.get("revision") and news.get("settled_revision") == news.get("revision"):
+        return False
+    return bool(rebuilds)
+
+
 class SpaceHealthProvider(HubProvider):
     """Waits for the Space and checks its health endpoint and CORS."""
 
@@ -336,10 +346,10 @@ class SpaceHealthProvider(HubProvider):
         return DiffResult(changes=bool(changed(olds, news, INPUTS)), replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=True))
+        return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=expect_rebuild({}, props)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._run(news, expect_rebuild=bool(changed(olds, news, REBUILD_INPUTS))))
+        return UpdateResult(self._run(news, expect_rebuild=expect_rebuild(olds, news)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -427,6 +437,8 @@ class SpaceHealthArgs:
     """What preview found in the app's CORS code (components/preflight.py), added to a CORS failure."""
     cors_variable: str = "ALLOWED_ORIGINS"
     """The variable the stack writes the origins to (config corsOriginsVariable)."""
+    settled_revision: pulumi.Input[str | None] | None = None
+    """SpaceFiles' `settled_revision` (rollback on): the files revision whose build already ended."""
 
 
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):

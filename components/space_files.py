@@ -236,7 +236,7 @@ class SpaceFilesProvider(HubProvider):
         the update succeeds and SpaceHealth reports the failure, as without rollback."""
         watch = outs.get("watch")
         if not watch:
-            return {**outs, "healthy_revision": None}
+            return {**outs, "healthy_revision": None, "settled_revision": None}
         revision = str(outs["revision"])
         props = {**watch, "hub_endpoint": outs["hub_endpoint"], "space_id": outs["space_id"]}
         try:
@@ -246,11 +246,11 @@ class SpaceFilesProvider(HubProvider):
             if not healthy or healthy == revision:
                 self.warn(f"{outs['space_id']}: revision {revision[:12]} failed ({failure.stage}) and no earlier "
                           "healthy revision is known: nothing to roll back to")
-                return {**outs, "healthy_revision": None}
+                return {**outs, "healthy_revision": None, "settled_revision": revision}
             changed_config = olds.get("config_digest") != outs.get("config_digest")
             raise rollback.roll_back(self, props, failed=revision, healthy=str(healthy), failure=failure,
                                      config_changed=changed_config) from None
-        return {**outs, "healthy_revision": revision}
+        return {**outs, "healthy_revision": revision, "settled_revision": revision}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -346,9 +346,12 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
     blob_ids: pulumi.Output[dict[str, str]]
     healthy_revision: pulumi.Output[str | None]
     """The commit this resource verified healthy (with `watch`), the one a failed update rolls back to."""
+    settled_revision: pulumi.Output[str | None]
+    """The commit whose build this resource waited for to the end (with `watch`): SpaceHealth need not."""
 
     def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {**args.__dict__, "revision": None, "blob_ids": None, "healthy_revision": None}
+        props = {**args.__dict__, "revision": None, "blob_ids": None, "healthy_revision": None,
+                 "settled_revision": None}
         if args.config_digest is not None:
             props["config_digest"] = pulumi.Output.secret(args.config_digest)
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(

@@ -177,3 +177,25 @@ def test_up_killed_during_the_rollback_converges_on_rerun(project: Stack, hub: H
     assert state["blob_ids"]["app/main.py"] == git_blob_id(v3.encode())
     assert state["healthy_revision"] == head(hub)
     project.preview("--expect-no-changes")
+
+
+def test_a_rollback_that_fails_too_reports_both_and_leaves_the_space(project: Stack, hub: Hub) -> None:
+    """v1 refuses to start when the variable BREAK is set; the run that deploys a crashing v2 also sets it,
+    so the restored v1 fails as well (variables are not rolled back)."""
+    enable_health(project, timeout=120)
+    original = main_py(project).read_text()
+    main_py(project).write_text(original + '\nimport os\nif os.environ.get("BREAK"):\n'
+                                '    raise SystemExit("v1 refuses BREAK")\n')
+    project.up()
+    healthy = head(hub)
+    main_py(project).write_text(original + '\nraise RuntimeError("boom in v2")\n')
+    project.config_set("extraVariables.BREAK", "yes", path=True)
+    result = project.up(check=False)
+    out = printed(result)
+    assert result.returncode != 0
+    assert "boom in v2" in out and "v1 refuses BREAK" in out, out[-3000:]  # both failures
+    assert f"Rollback to the last healthy revision {healthy[:12]} failed too" in out
+    assert "The Space is left as it is" in out and "they changed since these files were last deployed" in out
+    assert "Rolled back:" not in out
+    assert hub.api().get_space_runtime(SPACE).stage == "RUNTIME_ERROR"
+    assert project.plan().get("rag-files") == "update"
