@@ -37,6 +37,7 @@ def main() -> None:
     pulumi.export("filesRevision", deployment.files.revision)
     if deployment.health is not None:
         pulumi.export("health", deployment.health.health)
+        pulumi.export("healthyRevision", deployment.health.healthy_revision)
     if frontend is not None:
         pulumi.export("frontendClientFile", frontend.path)
 

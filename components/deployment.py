@@ -1,7 +1,8 @@
 """RagSpaceDeployment: the whole backend deployment as one component.
 
 Order on the Hub: the Space, then every secret and variable, then the single files commit, so the one
-rebuild that commit starts already has the final configuration (then SpaceHealth, when enabled).
+rebuild that commit starts already has the final configuration (then SpaceHealth, when enabled). With
+`rollback` on, the files resource itself waits for its commit and rolls a failing one back.
 """
 
 from __future__ import annotations
@@ -62,23 +63,28 @@ class RagSpaceDeployment(pulumi.ComponentResource):
                     description=_description(key), managed_by=self.space.managed_by), after_space))
         stage_blobs(bundle.files, bundle.manifest, root / blob_dir)
         source = Provenance.of(settings.backend_path, f"{project}/{stack}", settings.secret_values)
+        self.space_url = self.space.host
+        digest = config_digest(settings.space_id, {**{f"secret:{k}": v for k, v in settings.secrets.items()},
+                                                   **{f"variable:{k}": v for k, v in settings.variables.items()}})
+        check = dict(
+            space_url=self.space_url, health_path=settings.health_path, frontend_origin=settings.frontend_origin,
+            require=settings.health_require, timeout_seconds=settings.health_timeout_seconds,
+            private=settings.private, cors_path=bundle.cors_check_path(settings.cors_check_path, settings.health_path),
+            cors_hint=cors_hint, cors_variable=settings.cors_origins_variable)
+        # Rollback on: SpaceFiles verifies its own commit, so a failing one is rolled back inside its update
+        # and the state keeps the healthy manifest (components/rollback.py).
+        watch = check if settings.health_check and settings.rollback else None
         self.files = SpaceFiles(f"{name}-files", SpaceFilesArgs(
             hub_endpoint=endpoint, space_id=self.space.space_id, manifest=bundle.manifest,
             blob_dir=blob_dir.as_posix(), managed_by=self.space.managed_by,
-            source=source.as_input(settings.backend_dir),
+            source=source.as_input(settings.backend_dir), watch=watch,
+            config_digest=digest if watch is not None else None,
         ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
-        self.space_url = self.space.host
         self.health = None
         if settings.health_check:
-            digest = config_digest(settings.space_id, {**{f"secret:{k}": v for k, v in settings.secrets.items()},
-                                                       **{f"variable:{k}": v for k, v in settings.variables.items()}})
             self.health = SpaceHealth(f"{name}-health", SpaceHealthArgs(
-                hub_endpoint=endpoint, space_id=self.space.space_id, space_url=self.space_url,
-                health_path=settings.health_path, revision=self.files.revision, config_digest=digest,
-                frontend_origin=settings.frontend_origin, require=settings.health_require,
-                timeout_seconds=settings.health_timeout_seconds, private=settings.private,
-                cors_path=bundle.cors_check_path(settings.cors_check_path, settings.health_path),
-                cors_hint=cors_hint, cors_variable=settings.cors_origins_variable,
+                hub_endpoint=endpoint, space_id=self.space.space_id, revision=self.files.revision,
+                config_digest=digest, settled_revision=self.files.settled_revision, **check,  # type: ignore[arg-type]
             ), pulumi.ResourceOptions(parent=self, depends_on=[self.files, *config]))
         self.repo_url = self.space.space_id.apply(lambda sid: f"{endpoint}/spaces/{sid}")
         self.health_url = self.space_url.apply(lambda url: f"{url}{settings.health_path}")
@@ -86,5 +92,6 @@ class RagSpaceDeployment(pulumi.ComponentResource):
         self.register_outputs({
             "space_id": self.space.space_id, "repo_url": self.repo_url, "space_url": self.space_url,
             "docs_url": self.docs_url, "health_url": self.health_url, "files_revision": self.files.revision,
-            **({"health": self.health.health} if self.health is not None else {}),
+            **({"health": self.health.health, "healthy_revision": self.health.healthy_revision}
+               if self.health is not None else {}),
         })

@@ -2,14 +2,17 @@
 
 Created after the files commit and run again whenever the files revision, the secrets or variables
 (through a digest of their values), the URLs or the expectations change. Create and update:
-1. wait for the Space to build and start the new revision (hub.wait_for_new_build), logging progress;
-   on BUILD_ERROR / RUNTIME_ERROR / CONFIG_ERROR fail with the stage and the last 40 log lines;
+1. wait for the Space to build and start the new revision (hub.wait_for_new_build), logging progress and
+   streaming its build and run logs (components/live_logs.py); on BUILD_ERROR / RUNTIME_ERROR /
+   CONFIG_ERROR fail with the stage and the last 40 log lines;
 2. GET spaceUrl + healthPath, retrying while the Space wakes up (502/503/504, connection errors);
    the token goes along for a private Space and is never logged;
 3. judge the answer (`healthRequire`: healthy, or merely reachable) with a hint per failing service;
 4. a CORS preflight from the frontend origin to `cors_path` (corsCheckPath, default the app's first POST
    route) must be allowed; the message tells "no CORS middleware answered" from "ALLOWED_ORIGINS lacks".
-Delete is a no-op (nothing exists on the Hub); read returns the state.
+Delete is a no-op (nothing exists on the Hub); read returns the state. `healthy_revision` records the commit
+the passing check verified. `verify` is the whole check, shared with SpaceFiles, which runs it itself when
+`rollback` is on (components/rollback.py).
 
 What the app wrote comes back redacted (provider_base: the messages, logs and the log tail through the
 stack's `Redactor`), and the `health` output holds only short status words (`summarize`), never the body.
@@ -29,6 +32,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub
+from components.live_logs import LiveLogs
 from components.provider_base import HubProvider, changed, is_unknown
 from components.settings import may_carry_token, redact_url
 
@@ -39,6 +43,8 @@ REBUILD_INPUTS = ("space_id", "revision", "config_digest")
 CHAT_PATH = "/api/chat"
 RETRY_STATUSES = frozenset({502, 503, 504})
 LOG_TAIL = 40
+#: Run log lines added to a failing health check's message.
+HEALTH_LOG_TAIL = 20
 REQUEST_TIMEOUT_SECONDS = 30.0
 
 HINTS = {
@@ -51,6 +57,16 @@ HINTS = {
 
 class HealthError(Exception):
     """The deployed backend is not serving as expected; the message says why and what to do."""
+
+
+class RevisionFailed(HealthError):
+    """The revision waited for did not become healthy, by its own fault: `stage` is BUILD_ERROR,
+    RUNTIME_ERROR or CONFIG_ERROR, TIMEOUT, or HEALTH_CHECK (it runs, but its check failed). Such a
+    revision can be rolled back (components/rollback.py); a paused or stopped Space cannot."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
 
 
 def config_digest(space_id: str, values: Mapping[str, str]) -> str:
@@ -301,6 +317,16 @@ def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
 
 # --- the provider --------------------------------------------------------------------------------
 
+def expect_rebuild(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the wait must see a new build: the Space, its files or its configuration changed, except a
+    files revision whose build SpaceFiles already waited for to the end (`settled_revision`, with rollback
+    on; the configuration is written before the files, so that build already had it)."""
+    rebuilds = changed(olds, news, REBUILD_INPUTS)
+    if "revision" in rebuilds and news.get("revision") and news.get("settled_revision") == news.get("revision"):
+        return False
+    return bool(rebuilds)
+
+
 class SpaceHealthProvider(HubProvider):
     """Waits for the Space and checks its health endpoint and CORS."""
 
@@ -320,10 +346,10 @@ class SpaceHealthProvider(HubProvider):
         return DiffResult(changes=bool(changed(olds, news, INPUTS)), replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=True))
+        return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=expect_rebuild({}, props)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._run(news, expect_rebuild=bool(changed(olds, news, REBUILD_INPUTS))))
+        return UpdateResult(self._run(news, expect_rebuild=expect_rebuild(olds, news)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -332,42 +358,63 @@ class SpaceHealthProvider(HubProvider):
         """Nothing exists on the Hub for a health check."""
 
     def _run(self, props: dict[str, Any], *, expect_rebuild: bool) -> dict[str, Any]:
-        space_id = str(props["space_id"])
-        timeout = float(props["timeout_seconds"])
-        deadline = time.monotonic() + timeout
-        api = self.api(props)
-        self.log(f"{space_id}: waiting for the Space to build and start (up to {timeout:.0f} s)")
+        summary, verified = verify(self, props, expect_rebuild=expect_rebuild)
+        return {**props, "health": summary, "healthy_revision": verified}
+
+
+def verify(provider: HubProvider, props: Mapping[str, Any], *, expect_rebuild: bool) -> tuple[dict[str, Any], str]:
+    """Wait until the Space runs `props["revision"]` (its build and run logs streamed live), then check its
+    health and CORS. Returns the `health` summary and the commit verified (the one the runtime reports,
+    else the revision waited for). Raises `RevisionFailed` when the revision itself failed (error stage,
+    timeout, failing check), a plain HealthError when the Space is paused or stopped by someone."""
+    space_id = str(props["space_id"])
+    timeout = float(props["timeout_seconds"])
+    deadline = time.monotonic() + timeout
+    api = provider.api(props)
+    revision = props.get("revision")
+    provider.log(f"{space_id}: waiting for the Space to build and start (up to {timeout:.0f} s)")
+    with LiveLogs.of(api, space_id, provider.log) as live:
         try:
-            runtime = hub.wait_for_new_build(api, space_id, revision=props.get("revision"), timeout=timeout,
-                                             expect_rebuild=expect_rebuild, on_progress=self.log)
+            runtime = hub.wait_for_new_build(api, space_id, revision=revision, timeout=timeout,
+                                             expect_rebuild=expect_rebuild, on_progress=provider.log,
+                                             on_stage=live.on_stage)
         except hub.SpaceTimeout as error:
-            raise HealthError(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}") from error
-        token = token_for_space(self.token() if props.get("private") else None, str(props["space_url"]))
+            raise RevisionFailed(f"Timed out waiting for Space {space_id}: stuck in {error.stage}. {error}",
+                                 "TIMEOUT") from error
+        live.on_stage(runtime)
+        token = token_for_space(provider.token() if props.get("private") else None, str(props["space_url"]))
         if runtime.stage == "SLEEPING":
-            runtime = self._wake(api, props, token, deadline)
+            runtime = _wake(provider, api, props, token, deadline)
         if runtime.stage in hub.ERROR_STAGES:
             build = runtime.stage != "RUNTIME_ERROR"
-            lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4, on_error=self.warn)
-            raise HealthError(failure_message(space_id, runtime, lines, build))
+            lines = hub.space_logs(api, space_id, build=build, tail=LOG_TAIL * 4, on_error=provider.warn)
+            raise RevisionFailed(failure_message(space_id, runtime, lines, build), runtime.stage)
         if runtime.stage == "PAUSED":
             raise HealthError(paused_message(space_id))
         if runtime.stage in ("STOPPED", "NO_APP_FILE", "DELETING", "SLEEPING"):
             raise HealthError(f"Space {space_id} is {runtime.stage}, not running.")
-        self.log(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
+        provider.log(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
         with http_client(token) as client:
-            summary = self.redactor().value(check_http(client, props, deadline, on_retry=self.log))
-        self.log(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
-        return {**props, "health": summary}
+            try:
+                summary = provider.redactor().value(check_http(client, props, deadline, on_retry=provider.log))
+            except HealthError as error:
+                tail = live.tail(build=False, limit=HEALTH_LOG_TAIL)
+                logs = f"\nLast {len(tail)} lines of its run logs:\n{log_tail(tail)}" if tail else ""
+                raise RevisionFailed(f"{error}{logs}", "HEALTH_CHECK") from error
+    provider.log(f"{space_id}: {summary['status']}, services {summary['services']}, CORS {summary['cors']}")
+    return summary, str(runtime.sha or revision or "")
 
-    def _wake(self, api: Any, props: Mapping[str, Any], token: str | None, deadline: float) -> hub.Runtime:
-        """A SLEEPING Space (idle past its sleep time) wakes on a request to its URL: send one (with the
-        token of a private Space) and wait until it runs (localhub/README.md "2026 behaviours")."""
-        space_id = str(props["space_id"])
-        url = f"{str(props['space_url']).rstrip('/')}{props['health_path']}"
-        self.log(f"{space_id}: SLEEPING; waking it with a request to {url}")
-        with http_client(token) as client:
-            return hub.wake_and_wait(api, space_id, poke=lambda: client.get(url),
-                                     timeout=max(1.0, deadline - time.monotonic()), on_progress=self.log)
+
+def _wake(provider: HubProvider, api: Any, props: Mapping[str, Any], token: str | None,
+          deadline: float) -> hub.Runtime:
+    """A SLEEPING Space (idle past its sleep time) wakes on a request to its URL: send one (with the
+    token of a private Space) and wait until it runs (localhub/README.md "2026 behaviours")."""
+    space_id = str(props["space_id"])
+    url = f"{str(props['space_url']).rstrip('/')}{props['health_path']}"
+    provider.log(f"{space_id}: SLEEPING; waking it with a request to {url}")
+    with http_client(token) as client:
+        return hub.wake_and_wait(api, space_id, poke=lambda: client.get(url),
+                                 timeout=max(1.0, deadline - time.monotonic()), on_progress=provider.log)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -390,14 +437,19 @@ class SpaceHealthArgs:
     """What preview found in the app's CORS code (components/preflight.py), added to a CORS failure."""
     cors_variable: str = "ALLOWED_ORIGINS"
     """The variable the stack writes the origins to (config corsOriginsVariable)."""
+    settled_revision: pulumi.Input[str | None] | None = None
+    """SpaceFiles' `settled_revision` (rollback on): the files revision whose build already ended."""
 
 
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):
     """The backend's health after the last change. `health` holds the overall and per-service status."""
 
     health: pulumi.Output[dict[str, Any]]
+    healthy_revision: pulumi.Output[str]
+    """The Space commit the last passing check verified."""
 
     def __init__(self, name: str, args: SpaceHealthArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {**args.__dict__, "config_digest": pulumi.Output.secret(args.config_digest), "health": None}
+        props = {**args.__dict__, "config_digest": pulumi.Output.secret(args.config_digest), "health": None,
+                 "healthy_revision": None}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["config_digest"]))
         super().__init__(SpaceHealthProvider(), name, props, opts)

@@ -646,6 +646,7 @@ def space_runtime(api: HfApi, space_id: str) -> Runtime:
 
 def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeout: float,
                        expect_rebuild: bool = True, on_progress: Callable[[str], None] = lambda _m: None,
+                       on_stage: Callable[[Runtime], None] = lambda _r: None,
                        poll_seconds: float = 1.0, settle_seconds: float = SETTLE_SECONDS,
                        clock: Callable[[], float] = time.monotonic,
                        sleep: Callable[[float], None] = time.sleep) -> Runtime:
@@ -656,13 +657,15 @@ def wait_for_new_build(api: HfApi, space_id: str, *, revision: str | None, timeo
     `revision` as its sha, or after a building/starting stage was seen, or (the build having been
     faster than the first poll, or the change not needing one) after `settle_seconds` of no change
     (also when the runtime reports another sha: its meaning is not documented, so it never blocks).
-    Reports progress through `on_progress` every PROGRESS_EVERY_SECONDS. Raises SpaceTimeout.
+    Reports progress through `on_progress` every PROGRESS_EVERY_SECONDS and every runtime read to
+    `on_stage` (the live logs follow the stages). Raises SpaceTimeout.
     """
     start = clock()
     next_progress = start + PROGRESS_EVERY_SECONDS
     seen_build = not expect_rebuild
     while True:
         runtime = space_runtime(api, space_id)
+        on_stage(runtime)
         now = clock()
         elapsed = now - start
         if runtime.stage in INTERMEDIATE_STAGES:
@@ -730,3 +733,65 @@ def space_logs(api: HfApi, space_id: str, *, build: bool, tail: int = 40,
         else:
             on_error(message)
     return [line.rstrip() for line in lines[-tail:]]
+
+
+def follow_logs(api: HfApi, space_id: str, *, build: bool) -> Iterator[str]:
+    """The Space's build or run log as it is written (huggingface_hub's `fetch_space_logs(follow=True)`,
+    the Hub's SSE stream, reconnecting on errors), until the Hub closes the stream: the build is over, or
+    the run's process exited."""
+    yield from api.fetch_space_logs(space_id, build=build, follow=True)
+
+
+# --- restoring a revision ------------------------------------------------------------------------
+
+def files_at(api: HfApi, space_id: str, revision: str) -> dict[str, str]:
+    """Every file of the Space at `revision`: path -> `remote_identity`."""
+    def listing() -> dict[str, str]:
+        return {
+            entry.path: remote_identity(entry)
+            for entry in api.list_repo_tree(space_id, repo_type="space", recursive=True, revision=revision)
+            if getattr(entry, "blob_id", None) is not None
+        }
+
+    return call(f"Listing files of {space_id} at {revision[:12]}", listing)
+
+
+#: Attempts of a restore commit; each re-reads the head and plans again, so it is never sent twice.
+RESTORE_ATTEMPTS = 3
+
+
+def restore_revision(api: HfApi, space_id: str, revision: str, *, message: str,
+                     sleep: Callable[[float], None] = time.sleep) -> str:
+    """Make the Space's files those of `revision` again, as ONE new commit on top of the head (history is
+    kept, nothing is force-pushed); returns the commit that holds them (the head when nothing differed).
+
+    Only what differs is sent: huggingface_hub's `CommitOperationCopy` from `revision` for every changed or
+    missing file (an LFS/Xet file is copied by reference on the Hub, a regular one is read at `revision`
+    and uploaded again: `_commit_api._fetch_files_to_copy`), `CommitOperationDelete` for files `revision`
+    did not have. A 412 (someone committed meanwhile) or a transient error re-plans from the new head."""
+    from huggingface_hub import CommitOperationCopy, CommitOperationDelete
+
+    target = files_at(api, space_id, revision)
+    for attempt in range(1, RESTORE_ATTEMPTS + 1):
+        current, head = remote_files(api, space_id)
+        operations: list[Any] = [
+            CommitOperationCopy(src_path_in_repo=path, path_in_repo=path, src_revision=revision)
+            for path in sorted(target) if path not in HUB_OWNED_FILES and current.get(path) != target[path]
+        ]
+        operations += [CommitOperationDelete(path_in_repo=path) for path in sorted(current)
+                       if path not in target and path not in HUB_OWNED_FILES]
+        if not operations:
+            return str(head)
+        def send(operations: list[Any] = operations, head: str | None = head) -> Any:
+            return api.create_commit(space_id, operations, commit_message=message, repo_type="space",
+                                     parent_commit=head)
+
+        try:
+            info = call(f"Restoring the files of {revision[:12]} on {space_id}", send, retry=False)
+        except HubError as error:
+            if attempt == RESTORE_ATTEMPTS or not (error.status == 412 or retryable(error)):
+                raise
+            sleep(retry_delay(attempt, error))
+            continue
+        return str(info.oid)
+    raise AssertionError("unreachable")

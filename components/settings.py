@@ -49,6 +49,7 @@ CONFIG_KEYS = (
     "healthPath",
     "healthTimeoutSeconds",
     "healthRequire",
+    "rollback",
     "adoptSpace",
     "allowSecretsIn",
     "maxFileSizeMB",
@@ -326,6 +327,9 @@ class Settings:
     health_path: str
     health_timeout_seconds: int
     health_require: Literal["healthy", "reachable"]
+    rollback: bool = True
+    """``rollback``: a files revision that fails to build, start or pass the health check is replaced by the
+    last healthy revision's files (needs ``healthCheck``; components/rollback.py)."""
     adopt_space: str | None = None
     """``adoptSpace``: the ``owner/name`` of an existing Space this stack may take over, or None."""
     allow_secrets_in: tuple[str, ...] = ()
@@ -981,6 +985,7 @@ class _Reader:
         if health_timeout is not None and health_timeout <= 0:
             self.fail("healthTimeoutSeconds", f"must be a positive number of seconds; got {health_timeout}")
         health_require = self.choice("healthRequire", HEALTH_REQUIRE, str.lower)
+        rollback = self.parse("rollback", _bool, "true or false")
         adopt_space = self.adopt_space()
         own = space_id_of(hf_owner, space_name) if hf_owner and space_name else None
         if adopt_space and own and adopt_space != own:
@@ -1017,7 +1022,7 @@ class _Reader:
         assert backend_path and frontend_client_file and frontend_dev_url and qdrant_collection
         assert log_level and health_path and health_require in HEALTH_REQUIRE
         assert private is not None and sleep_time is not None and frontend_git_push is not None
-        assert health_check is not None and health_timeout is not None
+        assert health_check is not None and health_timeout is not None and rollback is not None
         assert space_title is not None and space_emoji and space_description
         return Settings(
             hf_owner=hf_owner,
@@ -1049,6 +1054,7 @@ class _Reader:
             health_path=health_path,
             health_timeout_seconds=health_timeout,
             health_require=cast(Literal["healthy", "reachable"], health_require),
+            rollback=rollback,
             adopt_space=adopt_space,
             allow_secrets_in=allow_secrets_in,
             max_file_mb=max_file_mb or MAX_FILE_MB,

@@ -7,6 +7,8 @@ them from there when it has something to send. `pulumi preview --diff` shows exa
 An update sends ONE commit with the added, changed and deleted files, planned against the Space's
 current tree (so hand edits on the Hub are undone and an interrupted run is finished, never repeated).
 No change means no Hub request at all: the diff compares manifests locally.
+With `watch` (healthCheck and rollback on), the update also waits for its commit and checks it; a failing
+revision is rolled back to the last healthy one and the update fails (components/rollback.py).
 Binary and large files are stored by the Hub as LFS/Xet, whose tree `oid` is the blob id of the pointer:
 they are compared by sha256 (the manifest's digest) in `_sync` and `read`, so they never look drifted and
 are never re-sent unchanged. They travel through Xet when hf_xet is installed (chunk dedup: a small edit of a
@@ -32,7 +34,7 @@ import pulumi
 from pathspec import GitIgnoreSpec
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub, provenance
+from components import health, hub, provenance, rollback
 from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY = ("hub_endpoint", "space_id")
@@ -219,10 +221,36 @@ class SpaceFilesProvider(HubProvider):
         return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(props["space_id"], self._sync(props))
+        outs, committed = self._sync(props)
+        return CreateResult(props["space_id"], self._watch({}, outs, committed))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._sync(news, previous=olds.get("managed_by")))
+        outs, committed = self._sync(news, previous=olds.get("managed_by"))
+        return UpdateResult(self._watch(olds, outs, committed))
+
+    def _watch(self, olds: Mapping[str, Any], outs: dict[str, Any], committed: bool) -> dict[str, Any]:
+        """With `watch` (healthCheck and rollback on): wait for the revision and check it (health.verify),
+        recording it as `healthy_revision` when it passes; when it fails and the state knows an earlier
+        healthy commit, roll back (components/rollback.py) and fail the update, so the state keeps the
+        healthy manifest. With no earlier healthy commit (the first deploy) there is nothing to return to:
+        the update succeeds and SpaceHealth reports the failure, as without rollback."""
+        watch = outs.get("watch")
+        if not watch:
+            return {**outs, "healthy_revision": None, "settled_revision": None}
+        revision = str(outs["revision"])
+        props = {**watch, "hub_endpoint": outs["hub_endpoint"], "space_id": outs["space_id"]}
+        try:
+            health.verify(self, {**props, "revision": revision}, expect_rebuild=committed)
+        except health.RevisionFailed as failure:
+            healthy = olds.get("healthy_revision")
+            if not healthy or healthy == revision:
+                self.warn(f"{outs['space_id']}: revision {revision[:12]} failed ({failure.stage}) and no earlier "
+                          "healthy revision is known: nothing to roll back to")
+                return {**outs, "healthy_revision": None, "settled_revision": revision}
+            changed_config = olds.get("config_digest") != outs.get("config_digest")
+            raise rollback.roll_back(self, props, failed=revision, healthy=str(healthy), failure=failure,
+                                     config_changed=changed_config) from None
+        return {**outs, "healthy_revision": revision, "settled_revision": revision}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -254,9 +282,10 @@ class SpaceFilesProvider(HubProvider):
             remove_staging(staging)
 
     def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep,
-              previous: str | None = None) -> dict[str, Any]:
+              previous: str | None = None) -> tuple[dict[str, Any], bool]:
         """Commit what differs from the Space's tree; before the first commit, check the Space is still
-        this stack's (its marker; read only when there is something to send)."""
+        this stack's (its marker; read only when there is something to send). Returns the outputs and
+        whether a commit was sent."""
         api = self.api(props)
         owner_checked = False
         space_id = props["space_id"]
@@ -269,7 +298,7 @@ class SpaceFilesProvider(HubProvider):
                        if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:
-                return {**props, "revision": head, "blob_ids": blob_ids}
+                return {**props, "revision": head, "blob_ids": blob_ids}, False
             if not owner_checked:
                 check_still_owner(api, space_id, props, previous)
                 owner_checked = True
@@ -286,7 +315,7 @@ class SpaceFilesProvider(HubProvider):
                 self.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
                 sleep(hub.retry_delay(attempt, error))
                 continue
-            return {**props, "revision": revision, "blob_ids": blob_ids}
+            return {**props, "revision": revision, "blob_ids": blob_ids}, True
         raise AssertionError("unreachable")
 
 
@@ -303,6 +332,11 @@ class SpaceFilesArgs:
     """This stack's ownership marker: no commit is sent to a Space whose marker names another stack."""
     source: dict[str, str] | None = None
     """What is deployed (provenance.Provenance.as_input): named in the commit message, compared in preview."""
+    watch: dict[str, Any] | None = None
+    """With `rollback` on: the health check's inputs (health.SpaceHealthArgs' but the revision), so the update
+    verifies its own commit and rolls it back when it fails. Never part of the diff."""
+    config_digest: pulumi.Input[str] | None = None
+    """health.config_digest of the secrets and variables, to tell whether they changed in a rolled-back run."""
 
 
 class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
@@ -310,9 +344,18 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
 
     revision: pulumi.Output[str]
     blob_ids: pulumi.Output[dict[str, str]]
+    healthy_revision: pulumi.Output[str | None]
+    """The commit this resource verified healthy (with `watch`), the one a failed update rolls back to."""
+    settled_revision: pulumi.Output[str | None]
+    """The commit whose build this resource waited for to the end (with `watch`): SpaceHealth need not."""
 
     def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {**args.__dict__, "revision": None, "blob_ids": None}
+        props = {**args.__dict__, "revision": None, "blob_ids": None, "healthy_revision": None,
+                 "settled_revision": None}
+        if args.config_digest is not None:
+            props["config_digest"] = pulumi.Output.secret(args.config_digest)
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                additional_secret_outputs=["config_digest"]))
         stored_as_lfs = lfs_paths(Path(pulumi.get_root_directory() or ".") / args.blob_dir, args.manifest)
         if stored_as_lfs:  # shown by `pulumi preview` and `up`
             pulumi.log.info(f"{len(stored_as_lfs)} file(s) will be stored as LFS/Xet on the Hub (binary or large): "

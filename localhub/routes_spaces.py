@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from localhub.errors import HubError, bad_request
 from localhub.hub import flag, hub_of, json_body
-from localhub.logs import sse
+from localhub.logs import follow
 from localhub.routes_repos import check_plan
 from localhub.runtime import DEFAULT_SLEEP_TIME, subdomain
 from localhub.spaces_common import HARDWARE, check_env_key
@@ -192,7 +192,7 @@ def logs(request: Request, namespace: str, name: str, kind: str) -> StreamingRes
     state = hub.runtime.state(repo.key)
     buffer = state.build_log if kind == "build" else state.run_log
     return StreamingResponse(
-        sse(buffer.events()),
+        follow(buffer),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache"},  # uvicorn adds the Date header the client relies on
     )

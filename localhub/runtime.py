@@ -308,8 +308,9 @@ class Runtime:
     def forget(self, key: RepoKey) -> None:
         """The Space was deleted: stop it and drop its state."""
         st, _ = self._next_generation(key, "NO_APP_FILE")
-        st.build_log.clear()
-        st.run_log.clear()
+        for log in (st.build_log, st.run_log):
+            log.clear()
+            log.close()
         with self._lock:  # the state object stays: its generation counter must keep growing
             self._ports.pop(key, None)
             proxy = self._proxies.pop(key, None)
@@ -373,26 +374,51 @@ class Runtime:
 
     def _build_and_run(self, key: RepoKey, gen: int) -> None:
         st = self.state(key)
+        build_log = st.build_log.generation  # this build's log; closed when the build is over
+        try:
+            built = self._wait_and_build(key, gen)
+        finally:
+            st.build_log.close(build_log)
+        if built is None:
+            return
+        sha, plan, python = built
+        st.run_log.clear()  # this run's log, open from APP_STARTING until its process ends
+        if not self._set(key, gen, "APP_STARTING"):
+            st.run_log.close()
+            return
+        workdir = self.root / key.type / key.namespace / key.name / uuid.uuid4().hex[:12]
+        workdir.parent.mkdir(parents=True, exist_ok=True)
+        self.store.materialize(sha, workdir)
+        self._run(key, gen, plan, workdir, sha, python)
+
+    def _wait_and_build(self, key: RepoKey, gen: int) -> tuple[str, build.BuildPlan, str] | None:
         deadline = time.monotonic() + self.config.build_delay_seconds
         while time.monotonic() < deadline:
             if not self._current(key, gen):
-                return
+                return None
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         sha = self.store.head(key)
         if sha is None or not self._current(key, gen):
-            return
+            return None
+        built = self._build(key, gen, sha)
+        return None if built is None else (sha, *built)
+
+    def _build(self, key: RepoKey, gen: int, sha: str) -> tuple[build.BuildPlan, str] | None:
+        """Check and (real mode) pip-install commit `sha`: (plan, the python to run it), or
+        None when the build failed (the stage says why) or was superseded."""
+        st = self.state(key)
         tree = self.store.read_commit(sha).tree
         st.build_log.append(f"===== Build started, commit {sha} =====\n")
         if not set(tree) - NON_APP_FILES:
             st.build_log.append("No application file in the repo (NO_APP_FILE)\n")
             self._set(key, gen, "NO_APP_FILE")
-            return
+            return None
         result = build.check(set(tree), lambda p: self.store.read_file(tree[p]))
         for line in result.log:
             st.build_log.append(line)
         if result.plan is None:
             self._set(key, gen, "BUILD_ERROR", result.error_message or "build failed")
-            return
+            return None
         python = sys.executable
         if self.config.build_mode == "real":
             requirements = self.store.read_file(tree["requirements.txt"]) if "requirements.txt" in tree else b""
@@ -401,7 +427,7 @@ class Runtime:
             if mounted is None:
                 st.build_log.append(result.log[-1])
                 self._set(key, gen, "BUILD_ERROR", result.error_message)
-                return
+                return None
             try:
                 venv = venvs.ensure(Path(self.config.venv_cache), requirements, st.build_log.append, env=mounted)
                 python = str(venvs.python_of(venv))
@@ -409,14 +435,11 @@ class Runtime:
                 st.build_log.append(f"ERROR: pip install -r requirements.txt failed: {e}\n")
                 last = " | ".join(line for line in e.tail[-5:] if line.strip())
                 self._set(key, gen, "BUILD_ERROR", f"pip install -r requirements.txt failed: {last}")
-                return
-        if not self._set(key, gen, "APP_STARTING"):
-            return
+                return None
+        if not self._current(key, gen):
+            return None
         st.build_log.append(f"===== Application Startup at {now_iso()} =====\n")
-        workdir = self.root / key.type / key.namespace / key.name / uuid.uuid4().hex[:12]
-        workdir.parent.mkdir(parents=True, exist_ok=True)
-        self.store.materialize(sha, workdir)
-        self._run(key, gen, result.plan, workdir, sha, python)
+        return result.plan, python
 
     def _launch_argv(self, argv: list[str], port: int, python: str = sys.executable) -> list[str]:
         argv = list(argv)
@@ -473,8 +496,8 @@ class Runtime:
         st = self.state(key)
         self.port(key)  # the public port (the proxy) exists
         if plan.launch_error:  # the Hub: built, then nothing answers on app_port (localhub: at once)
-            st.run_log.clear()
             st.run_log.append(f"Launch timed out, workload was not healthy: {plan.launch_error}\n")
+            st.run_log.close()
             shutil.rmtree(workdir, ignore_errors=True)
             self._set(key, gen, "RUNTIME_ERROR", f"Launch timed out, workload was not healthy ({plan.launch_error})")
             return
@@ -483,7 +506,6 @@ class Runtime:
         if plan.add_port:
             argv += ["--port", str(port)]
         env = self._environment(key, plan, workdir, port, self.port(key))
-        st.run_log.clear()
         st.run_log.append(f"===== Application Startup at {now_iso()} =====\n")
 
         def spawn() -> subprocess.Popen[bytes]:
@@ -501,11 +523,13 @@ class Runtime:
         with self._lock:
             if st.generation != gen:
                 shutil.rmtree(workdir, ignore_errors=True)
+                st.run_log.close()
                 return
             try:
                 proc = self._spawner.submit(spawn).result()
             except (OSError, RuntimeError) as e:
                 st.run_log.append(f"failed to start {argv[0]}: {e}\n")
+                st.run_log.close()
                 st.stage, st.error = "RUNTIME_ERROR", f"failed to start the app: {e}"
                 return
             st.process, st.workdir, st.sha, st.app_port = proc, workdir, sha, port
@@ -541,10 +565,13 @@ class Runtime:
 
     @staticmethod
     def _pump(proc: subprocess.Popen[bytes], log: LogBuffer) -> None:
+        """Copy the app's stdout/stderr into its run log; the log ends when the process does."""
         assert proc.stdout is not None
+        generation = log.generation
         for raw in iter(proc.stdout.readline, b""):
             log.append(raw.decode("utf-8", "replace"))
         proc.stdout.close()
+        log.close(generation)
 
     def _watch(self, key: RepoKey, gen: int, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from huggingface_hub import HfApi, SpaceHardware
 from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
 
 from localhub import LocalHub
-from tests.hub.conftest import create_space, wait_stage
+from tests.hub.conftest import app_files, commit_files, create_space, wait_stage
 
 
 def test_secrets(api: HfApi, hub: LocalHub, space_id: str) -> None:
@@ -89,3 +91,52 @@ def test_host_route(hub: LocalHub, api: HfApi) -> None:
     r = httpx.get(f"{hub.endpoint}/api/spaces/alice/My_Space.v1/host").json()
     assert r["subdomain"] == "alice-my-space-v1"
     assert r["host"] == api.space_info("alice/My_Space.v1").host
+
+
+SLOW_APP = b"""import sys, threading, time
+print("imported: first line", flush=True)
+
+def later():
+    time.sleep(4)
+    print("printed 4 s after import", flush=True)
+    print("to stderr", file=sys.stderr, flush=True)
+
+threading.Thread(target=later, daemon=True).start()
+from fastapi import FastAPI
+app = FastAPI()
+"""
+
+
+def test_run_log_follows_the_app_as_it_prints(api: HfApi, space_id: str) -> None:
+    """follow=True gets the app's stdout/stderr line by line while it runs (the first lines before the later
+    ones exist), like the Hub's live log; the stream of a run ends when its process exits."""
+    create_space(api, space_id)
+    sha = commit_files(api, space_id, app_files(app_main=SLOW_APP))
+    assert wait_stage(api, space_id, revision=sha) == "RUNNING"
+    stream = iter(api.fetch_space_logs(space_id, follow=True))
+    seen: list[tuple[float, str]] = []
+    start = time.monotonic()
+    for line in stream:
+        seen.append((time.monotonic() - start, line))
+        if "to stderr" in line:
+            break
+    texts = [text for _, text in seen]
+    assert any("imported: first line" in t for t in texts) and any("printed 4 s" in t for t in texts)
+    first = next(at for at, t in seen if "imported" in t)
+    later = next(at for at, t in seen if "printed 4 s" in t)
+    assert later - first > 1.0, seen  # streamed as printed, not replayed at the end
+    # A crashing app: its run log ends with the traceback and the stream closes by itself.
+    sha = commit_files(api, space_id, app_files(app_main=b'print("about to fail", flush=True)\nraise SystemExit(3)\n'))
+    assert wait_stage(api, space_id, revision=sha) == "RUNTIME_ERROR"
+    finished = list(api.fetch_space_logs(space_id, follow=True))
+    assert any("about to fail" in line for line in finished)
+
+
+def test_build_log_stream_ends_with_the_build(api: HfApi, space_id: str) -> None:
+    create_space(api, space_id)
+    sha = commit_files(api, space_id, app_files())
+    assert wait_stage(api, space_id, revision=sha) == "RUNNING"
+    started = time.monotonic()
+    lines = list(api.fetch_space_logs(space_id, build=True, follow=True))
+    assert time.monotonic() - started < 5  # closed by the server, not by a client timeout
+    assert any("Build started" in line for line in lines) and "Application Startup" in lines[-1]

@@ -364,3 +364,14 @@ def test_healthy_requires_every_service_in_every_common_shape(body: dict[str, An
 ])
 def test_healthy_bodies_pass(body: dict[str, Any]) -> None:
     assert judge(body, "healthy", "u")["status"] == body["status"]
+
+
+def test_a_revision_spacefiles_already_waited_for_needs_no_new_build() -> None:
+    from components.health import expect_rebuild
+
+    olds = {"space_id": "a/b", "revision": "r1", "config_digest": "d1"}
+    assert expect_rebuild(olds, {**olds, "revision": "r2"})
+    assert not expect_rebuild(olds, {**olds, "revision": "r2", "settled_revision": "r2"})
+    assert not expect_rebuild({}, {**olds, "settled_revision": "r1"})  # create, files waited for
+    assert expect_rebuild(olds, {**olds, "config_digest": "d2", "settled_revision": "r1"})  # a secret alone
+    assert expect_rebuild({}, olds)

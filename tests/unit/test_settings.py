@@ -121,6 +121,7 @@ def test_defaults_and_types(backend: Path) -> None:
     s = load(backend)
     assert s.space_id == "alice/rag-chatbot"
     assert s.private is False and s.health_check is True and s.frontend_git_push is False
+    assert s.rollback is True and load(backend, rollback="false").rollback is False
     assert s.sleep_time == 0 and s.health_timeout_seconds == 900
     assert s.hardware == "cpu-basic" and s.log_level == "INFO" and s.health_require == "healthy"
     assert s.hub_endpoint == "https://huggingface.co"
@@ -415,6 +416,7 @@ def test_same_name_in_both_maps(backend: Path) -> None:
         ("frontendDevUrl", "localhost:8000"),
         ("private", "yes"),
         ("healthCheck", "1"),
+        ("rollback", "off"),
         ("qdrantCollection", " "),
         ("backendDir", ""),
         ("maxFileSizeMB", "0"),
