@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.credentials import is_environment_file
+from components.python_ast import keyword_value, parse, string_value
 from components.settings import ENV_NAME, MANAGED_SECRETS, MANAGED_VARIABLES
 
 #: Variables the Hub sets in every Space's environment (hub-docs ``spaces-overview.md``, "Helper environment
@@ -49,10 +50,9 @@ def required_names(files: Mapping[str, bytes]) -> list[Need]:
     trees: dict[str, ast.Module] = {}
     for rel, data in files.items():
         if rel.endswith(".py") and (b"environ" in data or b"getenv" in data or b"Settings" in data):
-            try:
-                trees[rel] = ast.parse(data)
-            except (SyntaxError, ValueError):
-                continue
+            tree = parse(data)
+            if tree is not None:
+                trees[rel] = tree
     classes = settings_classes(list(trees.values()))
     needs: list[Need] = []
     for rel, tree in sorted(trees.items()):
@@ -139,21 +139,13 @@ def settings_classes(trees: Collection[ast.Module]) -> set[str]:
         found |= more
 
 
-def string_value(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _keyword(call: ast.Call, name: str) -> ast.AST | None:
-    return next((k.value for k in call.keywords if k.arg == name), None)
-
-
 def env_prefix(cls: ast.ClassDef) -> str:
     for node in cls.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config"
                                                 for t in node.targets):
             value = node.value
             if isinstance(value, ast.Call):
-                return string_value(_keyword(value, "env_prefix")) or ""
+                return string_value(keyword_value(value, "env_prefix")) or ""
             if isinstance(value, ast.Dict):
                 for key, entry in zip(value.keys, value.values, strict=True):
                     if string_value(key) == "env_prefix":
@@ -172,10 +164,10 @@ def field_default(value: ast.AST | None) -> tuple[bool, str | None]:
         return True, None
     if isinstance(value, ast.Call) and (value.func.id if isinstance(value.func, ast.Name) else
                                         value.func.attr if isinstance(value.func, ast.Attribute) else "") == "Field":
-        alias = string_value(_keyword(value, "validation_alias")) or string_value(_keyword(value, "alias"))
-        first = value.args[0] if value.args else _keyword(value, "default")
+        alias = string_value(keyword_value(value, "validation_alias")) or string_value(keyword_value(value, "alias"))
+        first = value.args[0] if value.args else keyword_value(value, "default")
         no_default = (first is None or (isinstance(first, ast.Constant) and first.value is Ellipsis)) \
-            and _keyword(value, "default_factory") is None
+            and keyword_value(value, "default_factory") is None
         return no_default, alias
     return False, None
 
@@ -215,7 +207,7 @@ def _getenv_name(node: ast.AST) -> str | None:
     is_get = isinstance(func, ast.Attribute) and func.attr == "get" and _is_environ(func.value)
     if not (is_getenv or is_get):
         return None
-    default = node.args[1] if len(node.args) > 1 else _keyword(node, "default")
+    default = node.args[1] if len(node.args) > 1 else keyword_value(node, "default")
     if default is not None and not (isinstance(default, ast.Constant) and default.value is None):
         return None
     return string_value(node.args[0])

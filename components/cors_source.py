@@ -14,7 +14,8 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.app_env import class_defs, env_prefix, field_default, settings_classes, string_value
+from components.app_env import class_defs, env_prefix, field_default, settings_classes
+from components.python_ast import parse, string_value
 
 _ENV_CALLS = ("getenv", "get")
 
@@ -38,10 +39,9 @@ def find_cors(files: Mapping[str, bytes]) -> list[CorsSource]:
     trees = {}
     for rel, data in files.items():  # only what can hold the middleware, its origins or a settings class
         if rel.endswith(".py") and any(word in data for word in (b"CORSMiddleware", b"rigin", b"RIGIN", b"Settings")):
-            try:
-                trees[rel] = ast.parse(data)
-            except (SyntaxError, ValueError):
-                continue
+            tree = parse(data)
+            if tree is not None:
+                trees[rel] = tree
     assignments: dict[str, ast.AST] = {}
     for tree in trees.values():
         for node in ast.walk(tree):

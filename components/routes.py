@@ -15,6 +15,8 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from components.python_ast import keyword_value, parse, string_value
+
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -61,9 +63,8 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
         if name is None or (name != entry_module and not any(
                 word in data for word in (b"fastapi", b"FastAPI", b"APIRouter", b"router"))):
             continue  # cheap: only modules that can define an app, a router or its routes are parsed
-        try:
-            tree = ast.parse(data)
-        except (SyntaxError, ValueError):
+        tree = parse(data)
+        if tree is None:
             continue
         modules[name] = _read_module(tree, name, rel.endswith("__init__.py"))
     entry = modules.get(entry_module)
@@ -98,14 +99,6 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
     return sorted(found)
 
 
-def _string(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _keyword(call: ast.Call, name: str) -> ast.AST | None:
-    return next((k.value for k in call.keywords if k.arg == name), None)
-
-
 def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
     info = _Module({}, set(), [], [])
     imported: dict[str, tuple[str, str | None]] = {}  # local name -> (module, attribute or None)
@@ -133,7 +126,7 @@ def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
                 if not isinstance(target, ast.Name):
                     continue
                 if callee_name == "APIRouter":
-                    info.routers[target.id] = _string(_keyword(node.value, "prefix")) or ""
+                    info.routers[target.id] = string_value(keyword_value(node.value, "prefix")) or ""
                 elif callee_name == "FastAPI":
                     info.apps.add(target.id)
                 else:
@@ -151,14 +144,14 @@ def _read_module(tree: ast.Module, name: str, is_package: bool) -> _Module:
                     info.routes.append(route)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
-            argument = node.args[0] if node.args else _keyword(node, "router")
+            argument = node.args[0] if node.args else keyword_value(node, "router")
             if node.func.attr == "include_router" and isinstance(owner, ast.Name) and argument is not None:
                 child = _resolve(argument, name, imported)
                 if isinstance(argument, ast.Call):
                     made_by = _resolve(argument.func, name, imported)
                     child = (made_by[0], f"(){made_by[1]}") if made_by else None
                 if child:
-                    info.includes.append((owner.id, child, _string(_keyword(node, "prefix")) or ""))
+                    info.includes.append((owner.id, child, string_value(keyword_value(node, "prefix")) or ""))
     return info
 
 
@@ -167,18 +160,19 @@ def _route(decorator: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef)
             and isinstance(decorator.func.value, ast.Name)):
         return None
     verb = decorator.func.attr
-    path = _string(decorator.args[0]) if decorator.args else _string(_keyword(decorator, "path"))
+    path = string_value(decorator.args[0]) if decorator.args else string_value(keyword_value(decorator, "path"))
     if path is None or verb not in (*METHODS, "api_route"):
         return None
-    schema = _keyword(decorator, "include_in_schema")
+    schema = keyword_value(decorator, "include_in_schema")
     if isinstance(schema, ast.Constant) and schema.value is False:
         return None
     method = verb.upper()
     if verb == "api_route":
-        methods = _keyword(decorator, "methods")
-        names = [_string(e) for e in methods.elts] if isinstance(methods, ast.List | ast.Tuple) else []
+        methods = keyword_value(decorator, "methods")
+        names = [string_value(e) for e in methods.elts] if isinstance(methods, ast.List | ast.Tuple) else []
         method = ", ".join(sorted(n.upper() for n in names if n)) or "GET"
-    summary = _string(_keyword(decorator, "summary")) or (ast.get_docstring(function) or "").strip().split("\n")[0]
+    docstring = (ast.get_docstring(function) or "").strip().split("\n")[0]
+    summary = string_value(keyword_value(decorator, "summary")) or docstring
     return decorator.func.value.id, method, path, summary or function.name.replace("_", " ").capitalize()
 
 
