@@ -125,15 +125,19 @@ def test_fixture_holds_every_secret_only_as_ciphertext(tmp_path: Path) -> None:
     (workdir / f"Pulumi.{STACK}.yaml").write_text(fill(stack_file, {"@@HUB@@": "http://127.0.0.1:1"}))
     stack = Stack.create(workdir, tmp_path / "state", STACK, PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
     config = json.loads(stack.run("config", "--show-secrets", "--json", record=False).stdout)
-    secret_values = [str(v["value"]) for v in config.values() if v.get("secret")]
-    secret_values += [str(v) for k, entry in config.items() if k.endswith(":extraSecrets")
-                      for v in (entry.get("objectValue") or {}).values()]
-    keys = {k.split(":", 1)[1] for k, v in config.items() if v.get("secret")}
-    assert {"hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl", "extraSecrets"} <= keys
-    assert len(secret_values) >= 6 and all(len(v) >= 16 for v in secret_values)
+    found: dict[str, str] = {}  # config key (or key.NAME inside a map) -> decrypted value
+    for full_key, entry in config.items():
+        key = full_key.split(":", 1)[1]
+        if isinstance(entry.get("objectValue"), dict):
+            found.update({f"{key}.{name}": str(value) for name, value in entry["objectValue"].items()})
+        elif entry.get("secret"):
+            found[key] = str(entry["value"])
+    assert {"hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl",
+            "extraSecrets.WEBHOOK_SECRET"} <= found.keys()
+    secret = {k: v for k, v in found.items() if config[f"hf-rag-space:{k.split('.')[0]}"].get("secret")}
+    assert len(secret) == 6 and all(len(v) >= 16 for v in secret.values()), sorted(secret)
     everything = tree_bytes(FIXTURE)
-    leaked = [k for k, v in zip(sorted(keys), secret_values, strict=False) if v.encode() in everything]
-    assert not any(v.encode() in everything for v in secret_values), f"plain text secrets in the fixture: {leaked}"
+    assert not [k for k, v in secret.items() if v.encode() in everything], "plain text secrets in the fixture"
     # In the export, every secret value (and every pickled provider) is ciphertext.
     resources = json.loads((FIXTURE / "stack-export.json").read_text())["deployment"]["resources"]
     for resource in resources:
