@@ -25,11 +25,12 @@ import pytest
 from huggingface_hub import HfApi
 
 from localhub import serve
-from tests.e2e.conftest import copy_project, tree_bytes
+from tests.e2e.conftest import OWNER, copy_project, tree_bytes
 from tests.e2e.pulumi_cli import REPO, Stack
 from tests.fixtures.state_compat.capture import CLIENT_FILE, ESBUILD, PASSPHRASE, REDACTED, SPACE, STACK
 
 pytestmark = pytest.mark.e2e
+PROJECT = "hf-rag-space"
 FIXTURE = REPO / "tests" / "fixtures" / "state_compat"
 #: Resource type -> the provider class its state references (HELPER_GUIDE/ARCHITECTURE: never moved).
 PROVIDERS = {
@@ -111,7 +112,7 @@ def restored(tmp_path: Path) -> Iterator[Restored]:
     stack.run("stack", "import", "--file", str(tmp_path / "export.json"))
     token = stack.run("config", "get", "hfToken", record=False).stdout.strip()
     assert token.startswith("hf_")
-    with serve(hub_dir, tokens={token: "alice"}, port=hub_port, build_mode="fast") as hub:
+    with serve(hub_dir, tokens={token: OWNER}, port=hub_port, build_mode="fast") as hub:
         assert hub.endpoint == values["@@HUB@@"]
         yield Restored(stack, hub, HfApi(endpoint=hub.endpoint, token=token), values)
 
@@ -134,7 +135,7 @@ def test_fixture_holds_every_secret_only_as_ciphertext(tmp_path: Path) -> None:
             found[key] = str(entry["value"])
     assert {"hfToken", "geminiApiKey", "qdrantUrl", "qdrantApiKey", "databaseUrl",
             "extraSecrets.WEBHOOK_SECRET"} <= found.keys()
-    secret = {k: v for k, v in found.items() if config[f"hf-rag-space:{k.split('.')[0]}"].get("secret")}
+    secret = {k: v for k, v in found.items() if config[f"{PROJECT}:{k.split('.')[0]}"].get("secret")}
     assert len(secret) == 6 and all(len(v) >= 16 for v in secret.values()), sorted(secret)
     everything = tree_bytes(FIXTURE)
     assert not [k for k, v in secret.items() if v.encode() in everything], "plain text secrets in the fixture"
