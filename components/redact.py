@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from components import managed
+from components.config import managed
 
 #: A secret (or a secret part) shorter than this is not searched for on its own.
 MIN_SECRET_CHARS = 4
@@ -89,8 +89,8 @@ def known_formats() -> tuple[TokenFormat, ...]:
     detect-secrets' own (`secret_scan.PLUGINS`) and this project's (`secret_scan.OWN_PLUGINS`, the stack's
     vendors' key formats in components/secret_plugins.py)."""
     from components import secret_plugins
+    from components.rules.tokens import TOKEN_FORMATS
     from components.secret_scan import OWN_PLUGINS, PLUGINS
-    from components.settings import TOKEN_FORMATS
 
     formats: list[TokenFormat] = [PatternFormat(kind, pattern) for kind, pattern in TOKEN_FORMATS]
     try:
@@ -263,7 +263,7 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 def secrets_of_config(get: Callable[[str], Any], env: Mapping[str, str]) -> dict[str, str]:
     """Name -> value of every secret of the stack, read from its config the way settings.py reads it:
-    the managed secrets (by Space name, components/managed.py), each `extraSecrets` entry, and the Hub
+    the managed secrets (by Space name, components/config/managed.py), each `extraSecrets` entry, and the Hub
     token (`hfToken`, and HF_TOKEN from the environment). `get` is `Config.get` of the provider's
     configuration (or of `pulumi.Config`)."""
     found: dict[str, str] = {}

@@ -14,16 +14,10 @@ from huggingface_hub import SpaceHardware
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
+from components.config import CONFIG_KEYS, HARDWARE_FLAVORS, SECRET_KEYS, Settings, load_settings
 from components.errors import ConfigError, ConfigErrors
-from components.settings import (
-    CONFIG_KEYS,
-    HARDWARE_FLAVORS,
-    SECRET_KEYS,
-    Settings,
-    hub_name_problem,
-    load_settings,
-    origin_of,
-)
+from components.rules.names import hub_name_problem
+from components.rules.urls import origin_of
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TOKEN = "hf_" + "T" * 34
