@@ -100,7 +100,7 @@ class HubProvider(ResourceProvider):
         return hub.client(str(props["hub_endpoint"]), self.token())
 
     def token(self) -> str:
-        """The Hub token, by the program's own rule (settings.resolve_token: never stripped)."""
+        """The Hub token, by the program's own rule (rules.tokens.resolve_token: never stripped)."""
         return resolve_token(self._token_config, os.environ)
 
 
