@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from components.config import card, files, generic, names, numbers, space, urls
-from components.config.choices import DOCKERFILE_MODES, HARDWARE_FLAVORS, HEALTH_REQUIRE, LOG_LEVELS
+from components.config.choices import (
+    ALLOWED_ORIGINS,
+    DOCKERFILE_MODES,
+    HARDWARE_FLAVORS,
+    HEALTH_REQUIRE,
+    LOG_LEVELS,
+    MAX_FILE_MB,
+)
 from components.config.reader import Reader, Values
 
 Read = Callable[[Reader, "Key", Values], None]
@@ -150,7 +157,7 @@ KEYS: tuple[Key, ...] = (
         "PATH`. The stack's own secret values are refused in every file.", files.path_list, "list", []),
     Key("maxFileSizeMB", "Largest backend file in MB (1-5000). Binary files over 1 MiB and files over 10 MiB go "
         "to the Hub as LFS/Xet in the same commit; a bigger file fails preview naming it (large data belongs in "
-        "a dataset repo or Qdrant).", files.max_file_mb, "integer", 512, attribute="max_file_mb"),
+        "a dataset repo or Qdrant).", files.max_file_mb, "integer", MAX_FILE_MB, attribute="max_file_mb"),
     Key("appModule", "The FastAPI app as module:attribute (e.g. server.api:app); empty detects app/main.py, "
         "main.py, app.py or src/<package>/main.py.", files.app_module, default=""),
     Key("include", "Globs (gitignore syntax) of backend files to upload although .gitignore/.dockerignore leave "
@@ -177,7 +184,7 @@ KEYS: tuple[Key, ...] = (
         "is not uploaded).", generic.choice, default="auto", choices=DOCKERFILE_MODES, normalise=str.lower),
     Key("corsOriginsVariable", "The environment variable the app reads its CORS origins from (e.g. CORS_ORIGINS); "
         "the stack writes the comma-separated origins (frontendUrl + allowedOrigins) to it instead of "
-        "ALLOWED_ORIGINS.", names.cors_origins_variable, default="ALLOWED_ORIGINS"),
+        "ALLOWED_ORIGINS.", names.cors_origins_variable, default=ALLOWED_ORIGINS),
 )
 
 #: Every config key, in declaration order.
