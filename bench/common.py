@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components import managed
+from components.config import managed
 
 REPO = Path(__file__).resolve().parents[1]
 OWNER = "alice"

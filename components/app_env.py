@@ -22,9 +22,10 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.config import MANAGED_SECRETS, MANAGED_VARIABLES
 from components.credentials import is_environment_file
 from components.python_ast import keyword_value, parse, string_value
-from components.settings import ENV_NAME, MANAGED_SECRETS, MANAGED_VARIABLES
+from components.rules.names import ENV_NAME
 
 #: Variables the Hub sets in every Space's environment (hub-docs ``spaces-overview.md``, "Helper environment
 #: variables"; ``SPACE_HOST``/``SPACE_CREATOR_USER_ID``: shared/reference hub-2026.md) and Docker's own.

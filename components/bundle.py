@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from components.config import MAX_FILE_MB, Settings
 from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
 from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError
@@ -35,7 +36,6 @@ from components.layout import Dependencies, Entry, detect_entry, read_dependenci
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
 from components.secret_scan import bom_encoding, scan, text_of
-from components.settings import MAX_FILE_MB, Settings
 from components.templating import render_dockerfile, render_readme
 
 MIN_SECRET_LENGTH = 8

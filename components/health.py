@@ -34,7 +34,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from components import hub
 from components.live_logs import LiveLogs
 from components.provider_base import HubProvider, changed, is_unknown
-from components.settings import may_carry_token, redact_url
+from components.rules.urls import may_carry_token, redact_url
 
 INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "config_digest",
           "frontend_origin", "require", "timeout_seconds", "private", "cors_path")

@@ -18,7 +18,7 @@ from huggingface_hub.errors import (
 )
 
 from components import hub, plans
-from components.settings import MARKER_VARIABLE
+from components.ownership import MARKER_VARIABLE
 from components.space import SpaceProvider, settings_changes, sleep_as_configured
 
 SPACE = "alice/rag-chatbot"
