@@ -27,7 +27,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import _SECRET_KEYS, CONFIG
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
-from components import managed
+from components.config import managed
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "hf-rag-space"
