@@ -31,6 +31,7 @@ from components.credentials import credential_kind_by_content, credential_kind_b
 from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError
 from components.git_ignore import git_ignored
+from components.globs import Globs
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
@@ -42,7 +43,7 @@ MIN_SECRET_LENGTH = 8
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
 #: Never bundled, whatever .gitignore says: generated files, caches, tooling, tests.
-DENY = GitIgnoreSpec.from_lines(
+DENY = Globs(
     [
         "__pycache__/",
         "*.pyc",
@@ -81,7 +82,7 @@ NOISE: tuple[tuple[str, tuple[str, ...]], ...] = (
         ".specify/", ".qwen/", ".claude/", ".cursor/", ".vscode/", ".idea/", ".gemini/", ".windsurf/",
         ".kiro/", ".codex/", ".aider*", ".ipynb_checkpoints/")),
 )
-_NOISE_SPECS = tuple((why, GitIgnoreSpec.from_lines(patterns)) for why, patterns in NOISE)
+_NOISE_SPECS = tuple((why, Globs(patterns)) for why, patterns in NOISE)
 #: Folders that agent tooling (spec-kit and its kin) fills with markdown: left out when they hold nothing
 #: else, so an app's own ``history/`` package (chat history, say) is still uploaded.
 DOCS_ONLY_FOLDERS = frozenset({"history", "specs"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from pathspec import GitIgnoreSpec
+from components.globs import Globs
 
 #: Credential files by name (gitignore syntax, any folder), with the kind named in messages.
 _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -30,7 +30,7 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SSH folder", (".ssh/",)),
     ("GnuPG folder", (".gnupg/",)),
 )
-_SPECS = tuple((kind, GitIgnoreSpec.from_lines(patterns)) for kind, patterns in _NAMED)
+_SPECS = tuple((kind, Globs(patterns)) for kind, patterns in _NAMED)
 #: Environment files (dotenv) and their templates, by name: never uploaded and never a reason to refuse a
 #: deploy (the Space's environment comes from its secrets and variables). `.env`, `.env.<anything>`
 #: (`.env.example`, `.env.production`, `.env.hf-template`), `.env-sample`, `.env_local`, `<name>.env`
