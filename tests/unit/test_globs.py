@@ -16,8 +16,9 @@ NAMES = ["__pycache__", "x.pyc", "tests", "test_app.py", "app_test.py", "conftes
          "model.bin", "weights.safetensors", "saved_model", "x.tar.gz", "main.py", "data.txt", "README.md",
          ".hf-rag-space", ".DS_Store", "a.crt", "logs", "x.lfs.y", ".aws", ".ssh", ".gnupg", ".docker", ".netrc",
          ".envrc", ".npmrc", ".pypirc", ".git-credentials", ".pgpass", "prod.tfvars", "history", ".claude", ".eggs"]
-PATHS = sorted({"/".join(parts) + end for n in (1, 2, 3) for parts in itertools.product(NAMES[:12] if n == 3 else NAMES,
-               repeat=n) for end in ("", "/")}) + ["./tests/", "/app.log", "app/saved_model/a/b", "deep/x/y/model.npy"]
+_GENERATED = {"/".join(parts) + end for n in (1, 2, 3)
+              for parts in itertools.product(NAMES[:12] if n == 3 else NAMES, repeat=n) for end in ("", "/")}
+PATHS = [*sorted(_GENERATED), "./tests/", "/app.log", "app/saved_model/a/b", "deep/x/y/model.npy"]
 LISTS = {
     "deny": [str(p.pattern) for p in bundle.DENY.spec.patterns],
     **{f"noise: {why}": list(patterns) for why, patterns in bundle.NOISE},
