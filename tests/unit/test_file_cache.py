@@ -60,7 +60,12 @@ def test_unchanged_files_are_not_hashed_again(root: Path, tmp_path: Path, monkey
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     hashed: list[bytes] = []
     real = hashlib.sha256
-    monkeypatch.setattr(hashlib, "sha256", lambda data=b"": hashed.append(bytes(data)) or real(data))
+
+    def sha256(data: bytes = b"") -> hashlib._Hash:
+        hashed.append(bytes(data))
+        return real(data)
+
+    monkeypatch.setattr(hashlib, "sha256", sha256)
     again = bundle(root, cache)
     assert again.manifest == first.manifest
     # The backend's own files come from the cache (neither the bundle nor the scan hashes them again).
