@@ -40,3 +40,10 @@ def test_a_negated_list_keeps_the_ordered_evaluation() -> None:
     globs = Globs(["secrets.*", "!secrets.py"])
     assert globs.match_file("app/secrets.toml")
     assert not globs.match_file("app/secrets.py")
+
+
+def test_credential_kind_by_name_agrees_with_each_kind_checked_in_turn() -> None:
+    slow = [(kind, GitIgnoreSpec.from_lines(patterns)) for kind, patterns in credentials._NAMED]
+    expected = {p: next((kind for kind, spec in slow if spec.match_file(p)), None) for p in PATHS}
+    assert {p: credentials.credential_kind_by_name(p) for p in PATHS} == expected
+    assert {"SSH folder", "secrets file", "kube config"} <= set(expected.values())
