@@ -12,34 +12,47 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cached_property
 
 from pathspec import GitIgnoreSpec
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 _GROUP = re.compile(r"\(\?P<\w+>")
 
 
 class Globs:
-    """``GitIgnoreSpec.from_lines(lines)``'s ``match_file``, one regex search when no line negates."""
+    """``GitIgnoreSpec.from_lines(lines)``'s ``match_file``, one regex search when no line negates. Compiled at
+    the first match (a program run compiles only the lists it uses: 23 lists cost 0.16 s compiled upfront)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
-        self.spec = GitIgnoreSpec.from_lines(list(lines))
-        patterns = [p for p in self.spec.patterns if p.include is not None]
-        self._regex: re.Pattern[str] | None = None
-        self._negated = any(p.include is False for p in patterns)
-        regexes = [getattr(p, "regex", None) for p in patterns]
-        if not self._negated and all(r is not None for r in regexes):
-            flags = {r.flags for r in regexes if r is not None}
-            if len(flags) <= 1:  # else (never seen): pathspec's evaluation
+        self.lines = tuple(lines)
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        """The patterns' regexes (pathspec's translation, as GitIgnoreSpec compiles them) as one alternation;
+        None when a line negates."""
+        regexes = []
+        for line in self.lines:
+            regex, include = GitIgnoreSpecPattern.pattern_to_regex(line)
+            if include is False:
+                return None
+            if include is not None and regex is not None:
                 # pathspec names its directory-marker group in each pattern: unnamed here (only the verdict counts).
-                joined = "|".join(f"(?:{_GROUP.sub('(?:', r.pattern)})" for r in regexes if r is not None)
-                self._regex = re.compile(joined or r"(?!)", flags.pop() if flags else 0)
+                regexes.append(f"(?:{_GROUP.sub('(?:', regex)})")
+        return re.compile("|".join(regexes) or r"(?!)")
+
+    @cached_property
+    def spec(self) -> GitIgnoreSpec:
+        """pathspec's own evaluation of the lines (ordered, with negations)."""
+        return GitIgnoreSpec.from_lines(list(self.lines))
 
     def match_file(self, path: str) -> bool:
         """Whether ``path`` (posix, relative; a folder ends with ``/``) matches the list."""
-        if self._regex is None:
+        regex = self._regex
+        if regex is None:
             return bool(self.spec.match_file(path))
         if path.startswith("/"):
             path = path[1:]
         elif path.startswith("./"):
             path = path[2:]
-        return self._regex.search(path) is not None
+        return regex.search(path) is not None

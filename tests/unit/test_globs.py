@@ -20,7 +20,7 @@ _GENERATED = {"/".join(parts) + end for n in (1, 2, 3)
               for parts in itertools.product(NAMES[:12] if n == 3 else NAMES, repeat=n) for end in ("", "/")}
 PATHS = [*sorted(_GENERATED), "./tests/", "/app.log", "app/saved_model/a/b", "deep/x/y/model.npy"]
 LISTS = {
-    "deny": [str(p.pattern) for p in bundle.DENY.spec.patterns],
+    "deny": list(bundle.DENY.lines),
     **{f"noise: {why}": list(patterns) for why, patterns in bundle.NOISE},
     **{f"credential: {kind}": list(patterns) for kind, patterns in credentials._NAMED},
     "lfs": [line.split()[0] for line in space_files.DEFAULT_GITATTRIBUTES.decode().splitlines()],
