@@ -18,6 +18,7 @@ from pathspec import GitIgnoreSpec
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 _GROUP = re.compile(r"\(\?P<\w+>")
+_ANY_FOLDER = "(?:.+/)?"
 
 
 class Globs:
@@ -29,17 +30,28 @@ class Globs:
 
     @cached_property
     def _regex(self) -> re.Pattern[str] | None:
-        """The patterns' regexes (pathspec's translation, as GitIgnoreSpec compiles them) as one alternation;
-        None when a line negates."""
-        regexes = []
+        """The patterns' regexes (pathspec's translation, as GitIgnoreSpec compiles them) as one anchored
+        alternation, the patterns that match in any folder (``^(?:.+/)?...``) sharing that prefix, so a path
+        is tried once per folder depth instead of once per pattern and offset; None when a line negates (or
+        pathspec's translation is not anchored, never seen)."""
+        floating, anchored = [], []
         for line in self.lines:
             regex, include = GitIgnoreSpecPattern.pattern_to_regex(line)
             if include is False:
                 return None
-            if include is not None and regex is not None:
-                # pathspec names its directory-marker group in each pattern: unnamed here (only the verdict counts).
-                regexes.append(f"(?:{_GROUP.sub('(?:', regex)})")
-        return re.compile("|".join(regexes) or r"(?!)")
+            if include is None or regex is None:
+                continue
+            if not regex.startswith("^"):
+                return None
+            # pathspec names its directory-marker group in each pattern: unnamed here (only the verdict counts).
+            body = _GROUP.sub("(?:", regex[1:])
+            if body.startswith(_ANY_FOLDER):
+                floating.append(body[len(_ANY_FOLDER):])
+            else:
+                anchored.append(body)
+        parts = [f"{_ANY_FOLDER}(?:{'|'.join(floating)})"] if floating else []
+        parts += [f"(?:{'|'.join(anchored)})"] if anchored else []
+        return re.compile("|".join(parts) or r"(?!)")
 
     @cached_property
     def spec(self) -> GitIgnoreSpec:
@@ -55,4 +67,4 @@ class Globs:
             path = path[1:]
         elif path.startswith("./"):
             path = path[2:]
-        return regex.search(path) is not None
+        return regex.match(path) is not None
