@@ -97,7 +97,7 @@ def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, st
 def write_bundle(settings: Any, dest: Path) -> dict[str, bytes]:
     from components.bundle import bundle_for
 
-    files: dict[str, bytes] = bundle_for(settings).files
+    files: dict[str, bytes] = dict(bundle_for(settings).files)
     if dest.exists():
         shutil.rmtree(dest)
     for rel, data in files.items():

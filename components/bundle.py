@@ -15,12 +15,13 @@ Nothing here talks to the network; the result is deterministic (sorted paths).
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +30,13 @@ from pathspec import GitIgnoreSpec
 
 from components import credentials as _credentials
 from components.config import MAX_FILE_MB, Settings
-from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
+from components.credentials import (
+    credential_kind_by_content,
+    credential_kind_by_name,
+    credential_kind_by_windows,
+    is_environment_file,
+    needs_whole_file,
+)
 from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError
 from components.file_cache import Entry as Known
@@ -38,8 +45,9 @@ from components.git_ignore import git_ignored
 from components.globs import Globs
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
+from components.lazy_files import STREAM_BYTES, Files, chunks, windows
 from components.routes import Route, find_routes
-from components.secret_scan import bom_encoding, scan, text_of
+from components.secret_scan import bom_encoding, scan
 from components.templating import render_dockerfile, render_readme
 
 MIN_SECRET_LENGTH = 8
@@ -107,7 +115,9 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 class Bundle:
     """The Space's files: repo path -> content, with a content manifest."""
 
-    files: dict[str, bytes] = field(repr=False)
+    files: Mapping[str, bytes] = field(repr=False)
+    """A lazy_files.Files (a plain mapping given is wrapped): generated files and those the app readers read
+    hold their bytes, the rest are read on demand; iterate over `kept` (lazy_files) to read contents."""
     routes: tuple[Route, ...] = ()
     """The app's routes, read from its code (components/routes.py)."""
     skipped: tuple[tuple[str, str], ...] = ()
@@ -127,8 +137,12 @@ class Bundle:
     @cached_property
     def manifest(self) -> dict[str, str]:
         """Repo path -> sha256 hex digest of the content, sorted by path."""
-        return {path: self.digests.get(path) or hashlib.sha256(data).hexdigest()
-                for path, data in sorted(self.files.items())}
+        return {path: self.digests.get(path) or hashlib.sha256(self.files[path]).hexdigest()
+                for path in sorted(self.files)}
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.files, Files):
+            object.__setattr__(self, "files", Files(self.files))
 
     def __repr__(self) -> str:
         return f"Bundle({sorted(self.files)})"
@@ -235,27 +249,29 @@ def build_bundle(
 
     problems: list[str] = []
     rules = _Rules(root, problems, include=include, exclude=exclude)
-    files: dict[str, bytes] = {}
+    files = Files()
     skipped: list[tuple[str, str]] = []
     cache = FileCache(file_cache, CACHE_RULES)
-    known: dict[str, tuple[str, bytes]] = {}  # rel -> (sha256, the very bytes it is the digest of)
+    values = _secret_values(secrets or {})
+    mark = _secrets_mark(values)
+    digests: dict[str, str] = {}
+    checked: dict[str, tuple[bytes | str, str | None]] = {}  # rel -> (content checked, its secret-value problem)
     for rel in _select(root, "", rules, problems, skipped):
-        read = _read(root, rel, problems, max_file_mb)
-        if read is None:
-            continue
-        data, st = read
-        seen = cache.get(rel, st) if st is not None else None
+        seen = _look(root, rel, problems, max_file_mb, cache, values, f"{mark}:{int(rel in allow_secrets_in)}",
+                     check_token=rel not in allow_secrets_in)
         if seen is None:
-            seen = Known(hashlib.sha256(data).hexdigest(), credential_kind_by_content(rel, data))
-            if st is not None:
-                cache.put(rel, st, seen)
-        known[rel] = (seen.sha256, data)
-        kind = seen.credential
-        if kind:
-            problems.append(f"{rel} holds a {kind}; credential files are never uploaded: delete it, move it out "
-                            "of the backend or list it in .gitignore (secrets belong in Space secrets)")
+            continue
+        if seen.credential:
+            problems.append(f"{rel} holds a {seen.credential}; credential files are never uploaded: delete it, move it "
+                            "out of the backend or list it in .gitignore (secrets belong in Space secrets)")
+            continue
+        content: bytes | str = seen.data if seen.data is not None else os.path.join(root, rel)
+        if isinstance(content, bytes):
+            files[rel] = content
         else:
-            files[rel] = data
+            files.put_source(rel, content)
+        digests[rel] = seen.sha256
+        checked[rel] = (content, seen.secret_problem)
     if entry.file not in files and not problems:
         problems.append(f"the entry point {entry.file} is left out by the ignore rules; include it")
     package = entry.package
@@ -274,13 +290,13 @@ def build_bundle(
         if dependencies.constraints is not None:
             files["constraints.txt"] = dependencies.constraints.encode()
     own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
-    routes = tuple(find_routes(files, entry.module, entry.app_dir, entry.attribute))
+    routes = tuple(find_routes(files.kept(), entry.module, entry.app_dir, entry.attribute))
     warnings = list(dependencies.notes) if dependencies is not None else []
     facts: list[str] = []
     port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})
     own = "Dockerfile" in files and dockerfile_mode != "generated"
     if own:
-        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files, app_port)
+        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files.kept(), app_port)
         problems += report.problems
         warnings += report.warnings
         port, dockerfile_env = report.port, report.env
@@ -292,15 +308,22 @@ def build_bundle(
         why = " (config dockerfile is `generated`: the backend's own is not uploaded)" if "Dockerfile" in files else ""
         facts.append(f"Dockerfile: generated{why}; app_port {port}"
                      + (" (config appPort)" if app_port else " (the Hub's default)"))
-    layout = Layout(entry, dependencies, own_readme, dict(files), routes, port)
+    layout = Layout(entry, dependencies, own_readme, files.copy(), routes, port)
     if not own and dependencies is not None:
         files["Dockerfile"] = (dockerfile(layout) if callable(dockerfile) else dockerfile).encode()
     files["README.md"] = (readme(layout) if callable(readme) else readme).encode()
 
     cache.save()
-    # Digests of the files as read, for those whose bytes are still the ones read (not replaced by a rendering).
-    digests = {rel: digest for rel, (digest, data) in known.items() if files.get(rel) is data}
-    problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
+    # What was checked while reading still stands for a file whose content is still the one read (the same
+    # bytes, or the same file on disk); generated and replaced files are checked here.
+    still = {rel for rel, (content, _) in checked.items()
+             if (files.in_memory(rel) if isinstance(content, bytes) else files.source(rel) if rel in files else None)
+             is content}
+    digests = {rel: digest for rel, digest in digests.items() if rel in still}
+    value_problems = [(rel, problem) for rel, (_, problem) in checked.items() if rel in still and problem]
+    value_problems += _secret_value_problems({rel: files[rel] for rel in files if rel not in still}, values,
+                                             allow_secrets_in)
+    problems += [problem for _, problem in sorted(value_problems)]
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache, digests=digests):
         if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
@@ -310,7 +333,7 @@ def build_bundle(
             f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
     if problems:
         raise BundleError(_summary(problems))
-    return Bundle(dict(sorted(files.items())), routes, skipped=tuple(skipped), app_port=port,
+    return Bundle(files.sorted(), routes, skipped=tuple(skipped), app_port=port,
                   warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
 
 
@@ -318,17 +341,52 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
                      allow_secrets_in: Collection[str] = ()) -> list[str]:
     """Return one problem per file that holds a secret value or a Hugging Face token (the token shape
     is not checked in ``allow_secrets_in``; the secret values are checked everywhere)."""
-    values = {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
-    problems = []
-    for path, data in sorted(files.items()):
-        # The raw bytes (binaries included) and, for a UTF-16/32 file, its text as UTF-8.
-        forms = (data, (text_of(data) or "").encode("utf-8")) if bom_encoding(data) else (data,)
-        found = sorted(name for name, value in values.items() if any(value in form for form in forms))
-        if found:
-            problems.append(f"{path} contains the value of {', '.join(found)}; remove it from the file")
-        elif path not in allow_secrets_in and any(HF_TOKEN_PATTERN.search(form) for form in forms):
-            problems.append(f"{path} contains something shaped like a Hugging Face token (hf_...); remove it")
-    return problems
+    return [problem for _, problem in _secret_value_problems(files, _secret_values(secrets), allow_secrets_in)]
+
+
+def _secret_values(secrets: Mapping[str, str]) -> dict[str, bytes]:
+    return {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
+
+
+def _secrets_mark(values: Mapping[str, bytes]) -> str:
+    """What a cached "free of the secret values" verdict is valid for: the values (and the rules) through a
+    slow salted hash, so the cache file never holds a value nor a fast hash of one; a rotation re-checks."""
+    material = b"\0".join(name.encode() + b"=" + value for name, value in sorted(values.items()))
+    salt = f"hf-rag-space secret values {MIN_SECRET_LENGTH} {HF_TOKEN_PATTERN.pattern!r}".encode()
+    return hashlib.pbkdf2_hmac("sha256", material, salt, 20_000).hex()[:32]
+
+
+def _secret_value_problems(files: Mapping[str, bytes], values: Mapping[str, bytes],
+                           allow_secrets_in: Collection[str]) -> list[tuple[str, str]]:
+    found = ((path, _secret_problem(path, (data,), values, path not in allow_secrets_in))
+             for path, data in sorted(files.items()))
+    return [(path, problem) for path, problem in found if problem]
+
+
+def _secret_problem(path: str, pieces: Iterable[bytes], values: Mapping[str, bytes], check_token: bool) -> str | None:
+    """The problem of a file (given in consecutive pieces) holding a secret value, or (``check_token``) a
+    Hugging Face token shape: in its raw bytes and, for a UTF-16/32 file, in its text as UTF-8."""
+    overlap = max([len(v) for v in values.values()] + [64])
+    found: set[str] = set()
+    token = False
+    decoder: codecs.IncrementalDecoder | None = None
+    raw_tail = text_tail = b""
+    for i, piece in enumerate(pieces):
+        if i == 0:
+            encoding = bom_encoding(piece)
+            decoder = codecs.getincrementaldecoder(encoding)(errors="replace") if encoding else None
+        forms = [raw_tail + piece]
+        raw_tail = forms[0][-overlap:]
+        if decoder is not None:
+            forms.append(text_tail + decoder.decode(piece).encode("utf-8"))
+            text_tail = forms[1][-overlap:]
+        found |= {name for name, value in values.items() if any(value in form for form in forms)}
+        token = token or (check_token and any(HF_TOKEN_PATTERN.search(form) for form in forms))
+    if found:
+        return f"{path} contains the value of {', '.join(sorted(found))}; remove it from the file"
+    if token:
+        return f"{path} contains something shaped like a Hugging Face token (hf_...); remove it"
+    return None
 
 
 class _Rules:
@@ -611,23 +669,63 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
     return GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
-def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> tuple[bytes, os.stat_result | None] | None:
-    """The file's content and its stat (None when it changed while read: then it is not cached)."""
-    st: os.stat_result | None
-    with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
+def _read_by_readers(rel: str) -> bool:
+    """Whether the app readers read ``rel`` (routes, app_env, CORS and the Dockerfile check read Python files,
+    the README body and the Dockerfile): its bytes stay in memory; every other file is read on demand."""
+    return rel.endswith(".py") or rel in ("Dockerfile", "README.md")
+
+
+@dataclass(frozen=True)
+class _Seen:
+    sha256: str
+    credential: str | None
+    secret_problem: str | None
+    data: bytes | None
+    """The bytes, kept only for a file the readers read."""
+
+
+def _look(root: Path, rel: str, problems: list[str], max_file_mb: int, cache: FileCache,
+          values: Mapping[str, bytes], mark: str, check_token: bool) -> _Seen | None:
+    """What the bundle needs of one file: its sha256, credential verdict and secret-value problem, and its bytes
+    if the readers read it. An unchanged file (the file cache's stat key) that no reader reads is not even
+    opened; a large one is read in chunks, never whole. None (with a problem) when it is over the size limit."""
+    path = os.path.join(root, rel)
+    limit = max_file_mb * 1024 * 1024
+    keep = _read_by_readers(rel)
+    st = os.stat(path)
+    if st.st_size <= limit and not keep:
+        known = cache.get(rel, st)
+        if known is not None and known.clean_of == mark:
+            return _Seen(known.sha256, known.credential, None, None)
+    with open(path, "rb") as handle:  # one open: size and content of the same file
         st = os.fstat(handle.fileno())
-        size = st.st_size
-        limit = max_file_mb * 1024 * 1024
-        data = None if size > limit else handle.read()
-        if data is not None and (len(data) != size or stat_key(os.fstat(handle.fileno())) != stat_key(st)):
-            st = None
-    if data is None:
-        problems.append(
-            f"{shown(rel)} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
-            f"with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, or Qdrant)"
-        )
-        return None
-    return data, st
+        if st.st_size > limit:
+            problems.append(
+                f"{shown(rel)} is {st.st_size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise "
+                f"it with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, "
+                "or Qdrant)")
+            return None
+        known = cache.get(rel, st)
+        data = None
+        if keep or st.st_size < STREAM_BYTES or needs_whole_file(rel):
+            data = handle.read()
+            size = len(data)
+            if known is None:
+                known = Known(hashlib.sha256(data).hexdigest(), credential_kind_by_content(rel, data))
+            problem = None if known.clean_of == mark else _secret_problem(rel, (data,), values, check_token)
+        else:
+            digest, size = hashlib.sha256(), 0
+            for chunk in chunks(handle):
+                digest.update(chunk)
+                size += len(chunk)
+            if known is None:
+                handle.seek(0)
+                known = Known(digest.hexdigest(), credential_kind_by_windows(windows(chunks(handle), 4096)))
+            handle.seek(0)
+            problem = None if known.clean_of == mark else _secret_problem(rel, chunks(handle), values, check_token)
+        if size == st.st_size and stat_key(os.fstat(handle.fileno())) == stat_key(st):  # did not change while read
+            cache.put(rel, st, Known(known.sha256, known.credential, mark if problem is None else None))
+    return _Seen(known.sha256, known.credential, problem, data if keep else None)
 
 
 def _summary(problems: list[str]) -> str:

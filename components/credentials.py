@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from components.globs import Globs
 
@@ -86,6 +87,27 @@ def credential_kind_by_content(rel: str, data: bytes) -> str | None:
     if rel.endswith((".yaml", ".yml", "config")) and _KUBECONFIG.search(data) and b"users:" in data:
         return "kube config"
     return None
+
+
+#: Names whose content check parses the whole file (JSON, YAML, compose, kube and git configs): read whole.
+_WHOLE_FILE_SUFFIXES = (".json", ".yaml", ".yml", "config")
+
+
+def needs_whole_file(rel: str) -> bool:
+    """Whether `credential_kind_by_content` must see ``rel`` whole (its format is parsed), not in windows."""
+    return rel.endswith(_WHOLE_FILE_SUFFIXES) or bool(_COMPOSE_FILE.fullmatch(rel.rsplit("/", 1)[-1]))
+
+
+def credential_kind_by_windows(windows: Iterable[bytes]) -> str | None:
+    """`credential_kind_by_content` for a large file of any other name, from overlapping windows of it
+    (lazy_files.windows; an overlap of a few KB keeps every line of a config whole in some window)."""
+    git_section = git_url = False
+    for window in windows:
+        if _PRIVATE_KEY_BLOCK.search(window):
+            return "private key block"
+        git_section = git_section or bool(_GIT_CONFIG_SECTION.search(window))
+        git_url = git_url or bool(_CREDENTIALED_GIT_URL.search(window))
+    return "git config with a credentialed remote URL" if git_section and git_url else None
 
 
 #: docker-compose's file names (compose.yaml, docker-compose.override.yml, docker-compose.prod.yaml).

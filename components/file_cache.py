@@ -15,7 +15,8 @@ the same bytes, so its digest and verdicts are reused instead of recomputed. Why
   (``rules``, e.g. a changed credentials.py) is ignored as a whole, and rewritten.
 
 Kept in ``.hf-rag-space/<stack>/file-cache`` beside the staging folder (0600, folder 0700), so it is
-removed with the stack's staged copies. It holds paths and digests only, never contents or secrets.
+removed with the stack's staged copies. It holds paths and digests only, never contents or secrets (the
+secret-values verdict is tied to a slow salted hash of the values, not to the values).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-VERSION = "hf-rag-space file cache 1"
+VERSION = "hf-rag-space file cache 2"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Entry:
     sha256: str
     credential: str | None
     """credentials.credential_kind_by_content's verdict for it."""
+    clean_of: str | None = None
+    """The mark (bundle.py's `_secrets_mark`: a slow salted hash of the stack's secret values, never the values)
+    under which the content was found free of those values and of Hugging Face token shapes; None: not checked."""
 
 
 def stat_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -77,24 +81,25 @@ class FileCache:
     def get(self, rel: str, st: os.stat_result) -> Entry | None:
         """The entry of ``rel`` if its stat key is unchanged and not racily clean, else None."""
         row = self._old.get(rel)
-        if not (isinstance(row, list) and len(row) == 7):
+        if not (isinstance(row, list) and len(row) == 8):
             return None
-        size, mtime_ns, ctime_ns, ino, dev, sha256, credential = row
+        size, mtime_ns, ctime_ns, ino, dev, sha256, credential, clean_of = row
         if [size, mtime_ns, ctime_ns, ino, dev] != list(stat_key(st)):
             return None
         if not (isinstance(mtime_ns, int) and isinstance(ctime_ns, int) and mtime_ns < self._written_ns
                 and ctime_ns < self._written_ns):
             self._racy = True  # rewrite the cache, so that the entry is older than it next time (as git does)
             return None  # racily clean: it may have changed in the tick the cache was written
-        if not (isinstance(sha256, str) and len(sha256) == 64 and (credential is None or isinstance(credential, str))):
+        if not (isinstance(sha256, str) and len(sha256) == 64 and (credential is None or isinstance(credential, str))
+                and (clean_of is None or isinstance(clean_of, str))):
             return None
-        entry = Entry(sha256, credential)
+        entry = Entry(sha256, credential, clean_of)
         self._new[rel] = row
         return entry
 
     def put(self, rel: str, st: os.stat_result, entry: Entry) -> None:
         """Remember ``entry`` for ``rel`` as ``st`` describes it (written by `save`)."""
-        self._new[rel] = [*stat_key(st), entry.sha256, entry.credential]
+        self._new[rel] = [*stat_key(st), entry.sha256, entry.credential, entry.clean_of]
 
     def save(self) -> None:
         """Write the entries seen this run (files no longer there are dropped); no change and no racily

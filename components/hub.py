@@ -366,6 +366,9 @@ LFS_PREFIX = "sha256:"
 #: Files at least this large are streamed from their staged copy (never held in memory) and counted for
 #: the upload progress log.
 STREAM_FILE_BYTES = 8 * 1024 * 1024
+#: Without Xet, staged files of at least this size are sent through counted readers (the progress log); smaller
+#: ones are passed by path, so a commit of thousands of small files holds no file open per upload.
+COUNTED_FILE_BYTES = 1024 * 1024
 #: How often a commit on its way logs the bytes sent.
 UPLOAD_PROGRESS_SECONDS = 10.0
 
@@ -518,8 +521,9 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
     With hf_xet available (huggingface_hub's default), every file the Hub stores as LFS travels through Xet,
     chunked and deduplicated, whatever its size: `StagedFile` uploads are passed by path (huggingface_hub
     sends a whole commit through git-LFS as soon as one file is a file object, HFH-2.4
-    ``_commit_api._upload_files``). Without hf_xet, `StagedFile`s are streamed to git-LFS from counted
-    readers. Either way `on_progress` gets "uploaded X of Y MiB" every `progress_every` seconds (from
+    ``_commit_api._upload_files``). Without hf_xet, `StagedFile`s of `COUNTED_FILE_BYTES` and more are
+    streamed to git-LFS from counted readers, smaller ones passed by path (no open file per upload).
+    Either way `on_progress` gets "uploaded X of Y MiB" every `progress_every` seconds (from
     hf_xet's own progress reports through Xet), nothing is drawn on stderr, and a staged file whose content
     no longer hashes to its sha256 fails the commit before anything is sent.
     """
@@ -533,19 +537,20 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
     try:
         for path, data in uploads.items():
             if isinstance(data, StagedFile):
-                source: Any = data.path if via_xet else _CountingReader(data.path)
-                if not via_xet:
+                counted = not via_xet and data.size >= COUNTED_FILE_BYTES
+                source: Any = _CountingReader(data.path) if counted else data.path
+                if counted:
                     readers.append(source)
                 operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=source)  # hashes it (sha256)
                 if operation.upload_info.sha256.hex() != data.sha256:
                     raise HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
-                if not via_xet:
+                if counted:
                     source.count = 0
             else:
                 operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=data)
             operations.append(operation)
         operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
-        streamed = sum(d.size for d in uploads.values() if isinstance(d, StagedFile))
+        streamed = sum(d.size for d in uploads.values() if isinstance(d, StagedFile) and d.size >= COUNTED_FILE_BYTES)
         label = f"{space_id}: commit of {len(uploads)} file(s)"
         stop, thread = _progress_logger(lambda: _progress_text(label, via_xet, readers, streamed), progress_every,
                                         on_progress)

@@ -12,6 +12,7 @@ from components import app_env
 from components.bundle import Bundle
 from components.config import ALLOWED_ORIGINS, Settings
 from components.cors_source import find_cors
+from components.lazy_files import kept
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def preflight(settings: Settings, bundle: Bundle) -> Preflight:
     warnings = list(bundle.warnings)
     facts = list(bundle.facts)
     provided = {*settings.secrets, *settings.variables, *bundle.dockerfile_env}
-    needs = app_env.required_names(bundle.files) + app_env.template_names(settings.backend_path)
+    needs = app_env.required_names(kept(bundle.files)) + app_env.template_names(settings.backend_path)
     for name, places in app_env.missing(needs, provided).items():
         warnings.append(app_env.warning(name, places))
     cors = cors_notes(settings, bundle)
@@ -45,7 +46,7 @@ def cors_notes(settings: Settings, bundle: Bundle) -> list[str]:
         return []
     variable = settings.cors_origins_variable
     notes = []
-    for source in find_cors(bundle.files):
+    for source in find_cors(kept(bundle.files)):
         where = f"{source.file} line {source.line}"
         if source.origins is not None:
             absent = [o for o in origins if o not in source.origins]

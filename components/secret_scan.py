@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.lazy_files import STREAM_BYTES, Files, chunks, printable_runs
+
 SCANNER = "detect-secrets==1.5.0"
 PLUGINS = (
     "AWSKeyDetector",
@@ -170,11 +172,11 @@ def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: 
     (optional) are the sha256 of some of ``files``' contents, already known (the rest are hashed here).
     """
     known = digests or {}
-    digests = {path: known.get(path) or hashlib.sha256(data).hexdigest()
-               for path, data in files.items() if path not in skip}
+    digests = {path: known.get(path) or hashlib.sha256(files[path]).hexdigest() for path in files if path not in skip}
     clean = _read_cache(cache_file)
-    todo = {path: files[path] for path, digest in digests.items() if digest not in clean}
-    findings = _scan_with_detect_secrets(todo) if todo else []
+    todo = [path for path, digest in digests.items() if digest not in clean]
+    subset = files.subset(todo) if isinstance(files, Files) else {path: files[path] for path in todo}
+    findings = _scan_with_detect_secrets(subset) if todo else []
     dirty = {f.path for f in findings}
     clean |= {digests[path] for path in todo if path not in dirty}
     if cache_file is not None and todo:
@@ -233,6 +235,25 @@ def scan_settings() -> dict[str, Any]:
             "filters_used": [{"path": path} for path in FILTERS]}
 
 
+def _scan_text_of(files: Mapping[str, bytes], path: str,
+                  patterns: list[re.Pattern[str]]) -> tuple[str, list[int] | None]:
+    """`_scan_text` of ``files[path]``; a large binary on disk (lazy_files.Files) has its printable strings
+    found chunk by chunk, never read whole (a large text file is read whole: the scanner reads its text)."""
+    source = files.source(path) if isinstance(files, Files) else None
+    if source is None or os.path.getsize(source) < STREAM_BYTES:
+        return _scan_text(files[path], patterns)
+    with open(source, "rb") as handle:
+        head = handle.read(4)
+        handle.seek(0)
+        binary = bom_encoding(head) is None and any(b"\0" in chunk for chunk in chunks(handle))
+        if not binary:
+            return _scan_text(files[path], patterns)
+        handle.seek(0)
+        strings = [(offset, text) for offset, run in printable_runs(chunks(handle), _PRINTABLE_RUN)
+                   if any(p.search(text := run.decode("ascii")) for p in patterns)]
+    return "\n".join(s for _, s in strings), [offset for offset, _ in strings]
+
+
 def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.core.scan import scan_file
@@ -244,7 +265,7 @@ def _scan_with_detect_secrets(files: Mapping[str, bytes]) -> list[Finding]:
         settings.disable_filters(*FILENAME_FILTERS, *LINE_FILTERS_OFF)
         get_mapping_from_secret_type_to_class.cache_clear()  # may be built without ours: load them
         patterns = _patterns()
-        read = {path: _scan_text(data, patterns) for path, data in files.items()}
+        read = {path: _scan_text_of(files, path, patterns) for path in files}
         written: dict[str, str] = {}
         for path in _candidates({path: text for path, (text, _) in read.items()}, patterns):
             target = os.path.join(tmp, *path.split("/")) + ("" if read[path][1] is None else BINARY_STRINGS_SUFFIX)

@@ -12,8 +12,9 @@ revision is rolled back to the last healthy one and the update fails (components
 Binary and large files are stored by the Hub as LFS/Xet, whose tree `oid` is the blob id of the pointer:
 they are compared by sha256 (the manifest's digest) in `_sync` and `read`, so they never look drifted and
 are never re-sent unchanged. They travel through Xet when hf_xet is installed (chunk dedup: a small edit of a
-big file sends little), else git-LFS; files of 8 MiB and more are read from their staged copy (by path for
-Xet, streamed for git-LFS), all in the same single commit, with "uploaded X of Y MiB" logged every 10 s;
+big file sends little), else git-LFS; every file is sent from its staged copy (by path; files of 8 MiB and
+more through counted readers for git-LFS), all in the same single commit, with "uploaded X of Y MiB" logged
+every 10 s;
 preview lists the files stored as LFS/Xet.
 Hub endpoints: GET /api/spaces/{id}, GET /api/spaces/{id}/tree/{rev}, POST /api/spaces/{id}/preupload,
 POST /api/spaces/{id}/commit/main.
@@ -35,6 +36,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 
 from components import health, hub, provenance, rollback
 from components.globs import Globs
+from components.lazy_files import CHUNK, Files
 from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY = ("hub_endpoint", "space_id")
@@ -54,14 +56,15 @@ DRIFT_PREFIX = "remote:"
 
 def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_dir: Path) -> Path:
     """Write each file's content as `blob_dir/<sha256>` (once, named by the manifest's digest), drop blobs
-    no file uses; return the dir. The copies are the owner's only: folders 0700 (up to and including
-    the `.hf-rag-space` folder holding them), blobs 0600."""
+    no file uses; return the dir. A file already staged is not read; one whose content is on disk
+    (lazy_files.Files.source) is copied in chunks, never held. The copies are the owner's only: folders 0700
+    (up to and including the `.hf-rag-space` folder holding them), blobs 0600."""
     blob_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for folder in _staging_folders(blob_dir):
         if folder.stat().st_mode & 0o777 != 0o700:
             folder.chmod(0o700)
     wanted = set(manifest.values())
-    for path, data in files.items():
+    for path in files:
         digest = manifest[path]
         target = blob_dir / digest
         try:
@@ -71,8 +74,13 @@ def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_di
         except FileNotFoundError:
             pass
         partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
+        source = files.source(path) if isinstance(files, Files) else None
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-            handle.write(data)
+            if source is None:
+                handle.write(files[path])
+            else:
+                with open(source, "rb") as original:
+                    shutil.copyfileobj(original, handle, CHUNK)
         partial.replace(target)
     for stale in blob_dir.iterdir():
         if stale.name not in wanted and not stale.name.startswith("."):
@@ -143,21 +151,12 @@ def _changed_while_deploying(path: str) -> hub.HubError:
     return hub.HubError(f"The staged content of {path} changed while deploying: run `pulumi up` again.")
 
 
-def _read_blob(blob_dir: str, path: str, digest: str) -> bytes:
-    data = (Path(blob_dir) / digest).read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise _changed_while_deploying(path)
-    return data
-
-
-def _upload(blob_dir: str, path: str, digest: str) -> bytes | hub.StagedFile:
-    """What to send for a changed file: a large one from its staged copy (Xet or LFS in the commit, progress
-    logged), a small one read (and checked) in memory."""
+def _upload(blob_dir: str, digest: str) -> hub.StagedFile:
+    """What to send for a changed file: its staged copy, by path (hub.commit checks its sha256 and reads it
+    only to send it), so the provider never holds the files' bytes (huggingface_hub still builds the commit
+    body of the regular files in memory)."""
     blob = Path(blob_dir) / digest
-    size = blob.stat().st_size
-    if size >= hub.STREAM_FILE_BYTES:
-        return hub.StagedFile(str(blob), digest, size)
-    return _read_blob(blob_dir, path, digest)
+    return hub.StagedFile(str(blob), digest, blob.stat().st_size)
 
 
 def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None) -> list[str]:
@@ -194,8 +193,7 @@ def _utf8(sample: bytes) -> bool:
 
 
 def _staged_blob_id(blob_dir: str, path: str, digest: str) -> str:
-    """The git blob id of a staged file, checking its sha256, streamed: memory does not grow with the
-    bundle, only the files actually sent are held in memory (by `_read_blob`)."""
+    """The git blob id of a staged file, checking its sha256, streamed: memory does not grow with the bundle."""
     blob = Path(blob_dir) / digest
     git = hub.git_blob_hasher(blob.stat().st_size)
     sha256 = hashlib.sha256()
@@ -294,7 +292,7 @@ class SpaceFilesProvider(HubProvider):
         blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
         for attempt in range(1, MAX_REPLANS + 1):
             remote, head = hub.remote_files(api, space_id)
-            uploads = {p: _upload(blob_dir, p, manifest[p]) for p in sorted(manifest)
+            uploads = {p: _upload(blob_dir, manifest[p]) for p in sorted(manifest)
                        if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:

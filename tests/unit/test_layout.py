@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def settings_for(root: Path, **overrides: str) -> Settings:
     return Settings.from_config(make_cfg(root, **overrides), {}, root.parent)
 
 
-def files_of(root: Path, **overrides: str) -> dict[str, bytes]:
+def files_of(root: Path, **overrides: str) -> Mapping[str, bytes]:
     return bundle_for(settings_for(root, **overrides)).files
 
 
