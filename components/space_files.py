@@ -162,7 +162,7 @@ def _upload(blob_dir: str, digest: str) -> hub.StagedFile:
 def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None) -> list[str]:
     """The files the Hub will store as LFS/Xet, by its rules (localhub/README.md, mirrored by localhub/lfs.py):
     a path matching the default `.gitattributes` LFS patterns, binary content over 1 MiB, any file over
-    10 MiB. Reads 512 bytes of each staged file at most."""
+    10 MiB. Reads 512 bytes of a staged file only when its path and size leave the verdict open."""
     spec = Globs(
         line.split()[0] for line in (gitattributes or DEFAULT_GITATTRIBUTES).decode().splitlines()
         if "filter=lfs" in line.split()[1:]
@@ -175,13 +175,16 @@ def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes 
         size = blob.stat().st_size
         if size == 0:
             continue
-        with blob.open("rb") as handle:
-            sample = handle.read(512)
-        binary = b"\0" in sample or not _utf8(sample)
         if spec.match_file(path) or spec.match_file(path.rsplit("/", 1)[-1]) or size > LARGE_BYTES or (
-                binary and size > BINARY_BYTES):
+                size > BINARY_BYTES and _binary(blob)):  # only a file the size alone does not decide is opened
             out.append(path)
     return out
+
+
+def _binary(blob: Path) -> bool:
+    with blob.open("rb") as handle:
+        sample = handle.read(512)
+    return b"\0" in sample or not _utf8(sample)
 
 
 def _utf8(sample: bytes) -> bool:
