@@ -106,7 +106,7 @@ def windows(pieces: Iterable[bytes], overlap: int) -> Iterator[bytes]:
         tail = window[-overlap:] if overlap else b""
 
 
-_PRINTABLE_TAIL = re.compile(rb"[\x20-\x7e]*\Z")
+_PRINTABLE = bytes(range(0x20, 0x7F))
 
 
 def printable_runs(pieces: Iterable[bytes], pattern: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -118,8 +118,7 @@ def printable_runs(pieces: Iterable[bytes], pattern: re.Pattern[bytes]) -> Itera
         buffer = carry + piece
         base = offset - len(carry)
         offset += len(piece)
-        tail = _PRINTABLE_TAIL.search(buffer)
-        cut = tail.start() if tail is not None else len(buffer)
+        cut = len(buffer.rstrip(_PRINTABLE))  # the printable run at the end may go on in the next piece
         for match in pattern.finditer(buffer, 0, cut):
             yield base + match.start(), match.group()
         carry = buffer[cut:]
