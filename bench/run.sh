@@ -3,7 +3,8 @@
 # bench/RESULTS.md with the figures and the machine they came from. Run from anywhere: `make bench`.
 # Benchmarks print figures; none is a test. Takes about 9 minutes on 2 cores.
 # Options via the environment: BENCH_ROUNDS (default 5), BENCH_BIG_ROUNDS (rounds at 5,000 files,
-# default 5), BENCH_SIZES (default 10,100,1000,5000), BENCH_XET_SIZES (MiB, default 12,64).
+# default 5), BENCH_SIZES (default 10,100,1000,5000), BENCH_XET_SIZES (MiB, default 12,64), BENCH_BIG_MIB
+# (bench/big_file.py's binary, default 512; --short: 4 MiB through git-LFS only).
 # `bash bench/run.sh --short` (CI, .ci/run): one round at 10 and 100 files and a 2 MiB Xet edit, about
 # 2-3 minutes; it checks that every benchmark runs and prints its figures (not the targets: those are for
 # the full run) and leaves bench/RESULTS.md as it is (the report goes to stdout).
@@ -13,8 +14,10 @@ PY=.venv/bin/python
 SHORT=0
 if [ "${1:-}" = "--short" ]; then
   SHORT=1
-  export BENCH_ROUNDS=1 BENCH_BIG_ROUNDS=1 BENCH_SIZES=10,100 BENCH_XET_SIZES=2
+  export BENCH_ROUNDS=1 BENCH_BIG_ROUNDS=1 BENCH_SIZES=10,100 BENCH_XET_SIZES=2 BENCH_BIG_MIB=4
 fi
+BIG_PATHS=both
+[ "$SHORT" = 1 ] && BIG_PATHS=off
 ROUNDS="${BENCH_ROUNDS:-5}"
 BIG_ROUNDS="${BENCH_BIG_ROUNDS:-5}"
 SIZES="${BENCH_SIZES:-10,100,1000,5000}"
@@ -37,6 +40,9 @@ $PY -m bench.scale --no-machine --rounds "$ROUNDS" --big-rounds "$BIG_ROUNDS" --
 echo
 echo "== xet edit"
 $PY -m bench.xet_edit --sizes "${BENCH_XET_SIZES:-12,64}" | grep '^|' | tee "$out/xet.txt"
+echo
+echo "== big file"
+$PY -m bench.big_file --no-machine --sizes "${BENCH_BIG_MIB:-512}" --xet "$BIG_PATHS" | tee "$out/big.txt"
 elapsed=$(( $(date +%s) - start ))
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -58,7 +64,8 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo '```'
   { grep -h '^| `pulumi' "$out/engine.txt" | awk -F'|' '{gsub(/ +$/,"",$2); gsub(/ +$/,"",$6); gsub(/ +$/,"",$10); print "engine overhead:" $2 " A/B =" $5 "->" $6 "; A/C =" $9 "->" $10}'
     grep -h 'bytes .* <= ' "$out/wire.txt" | awk -F'|' '{gsub(/^ +| +$/,"",$2); gsub(/^ +| +$/,"",$3); print "wire cost, " $2 ": " $3}'
-    grep -h '^Target:' "$out/scale.txt" | sed 's/^Target:/scale:/'; } || true
+    grep -h '^Target:' "$out/scale.txt" | sed 's/^Target:/scale:/'
+    grep -h '^Target:' "$out/big.txt" | sed 's/^Target:/big file:/'; } || true
   echo '```'
   echo
   cat "$out/engine.txt"
@@ -73,11 +80,19 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "localhub; bytes received by localhub for the edit's \`up\` (all routes, and its Xet CAS alone)."
   echo
   cat "$out/xet.txt"
+  echo
+  echo "## Memory of one big file (bench/big_file.py)"
+  echo
+  echo "The example backend alone and with one random binary, each a real first \`pulumi up\` and a no-change"
+  echo "\`preview\`: peak RSS of the program and of the provider, and what the file adds to each."
+  echo
+  cat "$out/big.txt"
 } > "$out/RESULTS.md"
 if [ "$SHORT" = 1 ]; then
   # Every benchmark printed its figures: the summary has a line per target and each table its rows.
   for want in 'engine overhead: `pulumi preview`' 'engine overhead: `pulumi up`' 'wire cost, no change' \
-              'wire cost, 1 file changed' 'scale: no-change preview at' 'scale: provider peak RSS'; do
+              'wire cost, 1 file changed' 'scale: no-change preview at' 'scale: provider peak RSS' \
+              'big file: a '; do
     grep -qF "$want" "$out/RESULTS.md" || { echo "bench --short: no figure for '$want'" >&2; exit 1; }
   done
   grep -q '^| ' "$out/xet.txt" || { echo "bench --short: xet_edit printed no table" >&2; exit 1; }
