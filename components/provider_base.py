@@ -36,7 +36,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub, ownership
-from components.errors import ConfigError
+from components.errors import DeployError, OwnershipError, ProviderError
 from components.redact import RedactingFormatter, Redactor, secrets_of_config
 from components.settings import MARKER_VARIABLE, resolve_token
 
@@ -53,8 +53,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_METHODS = ("check", "diff", "create", "update", "read", "delete")
 
 
-class ProviderError(Exception):
-    """What a provider method raises for an error not written for the user: its traceback, redacted."""
 
 
 class HubProvider(ResourceProvider):
@@ -63,7 +61,7 @@ class HubProvider(ResourceProvider):
     _token_config: str | None = None
     _redactor: Redactor | None = None
     #: Errors whose message is written for the user (shown alone); any other error shows its traceback.
-    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (hub.HubError, ConfigError)
+    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (DeployError,)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -165,7 +163,7 @@ def check_still_owner(api: HfApi, space_id: str, props: Mapping[str, Any], previ
     marker = hub.space_variable(api, space_id, MARKER_VARIABLE)
     refusal = ownership.update_refusal(space_id, marker, str(this_stack), previous, adopt=False)
     if refusal:
-        raise hub.HubError(refusal)
+        raise OwnershipError(refusal)
 
 
 def engine_address(argv: Sequence[str]) -> str | None:
