@@ -255,7 +255,10 @@ class ProviderError(DeployError):
 def run_program(program: Callable[[], None]) -> None:
     """Run `program` (the stack's resources) so that whichever way it fails, the CLI shows the message
     and no traceback: a RunError it raises, and the engine's SIGINT after a failed step."""
+    from components import log_bridge
+
     end_quietly_when_interrupted()
+    log_bridge.install(log_bridge.program_redactor(PROJECT))  # what modules log reaches the CLI, redacted
     try:
         program()
     except RunError as error:
