@@ -31,7 +31,7 @@ class PulumiHandler(logging.Handler):
         try:
             import pulumi
 
-            text = self.format(record)
+            text = self.redactor(self.format(record))
             setattr(record, FORWARDED, True)
             if record.levelno >= logging.WARNING:
                 pulumi.log.warn(text)
