@@ -55,6 +55,8 @@ MAX_BACKOFF_SECONDS = 20.0
 #: A 429 asking for a longer wait than this is not waited out inside `pulumi up` (a commit quota can
 #: ask for most of an hour): the error says how long to wait before running `pulumi up` again.
 MAX_WAIT_SECONDS = 60.0
+#: All the waiting one call (or one re-planned write) may do: 2 minutes, however often the Hub says 60 s.
+MAX_TOTAL_WAIT_SECONDS = 120.0
 #: Files the Hub writes itself into every new repo; we neither upload nor delete them.
 HUB_OWNED_FILES = frozenset({".gitattributes"})
 
@@ -230,13 +232,15 @@ def retryable(error: BaseException) -> bool:
     return isinstance(error, (ServerError, Unreachable))
 
 
-#: Idempotent Hub calls: transient failures retried (`retryable`), 6 attempts, waits of 0.5 s to 20 s.
-IDEMPOTENT = _retry.Policy(retry_on=retryable, attempts=MAX_ATTEMPTS, cap=MAX_BACKOFF_SECONDS,
-                          max_wait=MAX_WAIT_SECONDS)
-#: A write re-planned before each attempt (a commit, a create): a 412 too, logged as a warning.
+#: Idempotent Hub calls: transient failures retried (`retryable`), 6 attempts, waits of 0.5 s to 20 s (or the
+#: Hub's `Retry-After`, up to a minute), 2 minutes of waiting at most.
+IDEMPOTENT = _retry.Policy(retry_on=retryable, attempts=MAX_ATTEMPTS, total_wait=MAX_TOTAL_WAIT_SECONDS,
+                          cap=MAX_BACKOFF_SECONDS, max_wait=MAX_WAIT_SECONDS)
+#: A commit re-planned from a fresh head before each attempt (SpaceFiles, restore_revision): a 412 too,
+#: logged as a warning.
 REPLANNED = _retry.Policy(retry_on=lambda e: isinstance(e, PreconditionFailed) or retryable(e),
-                         attempts=MAX_ATTEMPTS, cap=MAX_BACKOFF_SECONDS, max_wait=MAX_WAIT_SECONDS,
-                         level=logging.WARNING)
+                         attempts=MAX_ATTEMPTS, total_wait=MAX_TOTAL_WAIT_SECONDS, cap=MAX_BACKOFF_SECONDS,
+                         max_wait=MAX_WAIT_SECONDS, level=logging.WARNING)
 
 
 def backoff_seconds(attempt: int, cap: float) -> float:

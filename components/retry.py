@@ -1,12 +1,13 @@
 """The one retry loop: what may be repeated, how often, how long to wait, and a log line for every retry.
 
 A `Policy` says what is safe to repeat (`retry_on`, a test of the error: the callers pass only idempotent
-calls, or re-plan before repeating a write), the budget (`attempts`, and `deadline` seconds on the
-caller's clock), and the waits: capped exponential backoff (`base` * 2^(n-1), at most `cap`) with jitter
-(a random part of it, `jitter` = 0.5: half to all), never shorter than what the server asked for
-(`Retry-After`, read from the error's `retry_after`), and a server's wait longer than `max_wait` is not
-waited out at all: the error is raised, naming the wait. `run` is the loop; every retry is logged through
-this module's logger (call, cause, wait), which components/log_bridge.py forwards to the CLI, redacted.
+calls, or re-plan before repeating a write), the budget (`attempts`, `total_wait` seconds of waiting, and
+the caller's `deadline` on its clock), and the waits: capped exponential backoff (`base` * 2^(n-1), at
+most `cap`) with jitter (a random part of it, `jitter` = 0.5: half to all), never shorter than what the
+server asked for (`Retry-After`, read from the error's `retry_after`), and a server's wait longer than
+`max_wait` is not waited out at all: the error is raised, naming the wait. `run` is the loop; every retry
+is logged through this module's logger (call, cause, wait), which components/log_bridge.py forwards to the
+CLI, redacted.
 
 Users: hub.call (idempotent Hub calls), hub.create_space (re-reads whether the Space exists before
 sending the create again), hub.restore_revision and space_files' commit (each attempt re-reads the head
@@ -52,6 +53,8 @@ class Policy:
     retry_on: Callable[[BaseException], bool] = _never
     attempts: int | None = 6
     """At most this many attempts in all (None: until the deadline)."""
+    total_wait: float | None = None
+    """At most this many seconds of waiting in all, whatever the server asks (None: no such cap)."""
     base: float = 0.5
     cap: float = 20.0
     jitter: float = 0.5
@@ -96,7 +99,7 @@ def run(what: str, attempt: Callable[[], T], policy: Policy, *, deadline: float 
     (an absolute time on `clock`; the last wait is cut to it). The last error is raised unchanged (marked
     `retries_spent` when the budget ran out, so an enclosing loop does not retry it again).
     Each retry is logged ("<what>: <cause>; retry n in <wait> s") and handed to `on_retry` when given."""
-    number = 0
+    number, waited = 0, 0.0
     while True:
         number += 1
         try:
@@ -105,18 +108,19 @@ def run(what: str, attempt: Callable[[], T], policy: Policy, *, deadline: float 
             if not policy.allows(error):
                 raise
             wait = policy.delay(number, error)
-            remaining = None if deadline is None else deadline - clock()
+            left = [] if deadline is None else [deadline - clock()]
+            left += [] if policy.total_wait is None else [policy.total_wait - waited]
             out_of_attempts = policy.attempts is not None and number >= policy.attempts
-            if out_of_attempts or (remaining is not None and remaining <= 0):
+            if out_of_attempts or (left and min(left) <= 0):
                 _spent(error)
                 raise
-            if remaining is not None:
-                wait = min(wait, remaining)
+            wait = min([wait, *left])
             message = f"{what}: {cause(error, what)}; retry {number} in {wait:.1f} s"
             log.log(policy.level, message, extra={"retry_call": what, "retry_wait": wait, "retry_number": number})
             if on_retry is not None:
                 on_retry(message)
             sleep(wait)
+            waited += wait
 
 
 def _spent(error: BaseException) -> None:

@@ -88,6 +88,15 @@ def test_deadline_cuts_the_last_wait_and_ends_the_retries() -> None:
     assert now[0] == 5.0 and len(calls) == 5  # 0.5 + 1 + 2 + 1.5 (cut to the deadline), then no more
 
 
+def test_total_wait_budget_cuts_what_the_server_asks_for() -> None:
+    sleeps: list[float] = []
+    policy = retry.Policy(retry_on=lambda e: isinstance(e, Flaky), attempts=10, total_wait=100.0)
+    calls, attempt = failing(10, Flaky(retry_after=45))
+    with pytest.raises(Flaky):
+        retry.run("Reading", attempt, policy, sleep=sleeps.append)
+    assert sleeps == [45.0, 45.0, 10.0] and len(calls) == 4
+
+
 def test_jitter_stays_between_half_and_all_of_the_backoff() -> None:
     low = retry.Policy(random=lambda: 0.0)
     high = retry.Policy(random=lambda: 1.0)
