@@ -103,6 +103,8 @@ def explain(exc: BaseException, what: str) -> HubError:
     if isinstance(exc, HubError):
         return exc
     error = _explain(exc, what)
+    if error.server_message is None:
+        error.server_message = _server_message(exc)
     request_id = getattr(exc, "request_id", None)
     if request_id:
         error.request_id = str(request_id)
@@ -120,8 +122,7 @@ def _explain(exc: BaseException, what: str) -> HubError:
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     if isinstance(exc, RepositoryNotFoundError):
-        return SpaceGone(f"{what}: not found on the Hub (deleted, or not visible to this token).", 404,
-                         server_message=_server_message(exc))
+        return SpaceGone(f"{what}: not found on the Hub (deleted, or not visible to this token).", 404)
     if isinstance(exc, HfHubHTTPError):
         response = exc.response
         status = response.status_code if response is not None else None
@@ -131,13 +132,11 @@ def _explain(exc: BaseException, what: str) -> HubError:
             return _token_rejected(what, detail)
         if status == 402:
             return PlanRequired(f"{what}: the Hub requires a paid plan (402): a Docker Space on free cpu-basic "
-                                f"hardware needs PRO (users) or Team/Enterprise (organisations).{detail}", 402,
-                                server_message=server or None)
+                                f"hardware needs PRO (users) or Team/Enterprise (organisations).{detail}", 402)
         if status == 403 and "payment method" in server.lower():
             return PaymentMethodRequired(f"{what}: billed hardware needs a payment method on the owner's account "
                                          f"(403): add one on https://huggingface.co/settings/billing, or use "
-                                         f"`pulumi config set hardware cpu-basic`.{detail}", 403,
-                                         server_message=server or None)
+                                         f"`pulumi config set hardware cpu-basic`.{detail}", 403)
         if status == 403:
             return _cannot_write(what, detail)
         if status == 404:
@@ -146,22 +145,20 @@ def _explain(exc: BaseException, what: str) -> HubError:
             kind = {"RevisionNotFoundError": "revision", "RemoteEntryNotFoundError": "file",
                     "EntryNotFoundError": "file"}.get(type(exc).__name__, "resource")
             return NotFound(f"{what}: {kind} not found (404); the Space itself exists. Run `pulumi refresh` "
-                            f"or `pulumi up` again.{detail}", 404, server_message=server or None)
+                            f"or `pulumi up` again.{detail}", 404)
         if status == 409:
-            return Conflict(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409,
-                            server_message=server or None)
+            return Conflict(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
         if status == 412:
             return PreconditionFailed(f"{what}: the Space changed on the Hub while we worked (412). Run `pulumi "
-                                      f"up` again: it re-reads the Space and sends only what differs.{detail}", 412,
-                                      server_message=server or None)
+                                      f"up` again: it re-reads the Space and sends only what differs.{detail}", 412)
         if status == 429:
             wait = _retry_after(response, server)
             when = f"wait {wait_text(wait)}" if wait is not None else "wait a few minutes"
             return RateLimited(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again; it "
                                f"sends only what is still missing (the Hub allows about 128 commits per repo per "
-                               f"hour).{detail}", 429, wait, server_message=server or None)
+                               f"hour).{detail}", 429, wait)
         kind_of = ServerError if status in RETRY_STATUSES else HubError
-        return kind_of(f"{what}: the Hub answered {status}.{detail}", status, server_message=server or None)
+        return kind_of(f"{what}: the Hub answered {status}.{detail}", status)
     if isinstance(exc, httpx2.TransportError):
         return Unreachable(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
                            "and your network, then run `pulumi up` again.")
@@ -170,12 +167,12 @@ def _explain(exc: BaseException, what: str) -> HubError:
 
 def _token_rejected(what: str, detail: str = "") -> HubError:
     return TokenRejected(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
-                    f"a valid token for this Hub.{detail}", 401)
+                         f"a valid token for this Hub.{detail}", 401)
 
 
 def _cannot_write(what: str, detail: str = "") -> HubError:
     return PermissionDenied(f"{what}: permission denied (403). Use a token with write access, and an owner "
-                    f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
+                            f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
 
 
 #: hf_xet 1.8 reports an HTTP failure as ``... HTTP status server error (503 Service Unavailable), domain: URL``
