@@ -32,15 +32,15 @@ class PulumiHandler(logging.Handler):
             import pulumi
 
             text = self.redactor(self.format(record))
-            setattr(record, FORWARDED, True)
             if record.levelno >= logging.WARNING:
                 pulumi.log.warn(text)
             elif record.levelno >= logging.INFO:
                 pulumi.log.info(text)
             else:
                 pulumi.log.debug(text)
-        except Exception:  # a log line must never fail the deploy
-            self.handleError(record)
+        except Exception:  # no engine to tell (gone: the provider is exiting): the stderr handler, if any, shows it
+            return
+        setattr(record, FORWARDED, True)
 
 
 def not_forwarded(record: logging.LogRecord) -> bool:

@@ -248,3 +248,17 @@ def test_the_program_redacts_the_stacks_secrets_from_its_config(monkeypatch: pyt
                         lambda key: canary if key == "hf-rag-space:geminiApiKey" else None)
     redact = log_bridge.program_redactor("hf-rag-space")
     assert redact(f"retrying with {canary}") == "retrying with [redacted GEMINI_API_KEY]"
+
+
+def test_with_the_engine_gone_a_record_falls_back_to_the_redacting_stderr_handler(
+        cli: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def gone(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionError("the engine is gone")
+
+    monkeypatch.setattr(pulumi.log, "info", gone)
+    redactor = lambda text: text.replace("s3cr3t-value", "[redacted]")  # noqa: E731
+    provider_base.install_log_redaction(redactor)
+    log_bridge.install(redactor)
+    logging.getLogger("components.provider_base").info("exiting with s3cr3t-value")
+    err = capsys.readouterr().err
+    assert "exiting with [redacted]" in err and "s3cr3t-value" not in err and "Logging error" not in err
