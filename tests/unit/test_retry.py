@@ -262,3 +262,17 @@ def test_with_the_engine_gone_a_record_falls_back_to_the_redacting_stderr_handle
     logging.getLogger("components.provider_base").info("exiting with s3cr3t-value")
     err = capsys.readouterr().err
     assert "exiting with [redacted]" in err and "s3cr3t-value" not in err and "Logging error" not in err
+
+
+def test_an_ownership_refusal_is_an_ownership_error_not_a_hub_error() -> None:
+    from types import SimpleNamespace
+
+    from components.settings import MARKER_VARIABLE
+
+    class Api:
+        def get_space_variables(self, _space_id: str) -> dict[str, Any]:
+            return {MARKER_VARIABLE: SimpleNamespace(value="someone-else/prod#0123456789ab")}
+
+    with pytest.raises(errors.OwnershipError) as refused:
+        provider_base.check_still_owner(Api(), SPACE, {"managed_by": "hf-rag-space/dev#ba9876543210"})  # type: ignore[arg-type]
+    assert not isinstance(refused.value, errors.HubError) and "someone-else/prod" in str(refused.value)
