@@ -19,8 +19,9 @@
 Callers catch these types; none compares a status or a message prefix. The old names stay importable
 from where they were (`hub.HubError`, `health.HealthError`, `rollback.RolledBack`, ...): they are these
 classes. ConfigError is also Pulumi's `RunError`, which `run_program` catches for a clean exit (Pulumi's
-own program runner tests `isinstance(error, RunError)` too). Messages name the key (``hf-rag-space:<key>``)
-and the fix; they never quote secret values (providers redact them on the way out: provider_base.py).
+own program runner, pulumi-language-python-exec, has `except pulumi.RunError` too). Messages name the key
+(``hf-rag-space:<key>``) and the fix; they never quote secret values (providers redact them on the way out:
+provider_base.py).
 """
 
 from __future__ import annotations
