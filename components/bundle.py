@@ -31,7 +31,7 @@ from components import credentials as _credentials
 from components.config import MAX_FILE_MB, Settings
 from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
 from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
-from components.errors import BundleError
+from components.errors import BundleError, Problem
 from components.file_cache import Entry as Known
 from components.file_cache import FileCache, stat_key
 from components.git_ignore import git_ignored
@@ -96,8 +96,8 @@ _DOCS_SUFFIXES = (".md", ".markdown", ".mdx")
 #: pyvenv.cfg: ``bin/activate``, ``Scripts/activate``/``activate.bat``/``python.exe``.
 _VENV_MARKERS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat", "Scripts/python.exe",
                  "Scripts/pip.exe")
-#: Reasons listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
-LISTED_REASONS = ("an environment file", "left out by default")
+#: Kinds of `Reason` listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
+LISTED_KINDS = frozenset({"environment", "noise"})
 #: Characters that make a path print as something else: C0/C1 controls (newline, escape), Unicode line and
 #: paragraph separators, and the bidirectional formatting characters (U+202E "RIGHT-TO-LEFT OVERRIDE" and
 #: its kin, as in CVE-2021-42574 "Trojan Source").
@@ -112,7 +112,7 @@ class Bundle:
     """The app's routes, read from its code (components/routes.py)."""
     skipped: tuple[tuple[str, str], ...] = ()
     """(path, why) of what is left out that a user may not expect: environment files and the default
-    noise (`LISTED_REASONS`); folders end with ``/``, names are printable (`shown`)."""
+    noise (`LISTED_KINDS`); folders end with ``/``, names are printable (`shown`)."""
     app_port: int = DEFAULT_APP_PORT
     """The Space card's ``app_port`` (components/dockerfile_check.py)."""
     warnings: tuple[str, ...] = ()
@@ -233,7 +233,7 @@ def build_bundle(
         raise BundleError(f"{str(root)!r} is not a directory; point backendDir at the backend")
     entry = detect_entry(root, app_module)
 
-    problems: list[str] = []
+    problems: list[Problem] = []
     rules = _Rules(root, problems, include=include, exclude=exclude)
     files: dict[str, bytes] = {}
     skipped: list[tuple[str, str]] = []
@@ -252,12 +252,14 @@ def build_bundle(
         known[rel] = (seen.sha256, data)
         kind = seen.credential
         if kind:
-            problems.append(f"{rel} holds a {kind}; credential files are never uploaded: delete it, move it out "
-                            "of the backend or list it in .gitignore (secrets belong in Space secrets)")
+            problems.append(Problem(rel, "credential", f"{rel} holds a {kind}; credential files are never uploaded: "
+                                    "delete it, move it out of the backend or list it in .gitignore (secrets belong "
+                                    "in Space secrets)"))
         else:
             files[rel] = data
     if entry.file not in files and not problems:
-        problems.append(f"the entry point {entry.file} is left out by the ignore rules; include it")
+        problems.append(Problem(entry.file, "entry", f"the entry point {entry.file} is left out by the ignore rules; "
+                                "include it"))
     package = entry.package
     if package is not None:
         for rel in [r for r in files if r.endswith(".py") and r.startswith(f"{package}/")]:
@@ -266,9 +268,11 @@ def build_bundle(
                 files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
                 parts.pop()
     dependencies = None
-    if not [p for p in problems if p.startswith("requirements.txt is a symlink")]:
+    if not any(p.kind == "symlink" and p.path == "requirements.txt" for p in problems):
+        found: list[str] = []
         dependencies = read_dependencies(
-            root, problems, check=lambda rel: _include_problem(root, rel, rules, max_file_mb))
+            root, found, check=lambda rel: _include_problem(root, rel, rules, max_file_mb))
+        problems += [Problem("", "dependencies", text) for text in found]
     if dependencies is not None:
         files["requirements.txt"] = dependencies.requirements.encode()
         if dependencies.constraints is not None:
@@ -281,13 +285,14 @@ def build_bundle(
     own = "Dockerfile" in files and dockerfile_mode != "generated"
     if own:
         report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files, app_port)
-        problems += report.problems
+        problems += [Problem("Dockerfile", "dockerfile", text) for text in report.problems]
         warnings += report.warnings
         port, dockerfile_env = report.port, report.env
         facts.append(f"Dockerfile: the backend's own; app_port {port} ({report.port_source})")
     elif dockerfile_mode == "own":
-        problems.append("config dockerfile is `own`, but backendDir has no Dockerfile: add one, or let the product "
-                        "write it: `pulumi config set dockerfile auto`")
+        problems.append(Problem("Dockerfile", "dockerfile", "config dockerfile is `own`, but backendDir has no "
+                                "Dockerfile: add one, or let the product write it: "
+                                "`pulumi config set dockerfile auto`"))
     else:
         why = " (config dockerfile is `generated`: the backend's own is not uploaded)" if "Dockerfile" in files else ""
         facts.append(f"Dockerfile: generated{why}; app_port {port}"
@@ -300,24 +305,31 @@ def build_bundle(
     cache.save()
     # Digests of the files as read, for those whose bytes are still the ones read (not replaced by a rendering).
     digests = {rel: digest for rel, (digest, data) in known.items() if files.get(rel) is data}
-    problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
+    problems += secret_problems(files, secrets or {}, allow_secrets_in)
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache, digests=digests):
         if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
-        problems.append(
+        problems.append(Problem(finding.path, "secret", (
             f"{shown(finding.path)} {finding.where} holds a secret ({finding.kind}); remove it (set it as a Space "
             "secret and read it from the environment), list the file in .gitignore, or, for a known false "
-            f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
+            "positive, allow this one file: "
+            f"`pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")))
     if problems:
-        raise BundleError(_summary(problems))
+        raise BundleError(problems)
     return Bundle(dict(sorted(files.items())), routes, skipped=tuple(skipped), app_port=port,
                   warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
                      allow_secrets_in: Collection[str] = ()) -> list[str]:
-    """Return one problem per file that holds a secret value or a Hugging Face token (the token shape
-    is not checked in ``allow_secrets_in``; the secret values are checked everywhere)."""
+    """The text of `secret_problems`."""
+    return [str(problem) for problem in secret_problems(files, secrets, allow_secrets_in)]
+
+
+def secret_problems(files: Mapping[str, bytes], secrets: Mapping[str, str],
+                    allow_secrets_in: Collection[str] = ()) -> list[Problem]:
+    """One problem per file that holds a secret value or a Hugging Face token (the token shape is not
+    checked in ``allow_secrets_in``; the secret values are checked everywhere)."""
     values = {name: v.encode() for name, v in secrets.items() if len(v) >= MIN_SECRET_LENGTH}
     problems = []
     for path, data in sorted(files.items()):
@@ -325,10 +337,24 @@ def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
         forms = (data, (text_of(data) or "").encode("utf-8")) if bom_encoding(data) else (data,)
         found = sorted(name for name, value in values.items() if any(value in form for form in forms))
         if found:
-            problems.append(f"{path} contains the value of {', '.join(found)}; remove it from the file")
+            problems.append(Problem(path, "secret", f"{path} contains the value of {', '.join(found)}; remove it "
+                                    "from the file"))
         elif path not in allow_secrets_in and any(HF_TOKEN_PATTERN.search(form) for form in forms):
-            problems.append(f"{path} contains something shaped like a Hugging Face token (hf_...); remove it")
+            problems.append(Problem(path, "secret", f"{path} contains something shaped like a Hugging Face token "
+                                    "(hf_...); remove it"))
     return problems
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a path is left out: `kind` (``deny``, ``environment``, ``noise``, ``credential``, ``ignored``) for
+    the code, `text` for the person (what `str` gives)."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class _Rules:
@@ -337,7 +363,7 @@ class _Rules:
     git's own rules when the backend is in a git work tree, else every .gitignore inside the backend read
     with pathspec), .dockerignore and config ``exclude``; config ``include`` forces in the ignored and noise."""
 
-    def __init__(self, root: Path, problems: list[str], include: Sequence[str] = (),
+    def __init__(self, root: Path, problems: list[Problem], include: Sequence[str] = (),
                  exclude: Sequence[str] = ()) -> None:
         self.root = root
         self.problems = problems
@@ -407,21 +433,22 @@ class _Rules:
                     verdict = result.include
         return verdict
 
-    def leaf(self, rel: str, is_dir: bool) -> str | None:
+    def leaf(self, rel: str, is_dir: bool) -> Reason | None:
         """Why ``rel`` itself (not its parents) is left out, or None."""
         if DENY.match_file(f"{rel}/" if is_dir else rel):
-            return "on the deny list"
+            return Reason("deny", "on the deny list")
         if not is_dir and is_environment_file(rel):
-            return "an environment file (the Space gets its settings from Space secrets and variables)"
+            return Reason("environment",
+                          "an environment file (the Space gets its settings from Space secrets and variables)")
         noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
         if noise:
-            return (f"left out by default ({noise}; upload it with "
-                    f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
+            return Reason("noise", f"left out by default ({noise}; upload it with "
+                                   f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)
         if kind:
-            return f"a credential file ({kind})"
+            return Reason("credential", f"a credential file ({kind})")
         if self.gitignored(rel, is_dir):
-            return "ignored by .gitignore"
+            return Reason("ignored", "ignored by .gitignore")
         return None
 
     def noise(self, rel: str, is_dir: bool) -> str | None:
@@ -439,7 +466,7 @@ class _Rules:
             return "an agent's markdown folder"
         return None
 
-    def excluded(self, rel: str, is_dir: bool) -> str | None:
+    def excluded(self, rel: str, is_dir: bool) -> Reason | None:
         """Why ``rel`` or one of its parent folders is left out, or None."""
         parts = rel.split("/")
         for depth in range(1, len(parts) + 1):
@@ -485,12 +512,12 @@ def _join(rel_dir: str, name: str) -> str:
     return f"{rel_dir}/{name}" if rel_dir else name
 
 
-def _outside(rel: str, real: Path) -> str:
-    return (f"{shown(rel)} is a symlink to {shown(str(real))}, outside backendDir; nothing outside the backend is "
-            "uploaded: copy what it needs into the backend instead of linking")
+def _outside(rel: str, real: Path) -> Problem:
+    return Problem(rel, "symlink", f"{shown(rel)} is a symlink to {shown(str(real))}, outside backendDir; nothing "
+                   "outside the backend is uploaded: copy what it needs into the backend instead of linking")
 
 
-def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[str | None, Path | None]:
+def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[Problem | None, Path | None]:
     """Check the symlink ``root/rel`` (whose folder's real path is ``real_dir``): a problem, or its real path."""
     link = os.path.join(real_dir, os.path.basename(rel))
     target = os.readlink(link)
@@ -498,25 +525,27 @@ def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[
         real = Path(os.path.realpath(link, strict=True))
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return f"{shown(rel)} is a symlink cycle ({shown(rel)} -> {shown(target)}); remove the link", None
+            return Problem(rel, "symlink", f"{shown(rel)} is a symlink cycle ({shown(rel)} -> {shown(target)}); "
+                           "remove the link"), None
         return None, None  # a broken link: nothing to upload
     if not real.is_relative_to(root):
         return _outside(rel, real), None
     if real == root:
-        return f"{shown(rel)} is a symlink to the backend root ({shown(target)}); remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink to the backend root ({shown(target)}); remove "
+                       "the link"), None
     is_dir = real.is_dir()
     if is_dir and real_dir.is_relative_to(real):
-        return f"{shown(rel)} is a symlink cycle: it links to {shown(real.relative_to(root).as_posix())}, a " \
-            "folder holding it; " \
-            "remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink cycle: it links to "
+                       f"{shown(real.relative_to(root).as_posix())}, a folder holding it; remove the link"), None
     real_rel = real.relative_to(root).as_posix()
     why = rules.excluded(real_rel, is_dir)
     if why:
-        return f"{shown(rel)} is a symlink to {shown(real_rel)}, which is {why}; remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink to {shown(real_rel)}, which is {why}; remove "
+                       "the link"), None
     return None, real
 
 
-def _select(root: Path, top: str, rules: _Rules, problems: list[str],
+def _select(root: Path, top: str, rules: _Rules, problems: list[Problem],
             skipped: list[tuple[str, str]] | None = None) -> list[str]:
     """Paths (relative to root, posix) of the files to bundle under ``root/top``.
 
@@ -545,22 +574,22 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str],
                         problems.append(problem)
                 continue
             why = rules.leaf(rel, is_dir)
-            if why and why.startswith("a credential file"):
+            if why and why.kind == "credential":
                 verdict = rules.gitignored(rel, is_dir)
                 if verdict is not True:
                     forced = " and .gitignore re-includes it" if verdict is False else ""
-                    problems.append(f"{shown(rel)} is {why}{forced}; credential files are never uploaded: delete it, "
-                                    "move it out of the backend or list it in .gitignore (secrets belong in "
-                                    "Space secrets)")
+                    problems.append(Problem(rel, "credential", f"{shown(rel)} is {why}{forced}; credential files are "
+                                            "never uploaded: delete it, move it out of the backend or list it in "
+                                            ".gitignore (secrets belong in Space secrets)"))
                 continue
             if why:
-                if skipped is not None and why.startswith(LISTED_REASONS):
-                    skipped.append((shown(f"{rel}/" if is_dir else rel), why))
+                if skipped is not None and why.kind in LISTED_KINDS:
+                    skipped.append((shown(f"{rel}/" if is_dir else rel), str(why)))
                 continue
             if unprintable(entry.name):
-                problems.append(f"{shown(rel)} has a name with a control character, line separator or "
-                                "bidirectional override (shown escaped); rename it: the name would print as "
-                                "something else in `pulumi preview --diff` and on the Hub")
+                problems.append(Problem(rel, "name", f"{shown(rel)} has a name with a control character, line "
+                                        "separator or bidirectional override (shown escaped); rename it: the name "
+                                        "would print as something else in `pulumi preview --diff` and on the Hub"))
                 continue
             real = Path(real_dir, entry.name)
             if entry.is_symlink():
@@ -573,8 +602,9 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str],
             elif linked:
                 why = rules.excluded(real.relative_to(root).as_posix(), is_dir)
                 if why:
-                    problems.append(f"{shown(rel)} is {shown(real.relative_to(root).as_posix())} through a symlink, "
-                                    f"which is {why}; remove the link")
+                    real_rel = shown(real.relative_to(root).as_posix())
+                    problems.append(Problem(rel, "linked", f"{shown(rel)} is {real_rel} through a symlink, which is "
+                                            f"{why}; remove the link"))
                     continue
             if is_dir:
                 walk(rel, real, linked or entry.is_symlink())
@@ -591,7 +621,7 @@ def _include_problem(root: Path, rel: str, rules: _Rules, max_file_mb: int) -> s
     credential names, symlinks onto excluded paths, credential content), or None."""
     why = rules.excluded(rel, False)
     if why:
-        return why
+        return str(why)
     path = os.path.join(root, rel)
     real = Path(os.path.realpath(path))
     if real.is_relative_to(root) and real != Path(root, rel):
@@ -611,7 +641,8 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
     return GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
-def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> tuple[bytes, os.stat_result | None] | None:
+def _read(root: Path, rel: str, problems: list[Problem], max_file_mb: int
+          ) -> tuple[bytes, os.stat_result | None] | None:
     """The file's content and its stat (None when it changed while read: then it is not cached)."""
     st: os.stat_result | None
     with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
@@ -622,15 +653,10 @@ def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> tuple[
         if data is not None and (len(data) != size or stat_key(os.fstat(handle.fileno())) != stat_key(st)):
             st = None
     if data is None:
-        problems.append(
-            f"{shown(rel)} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
-            f"with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, or Qdrant)"
-        )
+        problems.append(Problem(
+            rel, "size", f"{shown(rel)} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file "
+            "(raise it with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, "
+            "or Qdrant)"))
         return None
     return data, st
 
-
-def _summary(problems: list[str]) -> str:
-    if len(problems) == 1:
-        return problems[0]
-    return f"{len(problems)} problems with the backend:\n" + "\n".join(f"  - {p}" for p in problems)

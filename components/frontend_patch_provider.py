@@ -28,6 +28,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import UNKNOWN
 
+from components.errors import TypeScriptError
 from components.frontend_patch import (
     PatchError,
     PatchPlan,
@@ -48,10 +49,6 @@ INPUTS = ("dir", "client_file", "dev_url", "space_url")
 
 _LOADERS = {".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".jsx": "jsx", ".js": "js", ".mjs": "js"}
 _PLACEHOLDER_URL = "https://placeholder.invalid"
-
-
-class TypeScriptError(PatchError):
-    """The patched text does not parse; the message carries esbuild's diagnostics."""
 
 
 # --- file operations (also used directly by tests) --------------------------------------------------

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub
+from components import hub, retry
+from components.errors import HealthError, RevisionFailed
 from components.live_logs import LiveLogs
 from components.provider_base import HubProvider, changed, is_unknown
 from components.rules.urls import may_carry_token, redact_url
@@ -43,7 +44,8 @@ INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "c
 #: A change of these means the Space rebuilds, so the wait must see a new build.
 REBUILD_INPUTS = ("space_id", "revision", "config_digest")
 CHAT_PATH = "/api/chat"
-RETRY_STATUSES = frozenset({502, 503, 504})
+#: What the Space's URL answers while it wakes up or restarts (its proxy's gateway errors): retried.
+RETRY_STATUSES = retry.GATEWAY_STATUSES
 LOG_TAIL = 40
 #: Run log lines added to a failing health check's message.
 HEALTH_LOG_TAIL = 20
@@ -55,20 +57,6 @@ HINTS = {
     "postgres": "Postgres: check `databaseUrl`: it needs `sslmode=require` and the right password.",
     "gemini": "Gemini: check `geminiApiKey` (the key must be valid for the Generative Language API).",
 }
-
-
-class HealthError(Exception):
-    """The deployed backend is not serving as expected; the message says why and what to do."""
-
-
-class RevisionFailed(HealthError):
-    """The revision waited for did not become healthy, by its own fault: `stage` is BUILD_ERROR,
-    RUNTIME_ERROR or CONFIG_ERROR, TIMEOUT, or HEALTH_CHECK (it runs, but its check failed). Such a
-    revision can be rolled back (components/rollback.py); a paused or stopped Space cannot."""
-
-    def __init__(self, message: str, stage: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 def config_digest(space_id: str, values: Mapping[str, str]) -> str:
@@ -264,29 +252,36 @@ def http_client(token: str | None, transport: httpx.BaseTransport | None = None)
                         transport=transport)
 
 
+class _NotServing(Exception):
+    """One failed try of the health GET: a gateway status or a connection error (`why`)."""
+
+
+#: The health GET's retries: every failed try, until the deadline; no jitter (one client, one Space).
+HEALTH_RETRY = retry.Policy(retry_on=lambda e: isinstance(e, _NotServing), attempts=None, cap=10.0, jitter=0.0)
+
+
 def get_with_retry(client: httpx.Client, url: str, deadline: float, *,
                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
                    on_retry: Callable[[str], None] = lambda _m: None) -> httpx.Response:
     """GET `url`, retrying with capped backoff while the Space answers 502/503/504 or cannot be reached
-    (it may be waking up), until `deadline`."""
+    (it may be waking up), until `deadline` (components/retry.py; each retry logged)."""
     import httpx
 
-    attempt = 0
-    while True:
-        attempt += 1
+    def attempt() -> httpx.Response:
         try:
             response = client.get(url)
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            why = f"HTTP {response.status_code}"
         except httpx.TransportError as exc:
-            why = type(exc).__name__
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
-                              "may still be waking up: run `pulumi up` again, or look at its run logs.")
-        on_retry(f"{url}: {why}, retrying")
-        sleep(min(remaining, hub.backoff_seconds(attempt, 10.0)))
+            raise _NotServing(type(exc).__name__) from exc
+        if response.status_code in RETRY_STATUSES:
+            raise _NotServing(f"HTTP {response.status_code}")
+        return response
+
+    try:
+        return retry.run(url, attempt, HEALTH_RETRY, deadline=deadline, clock=clock, sleep=sleep,
+                         on_retry=on_retry)
+    except _NotServing as why:
+        raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
+                          "may still be waking up: run `pulumi up` again, or look at its run logs.") from None
 
 
 def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
@@ -402,7 +397,7 @@ def verify(provider: HubProvider, props: Mapping[str, Any], *, expect_rebuild: b
         provider.log(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
         with http_client(token) as client:
             try:
-                summary = provider.redactor().value(check_http(client, props, deadline, on_retry=provider.log))
+                summary = provider.redactor().value(check_http(client, props, deadline))
             except HealthError as error:
                 tail = live.tail(build=False, limit=HEALTH_LOG_TAIL)
                 logs = f"\nLast {len(tail)} lines of its run logs:\n{log_tail(tail)}" if tail else ""

@@ -10,8 +10,9 @@ a rotated token without an `up` first. It reads the stack's other secrets from t
 Every provider method (`check`, `diff`, `create`, `update`, `read`, `delete`) of a subclass is wrapped
 (`__init_subclass__`): an exception leaves it as `ProviderError` carrying the redacted message (or, for a
 programming error, the redacted traceback), raised `from None` so no unredacted cause is printed. Log lines
-go through `log`/`warn`, and the process's `logging` output (huggingface_hub, httpx, gRPC's own report of
-a failed call) through a redacting formatter.
+go through `log`/`warn`, the `components.*` loggers' records (retries) to the CLI through the same redactor
+(components/log_bridge.py), and the rest of the process's `logging` output (huggingface_hub, httpx, gRPC's
+own report of a failed call) to stderr through a redacting formatter.
 
 Imported in the dynamic-provider process (unpickling a provider imports its module), this module makes
 that process exit once the engine is gone (`exit_when_engine_gone`): a killed `pulumi` must not leave
@@ -35,8 +36,8 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from components import hub, ownership
-from components.errors import ConfigError
+from components import hub, log_bridge, ownership
+from components.errors import DeployError, OwnershipError, ProviderError
 from components.ownership import MARKER_VARIABLE
 from components.redact import RedactingFormatter, Redactor, secrets_of_config
 from components.rules.tokens import resolve_token
@@ -54,8 +55,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_METHODS = ("check", "diff", "create", "update", "read", "delete")
 
 
-class ProviderError(Exception):
-    """What a provider method raises for an error not written for the user: its traceback, redacted."""
 
 
 class HubProvider(ResourceProvider):
@@ -64,7 +63,7 @@ class HubProvider(ResourceProvider):
     _token_config: str | None = None
     _redactor: Redactor | None = None
     #: Errors whose message is written for the user (shown alone); any other error shows its traceback.
-    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (hub.HubError, ConfigError)
+    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (DeployError,)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,6 +76,7 @@ class HubProvider(ResourceProvider):
         self._token_config = req.config.get(hub.TOKEN_CONFIG_KEY)
         self._redactor = Redactor(secrets_of_config(req.config.get, os.environ))
         install_log_redaction(self._redactor)
+        log_bridge.install(self._redactor)  # components.* records (retries...) to the CLI, redacted
 
     def redactor(self) -> Redactor:
         """This stack's redactor (before `configure`: the HF_TOKEN and the token formats only)."""
@@ -131,6 +131,7 @@ def install_log_redaction(redactor: Callable[[str], str]) -> None:
     if handler is None:
         handler = logging.StreamHandler()
         handler._hf_rag_space = True  # type: ignore[attr-defined]
+        handler.addFilter(log_bridge.not_forwarded)  # already shown by the CLI (components/log_bridge.py)
         root.addHandler(handler)
     handler.setFormatter(RedactingFormatter(redactor))
     logging.captureWarnings(True)  # `warnings.warn` (huggingface_hub's) through the same handler
@@ -166,7 +167,7 @@ def check_still_owner(api: HfApi, space_id: str, props: Mapping[str, Any], previ
     marker = hub.space_variable(api, space_id, MARKER_VARIABLE)
     refusal = ownership.update_refusal(space_id, marker, str(this_stack), previous, adopt=False)
     if refusal:
-        raise hub.HubError(refusal)
+        raise OwnershipError(refusal)
 
 
 def engine_address(argv: Sequence[str]) -> str | None:

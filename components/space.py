@@ -20,6 +20,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub, ownership, plans
+from components.errors import OwnershipError
 from components.ownership import MARKER_VARIABLE
 from components.provider_base import HubProvider, changed, is_unknown
 from components.rules.names import space_id_of
@@ -128,7 +129,7 @@ class SpaceProvider(HubProvider):
             current = hub.space_variable(api, space_id, MARKER_VARIABLE)
             refusal = ownership.adoption_refusal(space_id, current, str(props["managed_by"]), bool(props.get("adopt")))
             if refusal:
-                raise hub.HubError(refusal)
+                raise OwnershipError(refusal)
             if current != props["managed_by"]:
                 hub.set_variable(api, space_id, MARKER_VARIABLE, *marker[MARKER_VARIABLE])
         # Created or adopted (an interrupted run, or taken over on purpose): bring every setting to what is asked.
@@ -143,8 +144,8 @@ class SpaceProvider(HubProvider):
         except hub.PlanRequired as error:
             owner = str(props["owner"])
             is_org = owner != hub.whoami(api).get("name")
-            raise hub.HubError(f"Creating Space {space_id}: the Hub refused it (402): "
-                               f"{plans.plan_required(owner, is_org)}", 402) from error
+            raise hub.PlanRequired(f"Creating Space {space_id}: the Hub refused it (402): "
+                                   f"{plans.plan_required(owner, is_org)}", 402) from error
 
     def _apply(self, api: Any, space_id: str, props: dict[str, Any]) -> None:
         state = hub.get_space(api, space_id)
@@ -161,7 +162,7 @@ class SpaceProvider(HubProvider):
         refusal = ownership.update_refusal(id_, current, str(news["managed_by"]), olds.get("managed_by"),
                                            bool(news.get("adopt")))
         if refusal:
-            raise hub.HubError(refusal)
+            raise OwnershipError(refusal)
         if current != news["managed_by"]:
             hub.set_variable(api, id_, MARKER_VARIABLE, str(news["managed_by"]), ownership.MARKER_DESCRIPTION)
         self._apply(api, id_, news)

@@ -26,14 +26,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import health, hub, provenance, rollback
+from components import health, hub, provenance, retry, rollback
 from components.globs import Globs
 from components.provider_base import HubProvider, changed, check_still_owner
 
@@ -292,7 +292,12 @@ class SpaceFilesProvider(HubProvider):
         manifest: dict[str, str] = props["manifest"]
         blob_dir = props["blob_dir"]
         blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
-        for attempt in range(1, MAX_REPLANS + 1):
+
+        def attempt() -> tuple[dict[str, Any], bool]:
+            # Each attempt re-reads the head and plans again: after a 412 (somebody committed meanwhile), a
+            # 5xx or a lost connection (the commit may have landed), or a short 429 (it did not), nothing is
+            # resent blindly. A long 429 (the commit quota) fails with the wait time (hub.REPLANNED).
+            nonlocal owner_checked
             remote, head = hub.remote_files(api, space_id)
             uploads = {p: _upload(blob_dir, p, manifest[p]) for p in sorted(manifest)
                        if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
@@ -303,20 +308,12 @@ class SpaceFilesProvider(HubProvider):
                 check_still_owner(api, space_id, props, previous)
                 owner_checked = True
             message = provenance.commit_message(len(uploads), len(deletions), props.get("source"))
-            try:
-                revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
-                                      parent=head, on_progress=self.log)
-            except hub.HubError as error:
-                # 412: somebody committed meanwhile. 5xx or a lost connection: the commit may have landed.
-                # 429 with a short wait: it did not. Either way re-read the head and re-plan after a
-                # backoff, never resend blindly. A long 429 (the commit quota) fails with the wait time.
-                if attempt == MAX_REPLANS or not (error.status == 412 or hub.retryable(error)):
-                    raise
-                self.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
-                sleep(hub.retry_delay(attempt, error))
-                continue
+            revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
+                                  parent=head, on_progress=self.log)
             return {**props, "revision": revision, "blob_ids": blob_ids}, True
-        raise AssertionError("unreachable")
+
+        return retry.run(f"Committing to {space_id} (re-reading the Space and re-planning)", attempt,
+                         replace(hub.REPLANNED, attempts=MAX_REPLANS), sleep=sleep)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -301,6 +301,25 @@ def test_up_under_injected_faults(project: Stack, hub: Hub, case: str) -> None:
     assert problems == []
 
 
+def test_each_retry_is_shown_in_the_cli_naming_the_call_the_cause_and_the_wait(project: Stack, hub: Hub) -> None:
+    """Two 503s on the Space read: `up` succeeds, and the CLI shows both retries (components/retry.py through
+    components/log_bridge.py), redacted, never on the provider's stderr a second time."""
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    hub.handle.set_faults(next=2, statuses=[503], routes=["GET /api/spaces/*"])
+    result = project.up()
+    printed = result.stdout + result.stderr
+    hub.handle.clear_faults()
+    for number in (1, 2):
+        shown = (rf"Reading Space {SPACE}: the Hub answered 503\. The Hub said: localhub injected fault: HTTP 503 "
+                 rf"\(Hub request id: [0-9a-f-]+\); retry {number} in \d+\.\d s")
+        assert len(re.findall(shown, printed)) == 1, printed[-3000:]
+    assert "components.retry" not in printed  # the bridge's line, not the stderr handler's copy
+    problems = record("two 503s on the Space read: retried, each retry shown", hub, 2, 1, "yes", "n/a", project,
+                      secrets)
+    assert problems == []
+
+
 # --- 2. the commit quota -------------------------------------------------------------------------
 
 def test_commit_quota_429_says_how_long_to_wait_and_a_rerun_finishes(project: Stack, hub: Hub) -> None:
