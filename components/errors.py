@@ -1,4 +1,4 @@
-"""Every error the product raises for the user, in one tree, and how the program ends on one.
+"""Every error the product raises for the user, in one tree.
 
     DeployError                      the root: a message written for the person running `pulumi`
     ├── ConfigError (+ RunError)     one problem with one config key, and how to fix it
@@ -18,7 +18,7 @@
 
 Callers catch these types; none compares a status or a message prefix. The old names stay importable
 from where they were (`hub.HubError`, `health.HealthError`, `rollback.RolledBack`, ...): they are these
-classes. ConfigError is also Pulumi's `RunError`, which `run_program` catches for a clean exit (Pulumi's
+classes. ConfigError is also Pulumi's `RunError`, which `program.run_program` catches for a clean exit (Pulumi's
 own program runner, pulumi-language-python-exec, has `except pulumi.RunError` too). Messages name the key
 (``hf-rag-space:<key>``) and the fix; they never quote secret values (providers redact them on the way out:
 provider_base.py).
@@ -26,25 +26,12 @@ provider_base.py).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import sys
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from types import FrameType
-from typing import NoReturn
 
-import pulumi
 from pulumi.errors import RunError
 
 PROJECT = "hf-rag-space"
-
-#: Exit status meaning "the error was already shown": the Python language host then ends the run
-#: without adding a message of its own (pulumi-language-python's main.go, `Run`:
-#: pythonProcessExitedAfterShowingUserActionableMessage; ours: toolchain/language_host/servicer.py).
-ALREADY_REPORTED = 32
 
 
 def qualified(key: str) -> str:
@@ -251,54 +238,3 @@ class TypeScriptError(PatchError):
 
 class ProviderError(DeployError):
     """What a provider method raises for an error not written for the user: its traceback, redacted."""
-
-
-def run_program(program: Callable[[], None]) -> None:
-    """Run `program` (the stack's resources) so that whichever way it fails, the CLI shows the message
-    and no traceback: a RunError it raises, and the engine's SIGINT after a failed step."""
-    from components import log_bridge
-
-    end_quietly_when_interrupted()
-    log_bridge.install(log_bridge.program_redactor(PROJECT))  # what modules log reaches the CLI, redacted
-    try:
-        program()
-    except RunError as error:
-        report_and_exit(error)
-
-
-def report_and_exit(error: RunError) -> NoReturn:
-    """Show `error` as an error of the stack, then end the program as `ALREADY_REPORTED`.
-
-    Pulumi's program runner logs a RunError the same way but then exits with status 1, which its host
-    turns into a second error under the message, "an unhandled error occurred: program exited with
-    non-zero exit code: 1" (sdk/python/cmd/pulumi-language-python-exec; main.go `Run`). The log call
-    reaches the engine first: `run_pulumi_func` (pulumi/runtime/stack.py) holds any exception, SystemExit
-    too, until the outstanding RPCs are done."""
-    pulumi.log.error(str(error))
-    sys.exit(ALREADY_REPORTED)
-
-
-def end_quietly_when_interrupted() -> None:
-    """From now on, SIGINT ends this program at once with `ALREADY_REPORTED`, printing nothing.
-
-    The engine interrupts a running program only when it is done with it. After a failed step (a check
-    refusing the stack's settings, a Hub error) it has printed the error, and while the program still
-    waits on that resource's registration it closes its plugins: a `Cancel` to the language host (whose
-    `Run` then signals the program, pulumi-language-python main.go: `cmd.Cancel`), then SIGINT to the
-    host's process group, which holds the program too (pkg/host/host.go `defaultHost.Close`,
-    pkg/resource/plugin/plugin.go `ExecPlugin`'s kill, `cmdutil.InterruptChildren`). Ctrl-C and a killed
-    `pulumi` end the same way. Pulumi's program runner (sdk/python/cmd/pulumi-language-python-exec)
-    catches `Exception` only, so the KeyboardInterrupt (a second one in `executor.shutdown`) would print
-    as a traceback under the message. Nothing is left to report to an engine that stopped listening:
-    files are written to a temporary name and renamed, so an exit here loses no more than a kill.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(ALREADY_REPORTED)
-
-    signal.signal(signal.SIGINT, stop)

@@ -399,7 +399,7 @@ def leftover_processes(workdir: Path) -> dict[int, str]:
 
 def assert_no_leftover_processes(workdir: Path, within: float = 10.0) -> None:
     """The killed CLI's plugins that run our code exit by themselves: with toolchain/ all of them
-    (parent_watch.py); with Pulumi's, the program (errors.end_quietly_when_interrupted, once its host
+    (parent_watch.py); with Pulumi's, the program (program.end_quietly_when_interrupted, once its host
     signals it) and the dynamic provider (provider_base.exit_when_engine_gone). Pulumi's compiled plugins
     are then stopped here, by pid."""
     def ours() -> dict[int, str]:

@@ -1,5 +1,5 @@
 """How our processes end when the engine stops them or disappears, on either language host:
-the program exits quietly on the engine's SIGINT (errors.end_quietly_when_interrupted), and the
+the program exits quietly on the engine's SIGINT (program.end_quietly_when_interrupted), and the
 dynamic-provider process exits once the engine stops answering (provider_base.exit_when_engine_gone)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import grpc
 
-from components.errors import ALREADY_REPORTED
+from components.program import ALREADY_REPORTED
 from components.provider_base import _in_dynamic_provider_process, engine_address
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 # a daemon one without our handler, or the interpreter would wait for it after the traceback).
 PROGRAM = """
 import sys, threading
-from components.errors import end_quietly_when_interrupted
+from components.program import end_quietly_when_interrupted
 if sys.argv[1] == "quiet":
     end_quietly_when_interrupted()
 threading.Thread(target=threading.Event().wait, daemon=sys.argv[1] != "quiet").start()

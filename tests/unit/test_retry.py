@@ -189,7 +189,7 @@ def test_hub_errors_are_typed_and_keep_request_id_and_server_message(local: Loca
 
 
 def test_every_error_has_one_root_and_keeps_its_old_import_path() -> None:
-    assert issubclass(errors.ConfigError, RunError)  # errors.run_program's clean exit catches RunError
+    assert issubclass(errors.ConfigError, RunError)  # program.run_program's clean exit catches RunError
     old_places = {
         hub.HubError: errors.HubError, hub.SpaceGone: errors.SpaceGone, hub.PlanRequired: errors.PlanRequired,
         hub.PaymentMethodRequired: errors.PaymentMethodRequired, hub.SpaceTimeout: errors.SpaceTimeout,
