@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi.dynamic import ResourceProvider
 
 from components import managed
 from components.deployment import _description
@@ -171,7 +172,8 @@ def test_env_name_rule_agrees_with_localhub_and_the_providers(name: str) -> None
     except LocalhubError:
         hub_accepts = False
     assert is_env_name(name) == hub_accepts
-    for provider in (SpaceSecretProvider(), SpaceVariableProvider()):
+    providers: tuple[ResourceProvider, ...] = (SpaceSecretProvider(), SpaceVariableProvider())  # as the engine: dicts
+    for provider in providers:
         failures = provider.check({}, {"key": name, "value": "v"}).failures
         assert (not failures) == hub_accepts, (provider, failures)
     assert hub_accepts == (name in ("GEMINI_API_KEY", "_x", "a1", "A_B_9"))
