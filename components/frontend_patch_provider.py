@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NotRequired, TypedDict
+from typing import Any, Final, TypedDict
 
 import pulumi
 from pulumi.dynamic import (
@@ -181,9 +181,8 @@ class _FrontendClientPatchProps(TypedDict):
     """`FrontendClientPatchArgs.optional`."""
 
 
-class FrontendClientPatchInputs(_FrontendClientPatchProps):
-    """What the `FrontendClientPatch` resource sends its provider: the outputs are still None; `check` adds
-    `planned`."""
+class _FrontendClientPatchSent(_FrontendClientPatchProps):
+    """What the `FrontendClientPatch` resource sends: the outputs are still None."""
 
     path: None
     """Not known before `create`."""
@@ -195,7 +194,12 @@ class FrontendClientPatchInputs(_FrontendClientPatchProps):
     """Not known before `create`."""
     content_sha256: None
     """Not known before `create`."""
-    planned: NotRequired[str]
+
+
+class FrontendClientPatchInputs(_FrontendClientPatchSent, total=False):
+    """The patch's inputs: what its resource sends, and once checked, `planned`."""
+
+    planned: str
     """Added by `check`: what `up` will do to the file (or `NOT_HERE`), so `pulumi preview --diff` shows it."""
 
 
