@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi.dynamic import (
@@ -166,8 +166,9 @@ def restore_file(path: Path, original: str) -> bool:
 # --- the props ----------------------------------------------------------------------------------------
 
 
-class _FrontendClientPatchProps(TypedDict):
-    """The props every FrontendClientPatch state holds (components.frontend.FrontendClientPatchArgs)."""
+class FrontendClientPatchInputs(TypedDict):
+    """What the `FrontendClientPatch` resource sends its provider (components.frontend.FrontendClientPatchArgs;
+    the outputs it seeds with None are not sent: the SDK drops None-valued props), and once checked, `planned`."""
 
     dir: str
     """`FrontendClientPatchArgs.dir`, as configured; a change replaces the patch."""
@@ -179,43 +180,33 @@ class _FrontendClientPatchProps(TypedDict):
     """`FrontendClientPatchArgs.space_url` (trailing `/` removed by `check`)."""
     optional: bool
     """`FrontendClientPatchArgs.optional`."""
-
-
-class _FrontendClientPatchSent(_FrontendClientPatchProps):
-    """What the `FrontendClientPatch` resource sends: the outputs are still None."""
-
-    path: None
-    """Not known before `create`."""
-    original: None
-    """Not known before `create`."""
-    managed: None
-    """Not known before `create`."""
-    line: None
-    """Not known before `create`."""
-    content_sha256: None
-    """Not known before `create`."""
-
-
-class FrontendClientPatchInputs(_FrontendClientPatchSent, total=False):
-    """The patch's inputs: what its resource sends, and once checked, `planned`."""
-
-    planned: str
+    planned: NotRequired[str]
     """Added by `check`: what `up` will do to the file (or `NOT_HERE`), so `pulumi preview --diff` shows it."""
 
 
-class FrontendClientPatchOutputs(_FrontendClientPatchProps):
+class FrontendClientPatchOutputs(TypedDict):
     """What `create`, `update` and `read` return. On a machine without an optional frontend (`NOT_HERE`) the
-    file's outputs are None until a machine that has it applies the patch."""
+    file's outputs are absent until a machine that has it applies the patch."""
 
+    dir: str
+    """The frontend directory, as configured."""
+    client_file: str
+    """The client file inside `dir`."""
+    dev_url: str
+    """The URL used on localhost / loopback."""
+    space_url: str
+    """The URL used on any other host."""
+    optional: bool
+    """Whether the frontend may be missing on a machine."""
     path: str
     """`dir/client_file`, also the resource id."""
-    original: str | None
+    original: NotRequired[str]
     """The text the managed block replaced (restored on delete)."""
-    managed: str | None
+    managed: NotRequired[str]
     """The managed block as written (or as found by refresh)."""
-    line: int | None
+    line: NotRequired[int]
     """Line of the managed block's first marker."""
-    content_sha256: str | None
+    content_sha256: NotRequired[str]
     """SHA-256 of the whole file as last written by the patch."""
 
 
@@ -303,7 +294,9 @@ class FrontendClientPatchProvider(TypedProvider["FrontendClientPatchInputs", "Fr
                 failures.append(CheckFailure("client_file", f"client file {client_file!r} not found in {directory!r}"))
             else:
                 try:
-                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds), olds.get("original"))
+                    # `original` is an output: check's olds are the old inputs, which do not hold it (None).
+                    original = cast("str | None", olds.get("original"))
+                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds), original)
                 except PatchError as e:  # no unique spot: fail at preview, before anything runs
                     failures.append(CheckFailure("client_file", f"{path}: {e}"))
         return CheckResult({**news, **inputs}, failures)

@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import httpx
 import pulumi
@@ -451,8 +451,9 @@ class SpaceHealthArgs:
     """SpaceFiles' `settled_revision` (rollback on): the files revision whose build already ended."""
 
 
-class _SpaceHealthProps(TypedDict):
-    """The props every SpaceHealth state holds (the `SpaceHealthArgs` fields)."""
+class SpaceHealthInputs(TypedDict):
+    """What the `SpaceHealth` resource sends its provider: the `SpaceHealthArgs` fields (a None one is
+    absent: the SDK drops None-valued props, so are the outputs it seeds with None)."""
 
     hub_endpoint: str
     """`SpaceHealthArgs.hub_endpoint`."""
@@ -466,7 +467,7 @@ class _SpaceHealthProps(TypedDict):
     """`SpaceHealthArgs.revision`."""
     config_digest: str
     """`SpaceHealthArgs.config_digest` (secret)."""
-    frontend_origin: str | None
+    frontend_origin: NotRequired[str]
     """`SpaceHealthArgs.frontend_origin`."""
     require: str
     """`SpaceHealthArgs.require`."""
@@ -480,20 +481,11 @@ class _SpaceHealthProps(TypedDict):
     """`SpaceHealthArgs.cors_hint`."""
     cors_variable: str
     """`SpaceHealthArgs.cors_variable`."""
-    settled_revision: str | None
+    settled_revision: NotRequired[str]
     """`SpaceHealthArgs.settled_revision`."""
 
 
-class SpaceHealthInputs(_SpaceHealthProps):
-    """What the `SpaceHealth` resource sends its provider: the outputs are still None."""
-
-    health: None
-    """Not known before the check."""
-    healthy_revision: None
-    """Not known before the check."""
-
-
-class SpaceHealthOutputs(_SpaceHealthProps):
+class SpaceHealthOutputs(SpaceHealthInputs):
     """What `create` and `update` return (and `read`, unchanged): the inputs and what the check found."""
 
     health: dict[str, Any]

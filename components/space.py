@@ -220,8 +220,9 @@ class SpaceArgs:
     """True when `adoptSpace` names this Space: an existing Space is taken over whatever its marker."""
 
 
-class _SpaceProps(TypedDict):
-    """The props every Space state holds (the `SpaceArgs` fields and the id the program derives)."""
+class SpaceInputs(TypedDict):
+    """What the `Space` resource sends its provider: the `SpaceArgs` fields and the id the program derives
+    (the outputs it seeds with None are not sent: the SDK drops None-valued props)."""
 
     hub_endpoint: str
     """`SpaceArgs.hub_endpoint`."""
@@ -243,16 +244,7 @@ class _SpaceProps(TypedDict):
     """`owner/name` (settings.space_id_of), known from the inputs: the resource id."""
 
 
-class SpaceInputs(_SpaceProps):
-    """What the `Space` resource sends its provider: the outputs the Hub computes are still None."""
-
-    host: None
-    """Not known before `create`."""
-    subdomain: None
-    """Not known before `create`."""
-
-
-class SpaceOutputs(_SpaceProps):
+class SpaceOutputs(SpaceInputs):
     """What `create`, `update` and `read` return: the inputs and what the Hub reports."""
 
     host: str

@@ -8,7 +8,7 @@ returned under another key and never part of an id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -152,10 +152,10 @@ class SpaceSettingProps(TypedDict):
     """`SpaceSettingArgs.key`."""
     value: str
     """`SpaceSettingArgs.value` (secret for a SpaceSecret: plaintext only inside the provider)."""
-    description: str | None
-    """`SpaceSettingArgs.description`."""
-    managed_by: str | None
-    """`SpaceSettingArgs.managed_by` (None in state written before ownership markers)."""
+    description: NotRequired[str]
+    """`SpaceSettingArgs.description` (absent when None: the SDK drops None-valued props)."""
+    managed_by: NotRequired[str]
+    """`SpaceSettingArgs.managed_by` (absent when None, and in state written before ownership markers)."""
 
 
 class SpaceSecret(Resource, module="hf", name="SpaceSecret"):

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 import pulumi
 from pathspec import GitIgnoreSpec
@@ -342,8 +342,9 @@ class SpaceFilesArgs:
     """health.config_digest of the secrets and variables, to tell whether they changed in a rolled-back run."""
 
 
-class _SpaceFilesProps(TypedDict):
-    """The props every SpaceFiles state holds (the `SpaceFilesArgs` fields)."""
+class SpaceFilesInputs(TypedDict):
+    """What the `SpaceFiles` resource sends its provider: the `SpaceFilesArgs` fields (a None one is absent:
+    the SDK drops None-valued props, so are the outputs it seeds with None)."""
 
     hub_endpoint: str
     """`SpaceFilesArgs.hub_endpoint`."""
@@ -353,39 +354,26 @@ class _SpaceFilesProps(TypedDict):
     """`SpaceFilesArgs.manifest` (after `read`: a drifted file's digest is `remote:<oid>` or `remote:missing`)."""
     blob_dir: str
     """`SpaceFilesArgs.blob_dir`."""
-    managed_by: str | None
+    managed_by: NotRequired[str]
     """`SpaceFilesArgs.managed_by`."""
-    source: dict[str, str] | None
+    source: NotRequired[dict[str, str]]
     """`SpaceFilesArgs.source`."""
-    watch: dict[str, Any] | None
-    """`SpaceFilesArgs.watch`."""
-    config_digest: str | None
+    watch: NotRequired[dict[str, Any]]
+    """`SpaceFilesArgs.watch` (absent with `rollback` or `healthCheck` off)."""
+    config_digest: NotRequired[str]
     """`SpaceFilesArgs.config_digest` (secret)."""
 
 
-class SpaceFilesInputs(_SpaceFilesProps):
-    """What the `SpaceFiles` resource sends its provider: the outputs are still None."""
-
-    revision: None
-    """Not known before the commit."""
-    blob_ids: None
-    """Not known before the commit."""
-    healthy_revision: None
-    """Not known before the check."""
-    settled_revision: None
-    """Not known before the wait."""
-
-
-class SpaceFilesOutputs(_SpaceFilesProps):
+class SpaceFilesOutputs(SpaceFilesInputs):
     """What `create`, `update` and `read` return: the inputs and the commit that holds the files."""
 
     revision: str
     """The Space's head commit, which holds exactly the manifest's files."""
     blob_ids: dict[str, str]
     """path -> git blob id of each staged file (what the Hub's tree lists for a regular file)."""
-    healthy_revision: str | None
+    healthy_revision: NotRequired[str]
     """With `watch`: the commit verified healthy, the one a failed update rolls back to."""
-    settled_revision: str | None
+    settled_revision: NotRequired[str]
     """With `watch`: the commit whose build this resource waited for to the end."""
 
 

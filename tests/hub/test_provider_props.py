@@ -16,27 +16,36 @@ from components import health, space, space_config, space_files
 from components.space_files import stage_blobs
 from localhub import LocalHub
 from tests.hub.conftest import app_files
+from tests.typed_props import keys, mismatch
 
 pytestmark = pytest.mark.timeout(120)
 PROVIDER = {"__provider": "serialized-provider"}  # what the engine adds to every props dict
 MARKER = "hf-rag-space/test#0123456789ab"
+CORS_APP = b"""from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
 
 
-def keys(typed_dict: type[Any]) -> set[str]:
-    return set(typed_dict.__required_keys__ | typed_dict.__optional_keys__)
+@app.get("/api/health")
+def health():
+    return {"status": "ok"}
+"""
 
 
 def created(provider: ResourceProvider, inputs: dict[str, Any], typed_inputs: type[Any],
             typed_outputs: type[Any]) -> dict[str, Any]:
-    """`check` then `create` as the engine calls them; the outputs, checked against the TypedDicts."""
-    assert set(inputs) == keys(typed_inputs)
+    """`check` then `create` (then `read`) as the engine calls them, from `inputs` with every key of
+    `typed_inputs` (as the SDK sends them: no None values); the outputs, checked against `typed_outputs`."""
+    assert set(inputs) == keys(typed_inputs) and None not in inputs.values()
     check = provider.check({}, {**inputs, **PROVIDER})
-    assert check.failures == []
+    assert check.failures == [] and mismatch(typed_inputs, check.inputs) == ""
     result = provider.create(check.inputs)
-    assert result.outs is not None
-    assert set(result.outs) - set(PROVIDER) == keys(typed_outputs)
+    assert result.outs is not None and mismatch(typed_outputs, result.outs) == ""
+    assert set(result.outs) - set(PROVIDER) <= keys(typed_outputs)
     read = provider.read(result.id, {**result.outs, **PROVIDER})
-    assert read.outs is not None and set(read.outs) - set(PROVIDER) == keys(typed_outputs)
+    assert read.outs is not None and mismatch(typed_outputs, read.outs) == ""
     return {k: v for k, v in result.outs.items() if k not in PROVIDER}
 
 
@@ -46,8 +55,7 @@ def test_create_and_read_return_the_outputs_typed_dicts(hub: LocalHub, monkeypat
     name = f"props-{hashlib.sha256(str(tmp_path).encode()).hexdigest()[:10]}"
     the_space = created(space.SpaceProvider(), {
         "hub_endpoint": hub.endpoint, "owner": "alice", "name": name, "private": False, "hardware": "cpu-basic",
-        "sleep_time": 0, "managed_by": MARKER, "adopt": False, "space_id": f"alice/{name}", "host": None,
-        "subdomain": None,
+        "sleep_time": 0, "managed_by": MARKER, "adopt": False, "space_id": f"alice/{name}",
     }, space.SpaceInputs, space.SpaceOutputs)
     space_id = the_space["space_id"]
     setting = {"hub_endpoint": hub.endpoint, "space_id": space_id, "description": "d", "managed_by": MARKER}
@@ -56,20 +64,20 @@ def test_create_and_read_return_the_outputs_typed_dicts(hub: LocalHub, monkeypat
         created(provider, {**setting, "key": key, "value": "v"}, space_config.SpaceSettingProps,
                 space_config.SpaceSettingProps)
 
-    files = app_files()
+    files = app_files(app_main=CORS_APP)
     manifest = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
     blob_dir = stage_blobs(files, manifest, tmp_path / ".hf-rag-space" / "test" / "blobs")
     the_files = created(space_files.SpaceFilesProvider(), {
         "hub_endpoint": hub.endpoint, "space_id": space_id, "manifest": manifest, "blob_dir": str(blob_dir),
-        "managed_by": MARKER, "source": None, "watch": None, "config_digest": None, "revision": None,
-        "blob_ids": None, "healthy_revision": None, "settled_revision": None,
+        "managed_by": MARKER, "source": {"revision": "abc"}, "watch": {}, "config_digest": "digest",
     }, space_files.SpaceFilesInputs, space_files.SpaceFilesOutputs)
 
     checked = created(health.SpaceHealthProvider(), {
         "hub_endpoint": hub.endpoint, "space_id": space_id, "space_url": the_space["host"],
         "health_path": "/api/health", "revision": the_files["revision"], "config_digest": "digest",
-        "frontend_origin": None, "require": "reachable", "timeout_seconds": 60, "private": False,
-        "cors_path": health.CHAT_PATH, "cors_hint": "", "cors_variable": "ALLOWED_ORIGINS",
-        "settled_revision": None, "health": None, "healthy_revision": None,
+        "frontend_origin": "http://localhost:5173", "require": "reachable", "timeout_seconds": 60,
+        "private": False, "cors_path": "/api/health", "cors_hint": "", "cors_variable": "ALLOWED_ORIGINS",
+        "settled_revision": "0" * 40,
     }, health.SpaceHealthInputs, health.SpaceHealthOutputs)
     assert checked["healthy_revision"] == the_files["revision"]
+    assert checked["health"]["cors"] == "allows http://localhost:5173"

@@ -21,6 +21,8 @@ from pulumi.dynamic import Resource, ResourceProvider
 
 from components import frontend, frontend_patch_provider, health, space, space_config, space_files
 from components.provider_base import TypedProvider
+from tests.typed_props import keys, mismatch, required_keys
+from tests.unit.test_frontend_patch import RUNBOOK_CLIENT, esbuild, needs_esbuild  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = [space, space_config, space_files, health, frontend_patch_provider, frontend]
@@ -41,10 +43,6 @@ RESOURCES: list[tuple[type[Resource], type[Any], type[TypedProvider[Any, Any]], 
      frontend_patch_provider.FrontendClientPatchOutputs),
 ]
 IDS = [r[0].__name__ for r in RESOURCES]
-
-
-def keys(typed_dict: type[Any]) -> set[str]:
-    return set(typed_dict.__required_keys__ | typed_dict.__optional_keys__)
 
 
 def _declaring(node: ast.ClassDef) -> bool:
@@ -90,17 +88,21 @@ def test_the_resource_declares_every_output_and_no_other(resource: type[Resource
     assert keys(inputs) - keys(outputs) <= {"planned"}  # only what `check` adds for preview's sake
 
 
-def _args(args_type: type[Any]) -> Any:
-    """Args with a plain value for every field (Resource constructors only pass them on)."""
+def _args(args_type: type[Any], minimal: bool) -> Any:
+    """Args with a plain value for every field (Resource constructors only pass them on); `minimal`: None
+    for every field whose default is None."""
     values: dict[str, Any] = {"manifest": {}, "blob_dir": ".hf-rag-space/test/blobs", "timeout_seconds": 1,
-                              "private": False, "optional": False, "frontend_origin": None}
-    return args_type(**{f.name: values.get(f.name, f"<{f.name}>") for f in fields(args_type)})
+                              "private": False, "optional": False}
+    return args_type(**{f.name: None if minimal and f.default is None else values.get(f.name, f"<{f.name}>")
+                        for f in fields(args_type)})
 
 
+@pytest.mark.parametrize("minimal", [False, True], ids=["every-arg", "none-for-optional-args"])
 @pytest.mark.parametrize(("resource", "args", "provider", "inputs", "outputs"), RESOURCES, ids=IDS)
 def test_the_resource_sends_exactly_its_inputs(monkeypatch: pytest.MonkeyPatch, resource: type[Resource],
                                                args: type[Any], provider: type[Any], inputs: type[Any],
-                                               outputs: type[Any]) -> None:
+                                               outputs: type[Any], minimal: bool) -> None:
+    """What reaches the provider: the props the Resource passes but the None ones (the SDK drops them)."""
     sent: dict[str, Any] = {}
 
     def record(self: Resource, provider_: ResourceProvider, name: str, props: dict[str, Any],
@@ -111,8 +113,11 @@ def test_the_resource_sends_exactly_its_inputs(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(Resource, "__init__", record)
     monkeypatch.setattr(pulumi.log, "info", lambda *a, **k: None)
     make: Any = resource  # each subclass takes (name, args)
-    make("r", _args(args))
-    assert set(sent) == set(inputs.__required_keys__)  # `check` adds the optional ones
+    make("r", _args(args, minimal))
+    assert set(sent) == keys(outputs)  # every output seeded: each is an attribute of the resource
+    assert mismatch(inputs, sent) == ""
+    if not minimal:
+        assert {k for k, v in sent.items() if v is not None} == keys(inputs) - {"planned"}  # `check` adds it
 
 
 def _resolve(owner: type[Any], ref: Any) -> Any:
@@ -148,3 +153,30 @@ def test_the_provider_methods_take_its_own_typed_dicts(resource: type[Resource],
         hints = typing.get_type_hints(method)
         params = [p for p in inspect.signature(method).parameters if p not in ("self", "_id", "id_")]
         assert [hints[p] for p in params] == [inputs if k == "I" else outputs for k in expected], name
+
+
+@needs_esbuild
+@pytest.mark.parametrize("here", [True, False], ids=["patched", "optional-and-not-here"])
+def test_frontend_patch_create_and_read_return_the_outputs_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                here: bool) -> None:
+    monkeypatch.setattr(pulumi.log, "info", lambda *a, **k: None)
+    if here:
+        (tmp_path / "src").mkdir()
+        (tmp_path / "src" / "api.ts").write_text(RUNBOOK_CLIENT)
+    sent = {"dir": str(tmp_path), "client_file": "src/api.ts", "dev_url": "http://localhost:8000",
+            "space_url": "https://alice-rag.hf.space", "optional": not here, "path": None, "original": None,
+            "managed": None, "line": None, "content_sha256": None}
+    typed_inputs = frontend_patch_provider.FrontendClientPatchInputs
+    typed_outputs = frontend_patch_provider.FrontendClientPatchOutputs
+    sent = {k: v for k, v in sent.items() if v is not None}  # as the SDK sends them
+    assert mismatch(typed_inputs, sent) == ""
+    provider: ResourceProvider = frontend_patch_provider.FrontendClientPatchProvider()
+    check = provider.check({}, {**sent, "__provider": "p"})
+    assert check.failures == [] and mismatch(typed_inputs, check.inputs) == "" and "planned" in check.inputs
+    result = provider.create(check.inputs)
+    assert result.outs is not None and mismatch(typed_outputs, result.outs) == ""
+    assert set(result.outs) <= keys(typed_outputs)
+    assert {k for k, v in result.outs.items() if v is not None} == (
+        keys(typed_outputs) if here else required_keys(typed_outputs))
+    read = provider.read(result.id, {**result.outs, "__provider": "p"})
+    assert read.outs is not None and mismatch(typed_outputs, read.outs) == ""
