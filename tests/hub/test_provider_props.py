@@ -81,5 +81,5 @@ def test_create_and_read_return_the_outputs_typed_dicts(hub: LocalHub, monkeypat
     }, health.SpaceHealthInputs, health.SpaceHealthOutputs)
     assert checked["healthy_revision"] == the_files["revision"]
     assert checked["health"]["cors"] == "allows http://localhost:5173"
-    provider: ResourceProvider = space.SpaceProvider()
-    provider.delete(space_id, {**the_space, **PROVIDER})  # the Space's log streams end with it
+    the_space_provider: ResourceProvider = space.SpaceProvider()
+    the_space_provider.delete(space_id, {**the_space, **PROVIDER})  # the Space's log streams end with it
