@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: setup demo demo-destroy test test-fast lint bench
+.PHONY: setup demo demo-destroy test test-fast lint bench config-docs
 
 setup:
 	bash scripts/setup.sh
@@ -26,6 +26,8 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy components localhub toolchain __main__.py tests bench
 
+config-docs:
+	$(PY) scripts/config_docs.py
 
 bench: setup
 	bash bench/run.sh

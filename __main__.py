@@ -5,11 +5,11 @@ from pathlib import Path
 import pulumi
 
 from components.bundle import bundle_for
+from components.config import load_settings
 from components.deployment import RagSpaceDeployment
 from components.errors import run_program
 from components.frontend import check_client_file, maybe_frontend
 from components.preflight import preflight
-from components.settings import load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 

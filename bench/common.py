@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components import managed
+from components.config import managed
 
 REPO = Path(__file__).resolve().parents[1]
 OWNER = "alice"
@@ -253,8 +253,9 @@ class PeakSampler:
     command line names the executor and whose --pwd is this project, and read their `VmHWM` (the
     kernel's high-water mark of resident memory): being a high-water mark, a sample taken any time
     before the process exits already includes every earlier peak, so only growth in the last <20 ms of
-    the program's life could be missed. Dynamic providers (`python -m pulumi.dynamic`, cwd = project)
-    are sampled the same way and reported separately.
+    the program's life could be missed. Dynamic providers (a command line running `pulumi.dynamic`, cwd =
+    project) are sampled the same way and reported separately: the provider is the engine's child, not
+    ours, so `RUSAGE_CHILDREN` never sees it (and it is killed, not waited for, at the end of a command).
     """
 
     def __init__(self, workdir: Path) -> None:
@@ -282,7 +283,9 @@ class PeakSampler:
         words = [c.decode(errors="replace") for c in cmd]
         if any(w.endswith("pulumi-language-python-exec") for w in words) and self.workdir in words:
             return "program"
-        if "pulumi.dynamic" in words:
+        # The toolchain starts the provider as `python -u -c "<parent watch>; runpy.run_module('pulumi.dynamic')"`
+        # (toolchain/parent_watch.py): the module name is inside the -c code, not a word of its own.
+        if any("pulumi.dynamic" in w for w in words):
             try:
                 if os.readlink(f"/proc/{pid}/cwd") == self.workdir:
                     return "provider"

@@ -10,8 +10,9 @@ For each size, on localhub:
                  command on an empty Pulumi Python program (A B A B ...), one warm-up round first;
   peak memory    VmHWM of the program process (and, separately, of the dynamic provider process),
                  sampled from /proc while the command runs (see bench.common.PeakSampler for why).
-Targets: growth roughly linear with a small slope; at 1,000 files a no-change preview <= 1.5 x the
-empty program's.
+Targets: at the largest size (5,000 files) a no-change preview <= 1.5 x the empty program's; the
+no-change preview's slope <= 0.05 s per 1,000 unchanged files; the provider's peak RSS at the largest
+size <= 150 MB.
 
 Usage: python -m bench.scale [--sizes 10,100,1000,5000] [--rounds N] [--big-rounds N]
 """
@@ -39,6 +40,8 @@ from bench.common import (
 TOTAL_AT_TOP = 50 * 1024 * 1024
 TOP = 5000
 PREVIEW_TARGET = 1.5
+SLOPE_TARGET = 0.05  # s per 1,000 unchanged files, no-change preview
+PROVIDER_PEAK_TARGET_MB = 150
 WORDS = ("retrieve", "chunk", "embedding", "vector", "answer", "context", "score", "query", "document",
          "session", "history", "prompt", "model", "token", "cache", "index", "collection", "payload")
 MAIN = ('"""Synthetic benchmark backend."""\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n'
@@ -124,7 +127,7 @@ def main() -> int:
           "each command interleaved with the empty program)\n")
 
     rows = []
-    growth: list[tuple[int, float, float, float, int, int]] = []
+    growth: list[tuple[int, float, float, float, int, int, int]] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp_name:
         tmp = Path(tmp_name)
         with localhub(tmp / "hub") as (handle, token):
@@ -168,7 +171,7 @@ def main() -> int:
                     f"{first.provider_peak_kb / 1024:.0f} MB",
                 ])
                 growth.append((files, series["preview"].median, series["up"].median, first.seconds,
-                               state_bytes, first.program_peak_kb))
+                               state_bytes, first.program_peak_kb, first.provider_peak_kb))
                 print(f"[{files} files done: preview {series['preview'].median:.2f}s, ratio {ratio:.2f}]",
                       flush=True)
             empty_preview = series["empty preview"].median
@@ -182,8 +185,9 @@ def main() -> int:
     print("Growth: least-squares line over all sizes (value = intercept + slope x files), and the worst\n"
           "relative residual (how far any size is from the line; small means linear):\n")
     fit_rows = []
-    names = ("no-change preview", "no-change up", "first deploy", "state file", "program peak RSS (deploy)")
-    units = ("s", "s", "s", "B", "KB")
+    names = ("no-change preview", "no-change up", "first deploy", "state file", "program peak RSS (deploy)",
+             "provider peak RSS (deploy)")
+    units = ("s", "s", "s", "B", "KB", "KB")
     for i, (name, unit) in enumerate(zip(names, units, strict=True)):
         xs = [g[0] for g in growth]
         ys = [float(g[i + 1]) for g in growth]
@@ -195,11 +199,16 @@ def main() -> int:
         else:
             fit_rows.append([name, f"{intercept / 1024:.0f} MB", f"{slope * 1000 / 1024:+.1f} MB", f"{worst:.0%}"])
     print(table(["measure", "intercept", "slope per 1,000 files", "worst residual"], fit_rows))
-    at_1000 = [r for r in rows if r[0] == "1,000"]
-    if at_1000:
-        ratio = float(at_1000[0][6])
-        print(f"\nTarget: no-change preview at 1,000 files <= {PREVIEW_TARGET} x empty program: ratio {ratio:.2f}, "
+    if rows:
+        top, ratio = rows[-1][0], float(rows[-1][6])
+        provider_mb = growth[-1][6] / 1024
+        slope = _fit([g[0] for g in growth], [g[1] for g in growth])[0] * 1000
+        print(f"\nTarget: no-change preview at {top} files <= {PREVIEW_TARGET} x empty program: ratio {ratio:.2f}, "
               f"{'met' if ratio <= PREVIEW_TARGET else 'MISSED'}")
+        print(f"Target: no-change preview slope <= {SLOPE_TARGET} s per 1,000 unchanged files: {slope:+.2f} s, "
+              f"{'met' if slope <= SLOPE_TARGET else 'MISSED'}")
+        print(f"Target: provider peak RSS at {top} files (first deploy) <= {PROVIDER_PEAK_TARGET_MB} MB: "
+              f"{provider_mb:.0f} MB, {'met' if 0 < provider_mb <= PROVIDER_PEAK_TARGET_MB else 'MISSED'}")
     note = shared_note()
     if note:
         print(note)

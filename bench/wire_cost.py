@@ -76,7 +76,7 @@ def change_file(backend: Path, round_no: int) -> None:
 
 def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, str]) -> Any:
     """Settings as the product computes them (Pulumi.yaml defaults + the demo config)."""
-    from components.settings import Settings
+    from components.config import Settings
 
     schema = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
     raw: dict[str, str | None] = {}

@@ -22,9 +22,10 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.config import MANAGED_SECRETS, MANAGED_VARIABLES
 from components.credentials import is_environment_file
 from components.python_ast import keyword_value, parse, string_value
-from components.settings import ENV_NAME, MANAGED_SECRETS, MANAGED_VARIABLES
+from components.rules.names import ENV_NAME
 
 #: Variables the Hub sets in every Space's environment (hub-docs ``spaces-overview.md``, "Helper environment
 #: variables"; ``SPACE_HOST``/``SPACE_CREATOR_USER_ID``: shared/reference hub-2026.md) and Docker's own.
@@ -264,8 +265,9 @@ def _environment_files(root: Path) -> list[str]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs
                          if d not in _PRUNE and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
+        rel_dir = os.path.relpath(folder, root).replace(os.sep, "/")  # once per folder, not per file (5,000: 0.14 s)
         for name in sorted(names):
-            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             if is_environment_file(rel) and os.path.isfile(os.path.join(folder, name)):
                 found.append(rel)
     return found

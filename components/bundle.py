@@ -27,22 +27,28 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from components import credentials as _credentials
+from components.config import MAX_FILE_MB, Settings
 from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
 from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError
+from components.file_cache import Entry as Known
+from components.file_cache import FileCache, stat_key
 from components.git_ignore import git_ignored
+from components.globs import Globs
 from components.layout import Dependencies, Entry, detect_entry, read_dependencies
 from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
 from components.routes import Route, find_routes
 from components.secret_scan import bom_encoding, scan, text_of
-from components.settings import MAX_FILE_MB, Settings
 from components.templating import render_dockerfile, render_readme
 
 MIN_SECRET_LENGTH = 8
+#: What the file cache's verdicts depend on besides a file's content: the credential rules (their source).
+CACHE_RULES = hashlib.sha256(Path(_credentials.__file__).read_bytes()).hexdigest()
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
 #: Never bundled, whatever .gitignore says: generated files, caches, tooling, tests.
-DENY = GitIgnoreSpec.from_lines(
+DENY = Globs(
     [
         "__pycache__/",
         "*.pyc",
@@ -81,7 +87,7 @@ NOISE: tuple[tuple[str, tuple[str, ...]], ...] = (
         ".specify/", ".qwen/", ".claude/", ".cursor/", ".vscode/", ".idea/", ".gemini/", ".windsurf/",
         ".kiro/", ".codex/", ".aider*", ".ipynb_checkpoints/")),
 )
-_NOISE_SPECS = tuple((why, GitIgnoreSpec.from_lines(patterns)) for why, patterns in NOISE)
+_NOISE_SPECS = tuple((why, Globs(patterns)) for why, patterns in NOISE)
 #: Folders that agent tooling (spec-kit and its kin) fills with markdown: left out when they hold nothing
 #: else, so an app's own ``history/`` package (chat history, say) is still uploaded.
 DOCS_ONLY_FOLDERS = frozenset({"history", "specs"})
@@ -115,11 +121,14 @@ class Bundle:
     """What preview should say about the choices made (port, Dockerfile, dependencies)."""
     dockerfile_env: frozenset[str] = frozenset()
     """Names the Space's Dockerfile sets with ENV."""
+    digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """sha256 of files already known (computed while reading, or from the file cache); the rest are hashed."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
         """Repo path -> sha256 hex digest of the content, sorted by path."""
-        return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self.files.items())}
+        return {path: self.digests.get(path) or hashlib.sha256(data).hexdigest()
+                for path, data in sorted(self.files.items())}
 
     def __repr__(self) -> str:
         return f"Bundle({sorted(self.files)})"
@@ -160,6 +169,7 @@ def bundle_for(settings: Settings, scan_cache: Path | None = None) -> Bundle:
         secrets={"HF_TOKEN": settings.hf_token, **settings.secrets},
         allow_secrets_in=settings.allow_secrets_in,
         scan_cache=scan_cache,
+        file_cache=scan_cache.with_name("file-cache") if scan_cache is not None else None,
         app_module=settings.app_module,
         max_file_mb=settings.max_file_mb,
         include=settings.include,
@@ -192,7 +202,7 @@ def build_bundle(
     backend_dir: Path, *, dockerfile: Render, readme: Render, secrets: Mapping[str, str] | None = None,
     allow_secrets_in: Collection[str] = (), scan_cache: Path | None = None, app_module: str | None = None,
     include: Sequence[str] = (), exclude: Sequence[str] = (), max_file_mb: int = MAX_FILE_MB,
-    app_port: int | None = None, dockerfile_mode: str = "auto",
+    app_port: int | None = None, dockerfile_mode: str = "auto", file_cache: Path | None = None,
 ) -> Bundle:
     """Select and check the backend's files and add the generated ones.
 
@@ -205,6 +215,8 @@ def build_bundle(
         allow_secrets_in: paths whose scanner findings (detect-secrets, hf_ shapes) are known false
             positives (config ``allowSecretsIn``); the stack's own secret values are refused anyway.
         scan_cache: file remembering contents found clean by the scanner.
+        file_cache: file remembering each unchanged file's sha256 and credential verdict by its stat
+            (components/file_cache.py), so they are not recomputed.
         app_module: config ``appModule`` (``module:attribute``), None to detect the entry point.
         include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
             out, and leaving out more.
@@ -225,11 +237,20 @@ def build_bundle(
     rules = _Rules(root, problems, include=include, exclude=exclude)
     files: dict[str, bytes] = {}
     skipped: list[tuple[str, str]] = []
+    cache = FileCache(file_cache, CACHE_RULES)
+    known: dict[str, tuple[str, bytes]] = {}  # rel -> (sha256, the very bytes it is the digest of)
     for rel in _select(root, "", rules, problems, skipped):
-        data = _read(root, rel, problems, max_file_mb)
-        if data is None:
+        read = _read(root, rel, problems, max_file_mb)
+        if read is None:
             continue
-        kind = credential_kind_by_content(rel, data)
+        data, st = read
+        seen = cache.get(rel, st) if st is not None else None
+        if seen is None:
+            seen = Known(hashlib.sha256(data).hexdigest(), credential_kind_by_content(rel, data))
+            if st is not None:
+                cache.put(rel, st, seen)
+        known[rel] = (seen.sha256, data)
+        kind = seen.credential
         if kind:
             problems.append(f"{rel} holds a {kind}; credential files are never uploaded: delete it, move it out "
                             "of the backend or list it in .gitignore (secrets belong in Space secrets)")
@@ -276,8 +297,11 @@ def build_bundle(
         files["Dockerfile"] = (dockerfile(layout) if callable(dockerfile) else dockerfile).encode()
     files["README.md"] = (readme(layout) if callable(readme) else readme).encode()
 
+    cache.save()
+    # Digests of the files as read, for those whose bytes are still the ones read (not replaced by a rendering).
+    digests = {rel: digest for rel, (digest, data) in known.items() if files.get(rel) is data}
     problems += scan_for_secrets(files, secrets or {}, allow_secrets_in)
-    for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache):
+    for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache, digests=digests):
         if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
         problems.append(
@@ -287,7 +311,7 @@ def build_bundle(
     if problems:
         raise BundleError(_summary(problems))
     return Bundle(dict(sorted(files.items())), routes, skipped=tuple(skipped), app_port=port,
-                  warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env)
+                  warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
@@ -587,18 +611,23 @@ def _gitignore(path: Path) -> GitIgnoreSpec:
     return GitIgnoreSpec.from_lines(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
 
-def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> bytes | None:
+def _read(root: Path, rel: str, problems: list[str], max_file_mb: int) -> tuple[bytes, os.stat_result | None] | None:
+    """The file's content and its stat (None when it changed while read: then it is not cached)."""
+    st: os.stat_result | None
     with open(os.path.join(root, rel), "rb") as handle:  # one open: size and content of the same file
-        size = os.fstat(handle.fileno()).st_size
+        st = os.fstat(handle.fileno())
+        size = st.st_size
         limit = max_file_mb * 1024 * 1024
         data = None if size > limit else handle.read()
+        if data is not None and (len(data) != size or stat_key(os.fstat(handle.fileno())) != stat_key(st)):
+            st = None
     if data is None:
         problems.append(
             f"{shown(rel)} is {size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise it "
             f"with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, or Qdrant)"
         )
         return None
-    return data
+    return data, st
 
 
 def _summary(problems: list[str]) -> str:

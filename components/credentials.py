@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from pathspec import GitIgnoreSpec
+from components.globs import Globs
 
 #: Credential files by name (gitignore syntax, any folder), with the kind named in messages.
 _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -30,7 +30,9 @@ _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SSH folder", (".ssh/",)),
     ("GnuPG folder", (".gnupg/",)),
 )
-_SPECS = tuple((kind, GitIgnoreSpec.from_lines(patterns)) for kind, patterns in _NAMED)
+_SPECS = tuple((kind, Globs(patterns)) for kind, patterns in _NAMED)
+#: Every kind's patterns less the negations: what a path must match to be of any kind (a superset).
+_ANY_NAMED = Globs([p for _, patterns in _NAMED for p in patterns if not p.startswith("!")])
 #: Environment files (dotenv) and their templates, by name: never uploaded and never a reason to refuse a
 #: deploy (the Space's environment comes from its secrets and variables). `.env`, `.env.<anything>`
 #: (`.env.example`, `.env.production`, `.env.hf-template`), `.env-sample`, `.env_local`, `<name>.env`
@@ -52,6 +54,8 @@ _KUBECONFIG = re.compile(rb"^kind:\s*Config\s*$", re.MULTILINE)
 
 def credential_kind_by_name(rel: str) -> str | None:
     """The kind of credential file ``rel`` (posix, relative) is by its name or folder, or None."""
+    if not _ANY_NAMED.match_file(rel):  # one search for the usual answer (a path matches no kind)
+        return None
     for kind, spec in _SPECS:
         if spec.match_file(rel):
             return kind

@@ -12,10 +12,10 @@ from pathlib import Path
 import pulumi
 
 from components.bundle import Bundle
+from components.config import Settings
 from components.health import SpaceHealth, SpaceHealthArgs, config_digest
 from components.ownership import stack_instance, stack_marker
 from components.provenance import Provenance
-from components.settings import Settings
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
 from components.space_files import SpaceFiles, SpaceFilesArgs, stage_blobs
@@ -23,7 +23,7 @@ from components.templating import purpose
 
 
 def _description(key: str) -> str:
-    """Shown on the Hub next to each key (never the value): the README's purpose (components/managed.py)."""
+    """Shown on the Hub next to each key (never the value): the README's purpose (components/config/managed.py)."""
     return f"{purpose(key) or 'Additional setting'} (managed by hf-rag-space)"
 
 

@@ -147,7 +147,7 @@ class FrontendApiUrl(ComponentResource):
 
 
 class FrontendSettings(Protocol):
-    """The settings :func:`maybe_frontend` reads (``components.settings.Settings`` has them)."""
+    """The settings :func:`maybe_frontend` reads (``components.config.Settings`` has them)."""
 
     @property
     def frontend_dir(self) -> str | None: ...
@@ -164,7 +164,7 @@ class FrontendSettings(Protocol):
 def check_client_file(settings: FrontendSettings) -> None:
     """Refuse a client file without one unique spot to patch before any resource is registered: the
     patch resource's own check only runs once the Space URL is known, which in `pulumi up` is after the
-    Space was created. Missing directories and files are refused by settings.py already."""
+    Space was created. Missing directories and files are refused by the settings already."""
     if not settings.frontend_dir:
         return
     path = Path(settings.frontend_dir) / settings.frontend_client_file

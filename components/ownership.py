@@ -34,7 +34,9 @@ import hashlib
 import re
 from pathlib import Path
 
-from components.settings import MARKER_VARIABLE
+#: The Space variable that marks a Space as managed by one stack; its value is `<project>/<stack>#<instance>`.
+#: Not a secret (it names the stack, nothing more) and visible on the Space's settings page.
+MARKER_VARIABLE = "MANAGED_BY_PULUMI_STACK"
 
 MARKER_DESCRIPTION = ("Ownership marker written by hf-rag-space: the Pulumi project/stack that manages this "
                       "Space. pulumi destroy of any other stack leaves the Space alone.")

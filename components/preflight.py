@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from components import app_env
 from components.bundle import Bundle
+from components.config import ALLOWED_ORIGINS, Settings
 from components.cors_source import find_cors
-from components.settings import ALLOWED_ORIGINS, Settings
 
 
 @dataclass(frozen=True)

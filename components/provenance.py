@@ -50,7 +50,7 @@ def _clean(value: str, limit: int = 64) -> str:
 
 def actor(env: Mapping[str, str], backend: Path, secret_values: Iterable[str] = ()) -> str:
     """Who runs this deploy: the CI's actor variable, else `git config user.name`, else the OS user."""
-    from components.settings import token_kind
+    from components.rules.tokens import token_kind
 
     found = next((env[k] for k in CI_ACTOR_VARIABLES if env.get(k)), None) or _git(backend, "config", "user.name") \
         or env.get("USER") or env.get("LOGNAME") or "unknown"

@@ -37,8 +37,9 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components import hub, ownership
 from components.errors import ConfigError
+from components.ownership import MARKER_VARIABLE
 from components.redact import RedactingFormatter, Redactor, secrets_of_config
-from components.settings import MARKER_VARIABLE, resolve_token
+from components.rules.tokens import resolve_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -120,7 +121,7 @@ class HubProvider(TypedProvider[InputsT, OutputsT]):
         return hub.client(str(props["hub_endpoint"]), self.token())
 
     def token(self) -> str:
-        """The Hub token, by the program's own rule (settings.resolve_token: never stripped)."""
+        """The Hub token, by the program's own rule (rules.tokens.resolve_token: never stripped)."""
         return resolve_token(self._token_config, os.environ)
 
 

@@ -13,7 +13,7 @@ build logs) comes back to us. Before any of it is logged, raised or returned, `R
   24 and last 24 characters around ``...``; a prefix of a secret before ``...`` (or ``…``) or a suffix after
   it, long enough to carry part of the secret, is replaced;
 - **the known token formats**, whether or not the stack knows the value: the product's own list
-  (`settings.TOKEN_FORMATS`: hf_, Google/Gemini AIza, OpenAI, ...) and the detect-secrets plugins the file
+  (`rules.tokens.TOKEN_FORMATS`: hf_, Google/Gemini AIza, OpenAI, ...) and the detect-secrets plugins the file
   scanner runs (`secret_scan.PLUGINS`, one source of truth: a format added there is redacted here too);
   a private key block is replaced whole, through its END line.
 
@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from components import managed
+from components.config import managed
 
 #: A secret (or a secret part) shorter than this is not searched for on its own.
 MIN_SECRET_CHARS = 4
@@ -68,7 +68,7 @@ class TokenFormat(Protocol):
 
 @dataclass(frozen=True)
 class PatternFormat:
-    """A token format from one regular expression (`settings.TOKEN_FORMATS`); the whole match is the secret,
+    """A token format from one regular expression (`rules.tokens.TOKEN_FORMATS`); the whole match is the secret,
     except for a URL's credentials, where only the password is."""
 
     secret_type: str
@@ -85,12 +85,12 @@ class PatternFormat:
 
 @lru_cache(maxsize=1)
 def known_formats() -> tuple[TokenFormat, ...]:
-    """The product's token formats (settings.TOKEN_FORMATS) and the file scanner's detect-secrets plugins:
+    """The product's token formats (rules.tokens.TOKEN_FORMATS) and the file scanner's detect-secrets plugins:
     detect-secrets' own (`secret_scan.PLUGINS`) and this project's (`secret_scan.OWN_PLUGINS`, the stack's
     vendors' key formats in components/secret_plugins.py)."""
     from components import secret_plugins
+    from components.rules.tokens import TOKEN_FORMATS
     from components.secret_scan import OWN_PLUGINS, PLUGINS
-    from components.settings import TOKEN_FORMATS
 
     formats: list[TokenFormat] = [PatternFormat(kind, pattern) for kind, pattern in TOKEN_FORMATS]
     try:
@@ -262,8 +262,8 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def secrets_of_config(get: Callable[[str], Any], env: Mapping[str, str]) -> dict[str, str]:
-    """Name -> value of every secret of the stack, read from its config the way settings.py reads it:
-    the managed secrets (by Space name, components/managed.py), each `extraSecrets` entry, and the Hub
+    """Name -> value of every secret of the stack, read from its config the way components/config reads it:
+    the managed secrets (by Space name, components/config/managed.py), each `extraSecrets` entry, and the Hub
     token (`hfToken`, and HF_TOKEN from the environment). `get` is `Config.get` of the provider's
     configuration (or of `pulumi.Config`)."""
     found: dict[str, str] = {}

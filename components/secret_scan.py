@@ -162,12 +162,16 @@ def is_text(data: bytes) -> bool:
     return bom_encoding(data) is not None or b"\0" not in data
 
 
-def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: Path | None = None) -> list[Finding]:
+def scan(files: Mapping[str, bytes], *, skip: Collection[str] = (), cache_file: Path | None = None,
+         digests: Mapping[str, str] | None = None) -> list[Finding]:
     """Findings in the text files of ``files`` (repo path -> content), except the paths in ``skip``.
 
-    ``cache_file`` (optional) remembers contents found clean, so they are not scanned again.
+    ``cache_file`` (optional) remembers contents found clean, so they are not scanned again. ``digests``
+    (optional) are the sha256 of some of ``files``' contents, already known (the rest are hashed here).
     """
-    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items() if path not in skip}
+    known = digests or {}
+    digests = {path: known.get(path) or hashlib.sha256(data).hexdigest()
+               for path, data in files.items() if path not in skip}
     clean = _read_cache(cache_file)
     todo = {path: files[path] for path, digest in digests.items() if digest not in clean}
     findings = _scan_with_detect_secrets(todo) if todo else []

@@ -20,8 +20,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub, ownership, plans
+from components.ownership import MARKER_VARIABLE
 from components.provider_base import HubProvider, changed, is_unknown
-from components.settings import MARKER_VARIABLE, space_id_of
+from components.rules.names import space_id_of
 
 IDENTITY: Final = ("owner", "name", "hub_endpoint")
 SETTINGS: Final = ("private", "hardware", "sleep_time")

@@ -14,8 +14,9 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import hub, ownership
+from components.ownership import MARKER_VARIABLE
 from components.provider_base import HubProvider, changed, check_still_owner, is_unknown
-from components.settings import MARKER_VARIABLE, is_env_name
+from components.rules.names import is_env_name
 
 IDENTITY: Final = ("hub_endpoint", "space_id", "key")
 CONTENT: Final = ("value", "description")

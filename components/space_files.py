@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any, Final, NotRequired, TypedDict
 
 import pulumi
-from pathspec import GitIgnoreSpec
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components import health, hub, provenance, rollback
+from components.globs import Globs
 from components.provider_base import HubProvider, changed, check_still_owner
 
 IDENTITY: Final = ("hub_endpoint", "space_id")
@@ -164,7 +164,7 @@ def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes 
     """The files the Hub will store as LFS/Xet, by its rules (localhub/README.md, mirrored by localhub/lfs.py):
     a path matching the default `.gitattributes` LFS patterns, binary content over 1 MiB, any file over
     10 MiB. Reads 512 bytes of each staged file at most."""
-    spec = GitIgnoreSpec.from_lines(
+    spec = Globs(
         line.split()[0] for line in (gitattributes or DEFAULT_GITATTRIBUTES).decode().splitlines()
         if "filter=lfs" in line.split()[1:]
     )

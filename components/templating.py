@@ -15,9 +15,8 @@ from typing import Any
 import jinja2
 import yaml
 
-from components import managed
+from components.config import Settings, managed
 from components.routes import Route
-from components.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 APP_PORT = 7860
@@ -150,7 +149,7 @@ def readme_context(settings: Settings) -> dict[str, Any]:
 
 
 def purpose(name: str) -> str | None:
-    """The purpose of a managed Space secret or variable (components/managed.py), None for another name."""
+    """The purpose of a managed Space secret or variable (components/config/managed.py), None for another name."""
     row = managed.by_name(name)
     return row.purpose if row else None
 

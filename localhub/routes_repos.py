@@ -83,18 +83,24 @@ def _settings_list(items: Any, what: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def _named_repo(body: dict[str, Any], user: str) -> tuple[str, str, str]:
+    """(type, namespace, name) of a create/delete body: ``name`` may be ``namespace/name``; the namespace
+    defaults to ``organization``, then the caller (as huggingface_hub's ``create_repo``/``delete_repo`` send it)."""
+    name = str(body.get("name") or "")
+    namespace = str(body.get("organization") or user)
+    if "/" in name:
+        namespace, name = name.split("/", 1)
+    return str(body.get("type") or "model"), namespace, name
+
+
 @router.post("/api/repos/create")
 def create_repo(request: Request) -> JSONResponse:
     hub = hub_of(request)
     principal = hub.auth.require(request)
     body = json_body(request)
-    repo_type = body.get("type") or "model"
+    repo_type, namespace, name = _named_repo(body, principal.user)
     if repo_type not in REPO_TYPES:
         raise bad_request(f"Invalid repo type {repo_type!r}")
-    name = str(body.get("name") or "")
-    namespace = str(body.get("organization") or principal.user)
-    if "/" in name:
-        namespace, name = name.split("/", 1)
     validate_name(namespace)
     validate_name(name)
     key = RepoKey(repo_type, namespace, name)
@@ -139,12 +145,7 @@ def create_repo(request: Request) -> JSONResponse:
 def delete_repo(request: Request) -> PlainTextResponse:
     hub = hub_of(request)
     principal = hub.auth.require(request)
-    body = json_body(request)
-    repo_type = body.get("type") or "model"
-    name = str(body.get("name") or "")
-    namespace = str(body.get("organization") or principal.user)
-    if "/" in name:
-        namespace, name = name.split("/", 1)
+    repo_type, namespace, name = _named_repo(json_body(request), principal.user)
     repo = hub.repo(request, repo_type, namespace, name, write=True)
     if repo.key.type == "space":
         hub.runtime.forget(repo.key)

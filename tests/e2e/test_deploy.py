@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from components import managed
+from components.config import managed
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
@@ -20,7 +20,7 @@ SPACE = f"{OWNER}/rag-chatbot"
 
 
 def canaries() -> dict[str, str]:
-    """Config key -> a random canary value of the right form, for every managed secret (components/managed.py)."""
+    """Config key -> a random canary value of the right form, for every managed secret (config/managed.py)."""
     return managed.example_values("secret", f"canary-{secrets.token_hex(10)}")
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from components import managed
-from components.settings import MARKER_VARIABLE
+from components.config import managed
+from components.ownership import MARKER_VARIABLE
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
@@ -30,7 +30,7 @@ from tests.e2e.test_deploy import SPACE, canaries, configure_secrets
 
 pytestmark = pytest.mark.e2e
 
-#: Config key -> Space secret name (components/managed.py).
+#: Config key -> Space secret name (components/config/managed.py).
 SECRET_KEYS = {row.key: row.name for row in managed.rows("secret")}
 #: Space variable name -> the value this test's stack gives it (Pulumi.yaml defaults, the test frontendUrl), by
 #: config key: a row added to the table without a value here fails with a KeyError.

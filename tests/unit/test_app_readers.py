@@ -10,12 +10,12 @@ import pytest
 
 from components import app_env
 from components.bundle import bundle_for
+from components.config import Settings
 from components.cors_source import find_cors
 from components.dockerfile_check import check_dockerfile
 from components.layout import Entry, detect_entry
 from components.preflight import preflight
 from components.routes import Route, find_routes
-from components.settings import Settings
 from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg
 

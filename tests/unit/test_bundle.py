@@ -177,7 +177,7 @@ def test_file_over_size_limit_names_file_size_and_knob(root: Path) -> None:
 def test_max_file_size_default_is_pulumi_yamls_and_bounded() -> None:
     import yaml
 
-    from components.settings import MAX_FILE_MB, MAX_FILE_MB_CEILING
+    from components.config import MAX_FILE_MB, MAX_FILE_MB_CEILING
 
     schema = yaml.safe_load((EXAMPLE.parents[1] / "Pulumi.yaml").read_text())["config"]
     assert schema["maxFileSizeMB"]["default"] == MAX_FILE_MB

@@ -619,13 +619,19 @@ class FakeSettings:
 
 @pytest.fixture
 def mocks() -> Any:
-    old = pulumi.runtime.settings.SETTINGS
+    # configure() copies into the one SETTINGS object, so restore its values (and the root stack) by key.
+    runtime = pulumi.runtime.settings
+    keys = ("monitor", "engine", "project", "stack", "dry_run", "organization", "monitor_features")
+    saved = {key: getattr(runtime.SETTINGS, key) for key in keys}
+    root = runtime.ROOT.set(None)
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="hf-rag-space", stack="test", preview=False)
     try:
         yield recording
     finally:
-        pulumi.runtime.settings.configure(old)
+        for key, value in saved.items():
+            setattr(runtime.SETTINGS, key, value)
+        runtime.ROOT.reset(root)
 
 
 def test_maybe_frontend_is_absent_without_frontend_dir(mocks: RecordingMocks) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from components.bundle import bundle_for
+from components.config import Settings
 from components.dockerfile_check import check_dockerfile
 from components.errors import BundleError, ConfigError
 from components.layout import Entry, detect_entry
 from components.routes import Route, find_routes
-from components.settings import Settings
 from components.templating import render_dockerfile
 from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg

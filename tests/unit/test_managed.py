@@ -1,4 +1,4 @@
-"""One source of truth: the managed-settings table (components/managed.py) against Pulumi.yaml, what the settings
+"""One source of truth: the managed-settings table (components/config/managed.py) against Pulumi.yaml, what the settings
 send, the README and the Hub descriptions; one token rule, one Space-id formula, one environment-name rule."""
 
 from __future__ import annotations
@@ -11,19 +11,11 @@ import pytest
 import yaml
 from pulumi.dynamic import ResourceProvider
 
-from components import managed
+from components.config import CONFIG_KEYS, MANAGED_SECRETS, MANAGED_VARIABLES, SECRET_KEYS, Settings, managed
 from components.deployment import _description
 from components.errors import ConfigError
-from components.settings import (
-    CONFIG_KEYS,
-    MANAGED_SECRETS,
-    MANAGED_VARIABLES,
-    SECRET_KEYS,
-    Settings,
-    is_env_name,
-    resolve_token,
-    space_id_of,
-)
+from components.rules.names import is_env_name, space_id_of
+from components.rules.tokens import resolve_token
 from components.space_config import SpaceSecretProvider, SpaceVariableProvider
 from components.templating import render_readme
 from localhub.errors import HubError as LocalhubError

@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from components.redact import RedactingFormatter, Redactor, marker, secrets_of_config, url_secret_parts
+from components.rules.tokens import TOKEN_FORMATS
 from components.secret_scan import PLUGINS
-from components.settings import TOKEN_FORMATS
 
 
 def google_key() -> str:

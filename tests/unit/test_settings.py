@@ -14,16 +14,10 @@ from huggingface_hub import SpaceHardware
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
+from components.config import CONFIG_KEYS, HARDWARE_FLAVORS, SECRET_KEYS, Settings, load_settings
 from components.errors import ConfigError, ConfigErrors
-from components.settings import (
-    CONFIG_KEYS,
-    HARDWARE_FLAVORS,
-    SECRET_KEYS,
-    Settings,
-    hub_name_problem,
-    load_settings,
-    origin_of,
-)
+from components.rules.names import hub_name_problem
+from components.rules.urls import origin_of
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TOKEN = "hf_" + "T" * 34
@@ -93,7 +87,7 @@ def test_config_keys_match_pulumi_yaml() -> None:
     text = (PROJECT_DIR / "Pulumi.yaml").read_text()
     schema = yaml.safe_load(text)["config"]
     # Every plain key is declared with a default; every secret key is documented in the comment
-    # above the schema instead (Pulumi cannot declare an optional secret) and enforced in settings.py.
+    # above the schema instead (Pulumi cannot declare an optional secret) and enforced in components/config/
     assert sorted(schema) == sorted(k for k in CONFIG_KEYS if k not in SECRET_KEYS)
     assert all(spec.get("description") for spec in schema.values())
     assert sorted(k for k, spec in schema.items() if "default" not in spec) == ["hfOwner", "spaceName"]
@@ -283,6 +277,15 @@ def test_frontend_dir(backend: Path, tmp_path: Path) -> None:
     assert error.key == "hf-rag-space:frontendClientFile"
     client.write_text("export {}\n")
     assert load(backend, frontendDir=str(tmp_path / "frontend")).frontend_path == (tmp_path / "frontend")
+
+
+def test_frontend_optional_lets_frontend_dir_be_missing(backend: Path, tmp_path: Path) -> None:
+    """`frontendOptional` is read before `frontendDir`: with it, a missing directory is no error (the patch is
+    skipped there); the configured path is kept, the resolved one is None."""
+    missing = str(tmp_path / "no-frontend")
+    settings = load(backend, frontendDir=missing, frontendOptional="true")
+    assert (settings.frontend_dir, settings.frontend_path, settings.frontend_optional) == (missing, None, True)
+    assert keys(problems(backend, frontendDir=missing, frontendOptional="false")) == ["hf-rag-space:frontendDir"]
 
 
 # -- secret values --------------------------------------------------------------------------

@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import (
-    HUB_ENV_NAMES,
-    RUNTIME_ENV_NAMES,
-    Settings,
-    card_text_problem,
-    plaintext_map_entries,
-    reserved_env_name,
-)
+from components.config import Settings, plaintext_map_entries
+from components.rules.card import card_text_problem
+from components.rules.names import HUB_ENV_NAMES, RUNTIME_ENV_NAMES, reserved_env_name
 from tests.unit.test_settings import TOKEN, load, make_cfg, minimal_backend, problems
 
 

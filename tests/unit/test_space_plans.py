@@ -19,7 +19,7 @@ from huggingface_hub.errors import (
 from pulumi.dynamic import ResourceProvider
 
 from components import hub, plans
-from components.settings import MARKER_VARIABLE
+from components.ownership import MARKER_VARIABLE
 from components.space import SpaceProvider as _SpaceProvider
 from components.space import settings_changes, sleep_as_configured
 

@@ -17,9 +17,10 @@ import yaml
 from fastapi.testclient import TestClient
 from huggingface_hub.repocard import SpaceCard
 
+from components.config import Settings
 from components.errors import ConfigError
 from components.routes import find_routes
-from components.settings import SPACE_DESCRIPTION_MAX, Settings, is_single_emoji
+from components.rules.card import SPACE_DESCRIPTION_MAX, is_single_emoji
 from components.templating import render, render_dockerfile, render_readme
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.errors import ConfigError, ConfigErrors
-from components.settings import redact_url
+from components.rules.urls import redact_url
 from tests.unit.test_settings import load, minimal_backend, problems
 
 
