@@ -21,7 +21,7 @@ from components.templating import render_readme
 from localhub.errors import HubError as LocalhubError
 from localhub.spaces_common import check_env_key
 from tests.unit.test_settings import load, minimal_backend
-from tests.unit.test_templates import settings as example_settings
+from tests.unit.test_templating import settings as example_settings
 
 PULUMI_YAML = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
 TOKEN = "hf_" + "T" * 34
