@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -328,12 +328,12 @@ def expect_rebuild(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     return bool(rebuilds)
 
 
-class SpaceHealthProvider(HubProvider):
+class SpaceHealthProvider(HubProvider["SpaceHealthInputs", "SpaceHealthOutputs"]):
     """Waits for the Space and checks its health endpoint and CORS."""
 
     explained_errors = (*HubProvider.explained_errors, HealthError)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: SpaceHealthInputs, news: SpaceHealthInputs) -> CheckResult:
         failures = []
         require = news.get("require")
         if not is_unknown(require) and require not in ("healthy", "reachable"):
@@ -341,24 +341,24 @@ class SpaceHealthProvider(HubProvider):
         path = news.get("health_path")
         if not is_unknown(path) and not str(path).startswith("/"):
             failures.append(CheckFailure("health_path", "healthPath must start with `/`, e.g. /api/health"))
-        return CheckResult(news, failures)
+        return CheckResult(dict(news), failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: SpaceHealthOutputs, news: SpaceHealthInputs) -> DiffResult:
         return DiffResult(changes=bool(changed(olds, news, INPUTS)), replaces=[])
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: SpaceHealthInputs) -> CreateResult:
         return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=expect_rebuild({}, props)))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: SpaceHealthOutputs, news: SpaceHealthInputs) -> UpdateResult:
         return UpdateResult(self._run(news, expect_rebuild=expect_rebuild(olds, news)))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)
+    def read(self, id_: str, props: SpaceHealthOutputs) -> ReadResult:
+        return ReadResult(id_, dict(props))
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+    def delete(self, _id: str, _props: SpaceHealthOutputs) -> None:
         """Nothing exists on the Hub for a health check."""
 
-    def _run(self, props: dict[str, Any], *, expect_rebuild: bool) -> dict[str, Any]:
+    def _run(self, props: SpaceHealthInputs, *, expect_rebuild: bool) -> dict[str, Any]:
         summary, verified = verify(self, props, expect_rebuild=expect_rebuild)
         return {**props, "health": summary, "healthy_revision": verified}
 
@@ -423,15 +423,25 @@ class SpaceHealthArgs:
     """Inputs of SpaceHealth: where to look and what to expect."""
 
     hub_endpoint: pulumi.Input[str]
+    """The Hub's base URL (`hubEndpoint`)."""
     space_id: pulumi.Input[str]
+    """The Space's `owner/name` (the Space's `space_id` output)."""
     space_url: pulumi.Input[str]
+    """Where the Space's app answers (the Space's `host` output)."""
     health_path: str
+    """Path of the app's health endpoint (`healthPath`), starting with `/`."""
     revision: pulumi.Input[str]
+    """The files commit to wait for (SpaceFiles' `revision`): a new one means a new build."""
     config_digest: pulumi.Input[str]
+    """config_digest of the secrets and variables (made secret): a new one means a restart."""
     frontend_origin: str | None
+    """The frontend's origin (`frontendUrl`) the CORS preflight is sent from; None skips the CORS check."""
     require: str
+    """`healthRequire`: `healthy` (every reported service healthy) or `reachable` (any JSON object)."""
     timeout_seconds: int
+    """`healthTimeoutSeconds`: how long the build, the start and the health check may take together."""
     private: bool
+    """Whether the Space is private: the health requests then carry the Hub token."""
     cors_path: str = CHAT_PATH
     """Path of the CORS preflight (config corsCheckPath; default the app's first POST route)."""
     cors_hint: str = ""
@@ -442,10 +452,83 @@ class SpaceHealthArgs:
     """SpaceFiles' `settled_revision` (rollback on): the files revision whose build already ended."""
 
 
+class SpaceHealthInputs(TypedDict):
+    """What the `SpaceHealth` resource sends its provider: the `SpaceHealthArgs` fields (a None one is
+    absent: the SDK drops None-valued props, so are the outputs it seeds with None)."""
+
+    hub_endpoint: str
+    """`SpaceHealthArgs.hub_endpoint`."""
+    space_id: str
+    """`SpaceHealthArgs.space_id`."""
+    space_url: str
+    """`SpaceHealthArgs.space_url`."""
+    health_path: str
+    """`SpaceHealthArgs.health_path`."""
+    revision: str
+    """`SpaceHealthArgs.revision`."""
+    config_digest: str
+    """`SpaceHealthArgs.config_digest` (secret)."""
+    frontend_origin: NotRequired[str]
+    """`SpaceHealthArgs.frontend_origin`."""
+    require: str
+    """`SpaceHealthArgs.require`."""
+    timeout_seconds: int
+    """`SpaceHealthArgs.timeout_seconds`."""
+    private: bool
+    """`SpaceHealthArgs.private`."""
+    cors_path: str
+    """`SpaceHealthArgs.cors_path`."""
+    cors_hint: str
+    """`SpaceHealthArgs.cors_hint`."""
+    cors_variable: str
+    """`SpaceHealthArgs.cors_variable`."""
+    settled_revision: NotRequired[str]
+    """`SpaceHealthArgs.settled_revision`."""
+
+
+class SpaceHealthOutputs(SpaceHealthInputs):
+    """What `create` and `update` return (and `read`, unchanged): the inputs and what the check found."""
+
+    health: dict[str, Any]
+    """`summarize`'s short words: `status`, `services` (name -> status) and `cors`."""
+    healthy_revision: str
+    """The Space commit the passing check verified."""
+
+
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):
     """The backend's health after the last change. `health` holds the overall and per-service status."""
 
+    hub_endpoint: pulumi.Output[str]
+    """The Hub's base URL."""
+    space_id: pulumi.Output[str]
+    """The Space's `owner/name`."""
+    space_url: pulumi.Output[str]
+    """Where the Space's app answers."""
+    health_path: pulumi.Output[str]
+    """Path of the app's health endpoint."""
+    revision: pulumi.Output[str]
+    """The files commit the check waited for."""
+    config_digest: pulumi.Output[str]
+    """Digest of the secrets and variables (secret)."""
+    frontend_origin: pulumi.Output[str | None]
+    """The origin of the CORS preflight (None: no CORS check)."""
+    require: pulumi.Output[str]
+    """`healthy` or `reachable`."""
+    timeout_seconds: pulumi.Output[int]
+    """How long the wait and the check may take."""
+    private: pulumi.Output[bool]
+    """Whether the health requests carry the Hub token."""
+    cors_path: pulumi.Output[str]
+    """Path of the CORS preflight."""
+    cors_hint: pulumi.Output[str]
+    """What preview found in the app's CORS code."""
+    cors_variable: pulumi.Output[str]
+    """The variable holding the allowed origins."""
+    settled_revision: pulumi.Output[str | None]
+    """SpaceFiles' `settled_revision`: a revision whose build already ended."""
     health: pulumi.Output[dict[str, Any]]
+    """The overall status, each service's status and the CORS result, as short words (the `health` stack
+    output)."""
     healthy_revision: pulumi.Output[str]
     """The Space commit the last passing check verified."""
 

@@ -92,7 +92,7 @@ def render_readme(settings: Settings, routes: Sequence[Route] | None = None, bod
     (the keys and order huggingface_hub's ``SpaceCardData.to_yaml`` writes), dumped with PyYAML and
     parsed back, so a malformed header fails here rather than on the Hub. huggingface_hub is not
     imported: it would cost every program run about 0.2 s (ARCHITECTURE.md: only hub.py imports
-    it, when the Hub is called); tests/unit/test_templates.py checks its ``SpaceCard`` reads it back.
+    it, when the Hub is called); tests/unit/test_templating.py checks its ``SpaceCard`` reads it back.
 
     ``routes`` fill the generated API table (the app's real routes, components/routes.py). ``body``,
     the backend's own README.md, replaces the generated sections (its own front matter is dropped:

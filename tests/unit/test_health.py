@@ -323,7 +323,7 @@ def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: p
 
     monkeypatch.setattr(health, "http_client", client)
     monkeypatch.setattr(health, "check_http", lambda *a, **k: {"status": "healthy", "services": {}, "cors": "skipped"})
-    props = {"space_id": "alice/rag", "timeout_seconds": 5, "private": True, "space_url": url,
+    props: Any = {"space_id": "alice/rag", "timeout_seconds": 5, "private": True, "space_url": url,
              "health_path": "/api/health", "hub_endpoint": "https://hub.example"}
     provider = health.SpaceHealthProvider()
     if reached:

@@ -190,7 +190,7 @@ def test_readme_without_origins_says_so() -> None:
 
 RENDER_SCRIPT = """
 import json, sys
-from tests.unit.test_templates import EXAMPLE_ROUTES, SECRET_VALUES, settings
+from tests.unit.test_templating import EXAMPLE_ROUTES, SECRET_VALUES, settings
 from components.templating import render_dockerfile, render_readme
 s = settings(**SECRET_VALUES, extraVariables=json.dumps({"B_VAR": "2", "A_VAR": "1", "C_VAR": "3"}),
              allowedOrigins="http://localhost:3000,https://b.example.com,https://a.example.com")
