@@ -224,7 +224,7 @@ def test_a_secret_in_a_retried_error_never_reaches_the_cli(cli: list[str], capsy
     from pulumi.dynamic.config import Config
 
     canary = "AIza" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(35))
-    provider = provider_base.HubProvider()
+    provider: provider_base.HubProvider[Any, Any] = provider_base.HubProvider()
     provider.configure(ConfigureRequest(Config({"hf-rag-space:geminiApiKey": canary}, "hf-rag-space")))
     answers: list[Exception | str] = [httpx2.ConnectError(f"connection reset, key={canary}"), "ok"]
 
