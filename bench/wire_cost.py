@@ -95,7 +95,7 @@ def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, st
 
 
 def write_bundle(settings: Any, dest: Path) -> dict[str, bytes]:
-    from components.bundle import bundle_for
+    from components.bundle.build import bundle_for
 
     files: dict[str, bytes] = bundle_for(settings).files
     if dest.exists():
@@ -251,7 +251,7 @@ def _bundle_sizes(stack: Stack) -> dict[str, int]:
     """Bytes of each file of the bundle the stack will deploy (computed like the program does)."""
     backend = stack.workdir / "backend"
     settings = settings_for(backend, "http://127.0.0.1:9", "x", dict(DEMO_SECRETS))  # loopback: http allowed
-    from components.bundle import bundle_for
+    from components.bundle.build import bundle_for
 
     return {p: len(d) for p, d in bundle_for(settings).files.items()}
 

@@ -27,7 +27,7 @@ from typing import Literal
 
 import jinja2
 
-from components import templating
+from components.bundle import templating
 from components.errors import PatchError
 
 BEGIN_MARKER = "// >>> hf-rag-space managed: API base URL (edit via pulumi config) >>>"

@@ -3,7 +3,7 @@
 Created after the files commit and run again whenever the files revision, the secrets or variables
 (through a digest of their values), the URLs or the expectations change. Create and update:
 1. wait for the Space to build and start the new revision (hub.wait_for_new_build), logging progress and
-   streaming its build and run logs (components/live_logs.py); on BUILD_ERROR / RUNTIME_ERROR /
+   streaming its build and run logs (components/hub/live_logs.py); on BUILD_ERROR / RUNTIME_ERROR /
    CONFIG_ERROR fail with the stage and the last 40 log lines;
 2. GET spaceUrl + healthPath, retrying while the Space wakes up (502/503/504, connection errors);
    the token goes along for a private Space and is never logged;
@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub, retry
+from components import retry
 from components.errors import HealthError, RevisionFailed
-from components.live_logs import LiveLogs
+from components.hub import client as hub
+from components.hub.live_logs import LiveLogs
 from components.provider_base import HubProvider, changed, is_unknown
 from components.rules.urls import may_carry_token, redact_url
 
@@ -445,7 +446,7 @@ class SpaceHealthArgs:
     cors_path: str = CHAT_PATH
     """Path of the CORS preflight (config corsCheckPath; default the app's first POST route)."""
     cors_hint: str = ""
-    """What preview found in the app's CORS code (components/preflight.py), added to a CORS failure."""
+    """What preview found in the app's CORS code (components/bundle/preflight.py), added to a CORS failure."""
     cors_variable: str = "ALLOWED_ORIGINS"
     """The variable the stack writes the origins to (config corsOriginsVariable)."""
     settled_revision: pulumi.Input[str | None] | None = None

@@ -36,10 +36,12 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from components import hub, log_bridge, ownership
+from components import log_bridge
 from components.errors import DeployError, OwnershipError, ProviderError
-from components.ownership import MARKER_VARIABLE
+from components.hub import client as hub
 from components.redact import RedactingFormatter, Redactor, secrets_of_config
+from components.rules import ownership
+from components.rules.ownership import MARKER_VARIABLE
 from components.rules.tokens import resolve_token
 
 if TYPE_CHECKING:

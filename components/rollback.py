@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components import health, hub
+from components import health
 from components.errors import DeployError, RollbackError, RollbackFailed, RolledBack
+from components.hub import client as hub
 from components.provider_base import HubProvider
 
 

@@ -1,5 +1,5 @@
 """The Space dynamic resource: a Docker Space on the Hub (visibility, hardware, sleep time), marked with
-the stack that manages it (components/ownership.py has the rules; components/plans.py what a plan allows).
+the stack that manages it (components/rules/ownership.py has the rules; components/hub/plans.py what a plan allows).
 
 Hub endpoints: POST /api/repos/create, GET /api/spaces/{id}, PUT /api/spaces/{id}/settings,
 POST /api/spaces/{id}/hardware, POST /api/spaces/{id}/sleeptime, DELETE /api/repos/delete,
@@ -19,11 +19,13 @@ from typing import Any, Final, TypedDict
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub, ownership, plans
 from components.errors import OwnershipError
-from components.ownership import MARKER_VARIABLE
+from components.hub import client as hub
+from components.hub import plans
 from components.provider_base import HubProvider, changed, is_unknown
+from components.rules import ownership
 from components.rules.names import space_id_of
+from components.rules.ownership import MARKER_VARIABLE
 
 IDENTITY: Final = ("owner", "name", "hub_endpoint")
 SETTINGS: Final = ("private", "hardware", "sleep_time")

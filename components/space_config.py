@@ -13,10 +13,11 @@ from typing import Final, NotRequired, TypedDict
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub, ownership
-from components.ownership import MARKER_VARIABLE
+from components.hub import client as hub
 from components.provider_base import HubProvider, changed, check_still_owner, is_unknown
+from components.rules import ownership
 from components.rules.names import is_env_name
+from components.rules.ownership import MARKER_VARIABLE
 
 IDENTITY: Final = ("hub_endpoint", "space_id", "key")
 CONTENT: Final = ("value", "description")

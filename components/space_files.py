@@ -33,9 +33,11 @@ from typing import Any, Final, NotRequired, TypedDict
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import health, hub, provenance, retry, rollback
-from components.globs import Globs
+from components import health, retry, rollback
+from components.hub import client as hub
+from components.hub import provenance
 from components.provider_base import HubProvider, changed, check_still_owner
+from components.rules.globs import Globs
 
 IDENTITY: Final = ("hub_endpoint", "space_id")
 #: The Hub's default `.gitattributes` LFS patterns of a new repo (localhub/README.md "2026 behaviours").
@@ -325,7 +327,7 @@ class SpaceFilesArgs:
     space_id: pulumi.Input[str]
     """The Space's `owner/name` (the Space's `space_id` output); a change replaces the resource."""
     manifest: dict[str, str]
-    """Every file the Space must hold: path -> sha256 of its content (components/bundle.py); the diff."""
+    """Every file the Space must hold: path -> sha256 of its content (components/bundle/build.py); the diff."""
     blob_dir: str
     """Where the contents are staged, relative to the project directory (`.hf-rag-space/<stack>/blobs`)."""
     managed_by: pulumi.Input[str] | None = None

@@ -69,7 +69,7 @@ class Settings:
     max_file_mb: int = MAX_FILE_MB
     """``maxFileSizeMB``: the largest backend file, in MB."""
     app_module: str | None = None
-    """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
+    """``appModule`` (``module:attribute``); None detects the entry point (components/bundle/dependencies.py)."""
     include: tuple[str, ...] = ()
     """Globs (gitignore syntax) of backend files to upload even though .gitignore/.dockerignore ignore them."""
     exclude: tuple[str, ...] = ()

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from components.config import managed
-from components.ownership import MARKER_VARIABLE
+from components.rules.ownership import MARKER_VARIABLE
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from components import hub
 from components.health import (
     HealthError,
     check_http,
@@ -22,6 +21,7 @@ from components.health import (
     log_tail,
     summarize,
 )
+from components.hub import client as hub
 
 HEALTHY = {"status": "healthy", "version": "1.0.0", "services": {
     "fastapi": "running", "qdrant": {"status": "connected"}, "postgres": {"status": "not_configured"},

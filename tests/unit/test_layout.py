@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import bundle_for
+from components.bundle.build import bundle_for
+from components.bundle.routes import Route, find_routes
+from components.bundle.templating import render_dockerfile
 from components.config import Settings
-from components.dockerfile_check import check_dockerfile
 from components.errors import BundleError, ConfigError
-from components.layout import Entry, detect_entry
-from components.routes import Route, find_routes
-from components.templating import render_dockerfile
+from components.rules.dockerfile import check_dockerfile
+from components.rules.entry_point import Entry, detect_entry
 from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg
 

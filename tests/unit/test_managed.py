@@ -11,13 +11,13 @@ import pytest
 import yaml
 from pulumi.dynamic import ResourceProvider
 
+from components.bundle.templating import render_readme
 from components.config import CONFIG_KEYS, MANAGED_SECRETS, MANAGED_VARIABLES, SECRET_KEYS, Settings, managed
 from components.deployment import _description
 from components.errors import ConfigError
 from components.rules.names import is_env_name, space_id_of
 from components.rules.tokens import resolve_token
 from components.space_config import SpaceSecretProvider, SpaceVariableProvider
-from components.templating import render_readme
 from localhub.errors import HubError as LocalhubError
 from localhub.spaces_common import check_env_key
 from tests.unit.test_settings import load, minimal_backend

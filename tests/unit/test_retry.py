@@ -22,12 +22,12 @@ from components import (
     frontend_patch,
     frontend_patch_provider,
     health,
-    hub,
     log_bridge,
     provider_base,
     retry,
     rollback,
 )
+from components.hub import client as hub
 from localhub import LocalHub, serve
 
 SPACE = "alice/demo"
@@ -267,7 +267,7 @@ def test_with_the_engine_gone_a_record_falls_back_to_the_redacting_stderr_handle
 def test_an_ownership_refusal_is_an_ownership_error_not_a_hub_error() -> None:
     from types import SimpleNamespace
 
-    from components.ownership import MARKER_VARIABLE
+    from components.rules.ownership import MARKER_VARIABLE
 
     class Api:
         def get_space_variables(self, _space_id: str) -> dict[str, Any]:

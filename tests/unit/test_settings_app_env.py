@@ -107,7 +107,7 @@ def test_other_values_written_into_the_readme_are_one_line(backend: Path, key: s
 
 
 def test_variable_values_in_the_readme_table_cannot_start_a_line(backend: Path) -> None:
-    from components.templating import render_readme
+    from components.bundle.templating import render_readme
 
     value = "first\nsneaky | x\u2028third"
     readme = render_readme(load(backend, extraVariables=json.dumps({"NOTE": value})))

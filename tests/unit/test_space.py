@@ -18,8 +18,9 @@ from huggingface_hub.errors import (
 )
 from pulumi.dynamic import ResourceProvider
 
-from components import hub, plans
-from components.ownership import MARKER_VARIABLE
+from components.hub import client as hub
+from components.hub import plans
+from components.rules.ownership import MARKER_VARIABLE
 from components.space import SpaceProvider as _SpaceProvider
 from components.space import settings_changes, sleep_as_configured
 

@@ -20,7 +20,7 @@ from huggingface_hub.errors import (
 )
 from pulumi.dynamic import ResourceProvider
 
-from components import hub
+from components.hub import client as hub
 from components.space_files import SpaceFilesProvider as _SpaceFilesProvider
 from components.space_files import lfs_paths
 from tests.blobs import git_blob_id

@@ -3,13 +3,13 @@
 The bundle holds the whole backend directory, like ``upload_folder`` would send it, minus what
 .gitignore, .dockerignore, config ``exclude`` and the deny list (tests, caches, virtualenvs, tooling)
 leave out (config ``include`` forces ignored files in); ``__init__.py`` is added inside the entry
-point's package; ``requirements.txt`` comes from the dependencies (layout.py), test-only packages
+point's package; ``requirements.txt`` comes from the dependencies (dependencies.py), test-only packages
 stripped; the backend's own ``Dockerfile`` is kept once it meets the Spaces rules
-(dockerfile_check.py), else one is rendered; ``README.md`` is always rendered (the product's front
+(rules/dockerfile.py), else one is rendered; ``README.md`` is always rendered (the product's front
 matter over the backend's own README body, or the generated sections).
 Nothing leaves the machine that should not: symlinks are resolved and must stay inside the backend
-without landing on anything excluded; credential files (components/credentials.py) and files holding
-secrets (components/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
+without landing on anything excluded; credential files (components/rules/credentials.py) and files holding
+secrets (components/rules/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
 Nothing here talks to the network; the result is deterministic (sorted paths).
 """
 
@@ -27,20 +27,21 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from components import credentials as _credentials
+from components.bundle.dependencies import Dependencies, read_dependencies
+from components.bundle.dependencies import strip_test_requirements as strip_test_requirements  # re-exported
+from components.bundle.file_cache import Entry as Known
+from components.bundle.file_cache import FileCache, stat_key
+from components.bundle.git_ignore import git_ignored
+from components.bundle.routes import Route, find_routes
+from components.bundle.templating import render_dockerfile, render_readme
 from components.config import MAX_FILE_MB, Settings
-from components.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
-from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
 from components.errors import BundleError, Problem
-from components.file_cache import Entry as Known
-from components.file_cache import FileCache, stat_key
-from components.git_ignore import git_ignored
-from components.globs import Globs
-from components.layout import Dependencies, Entry, detect_entry, read_dependencies
-from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
-from components.routes import Route, find_routes
-from components.secret_scan import bom_encoding, scan, text_of
-from components.templating import render_dockerfile, render_readme
+from components.rules import credentials as _credentials
+from components.rules.credentials import credential_kind_by_content, credential_kind_by_name, is_environment_file
+from components.rules.dockerfile import DEFAULT_APP_PORT, check_dockerfile
+from components.rules.entry_point import Entry, detect_entry
+from components.rules.globs import Globs
+from components.rules.secret_scan import bom_encoding, scan, text_of
 
 MIN_SECRET_LENGTH = 8
 #: What the file cache's verdicts depend on besides a file's content: the credential rules (their source).
@@ -109,12 +110,12 @@ class Bundle:
 
     files: dict[str, bytes] = field(repr=False)
     routes: tuple[Route, ...] = ()
-    """The app's routes, read from its code (components/routes.py)."""
+    """The app's routes, read from its code (components/bundle/routes.py)."""
     skipped: tuple[tuple[str, str], ...] = ()
     """(path, why) of what is left out that a user may not expect: environment files and the default
     noise (`LISTED_KINDS`); folders end with ``/``, names are printable (`shown`)."""
     app_port: int = DEFAULT_APP_PORT
-    """The Space card's ``app_port`` (components/dockerfile_check.py)."""
+    """The Space card's ``app_port`` (components/rules/dockerfile.py)."""
     warnings: tuple[str, ...] = ()
     """What may fail at run time, each with its fix (shown by preview, never blocking)."""
     facts: tuple[str, ...] = ()
@@ -207,7 +208,7 @@ def build_bundle(
     """Select and check the backend's files and add the generated ones.
 
     Args:
-        backend_dir: the backend: an entry point (layout.py) and requirements.txt or pyproject.toml.
+        backend_dir: the backend: an entry point (rules/entry_point.py) and requirements.txt or pyproject.toml.
         dockerfile: the generated Dockerfile (or a function of the layout rendering it), used when the
             backend has no Dockerfile of its own; its own is kept after the Spaces rules are checked.
         readme: README.md (or a function of the layout rendering it).
@@ -216,7 +217,7 @@ def build_bundle(
             positives (config ``allowSecretsIn``); the stack's own secret values are refused anyway.
         scan_cache: file remembering contents found clean by the scanner.
         file_cache: file remembering each unchanged file's sha256 and credential verdict by its stat
-            (components/file_cache.py), so they are not recomputed.
+            (components/bundle/file_cache.py), so they are not recomputed.
         app_module: config ``appModule`` (``module:attribute``), None to detect the entry point.
         include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
             out, and leaving out more.
@@ -359,7 +360,7 @@ class Reason:
 
 class _Rules:
     """What the backend excludes, for any path relative to the backend root: the deny list, environment
-    files, the default noise, virtualenvs, credential files, and what git ignores (components/git_ignore.py:
+    files, the default noise, virtualenvs, credential files, and what git ignores (components/bundle/git_ignore.py:
     git's own rules when the backend is in a git work tree, else every .gitignore inside the backend read
     with pathspec), .dockerignore and config ``exclude``; config ``include`` forces in the ignored and noise."""
 
@@ -633,7 +634,7 @@ def _include_problem(root: Path, rel: str, rules: _Rules, max_file_mb: int) -> s
         with open(path, "rb") as handle:
             kind = credential_kind_by_content(rel, handle.read(max_file_mb * 1024 * 1024))
     except OSError:
-        return None  # missing or outside: layout.py names it
+        return None  # missing or outside: dependencies.py names it
     return f"a credential file ({kind})" if kind else None
 
 
