@@ -76,7 +76,7 @@ def change_file(backend: Path, round_no: int) -> None:
 
 def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, str]) -> Any:
     """Settings as the product computes them (Pulumi.yaml defaults + the demo config)."""
-    from components.config import Settings
+    from components.config import from_config
 
     schema = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
     raw: dict[str, str | None] = {}
@@ -91,7 +91,7 @@ def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, st
     raw.update(hfOwner=OWNER, spaceName=space, hubEndpoint=endpoint, backendDir=str(backend),
                frontendUrl="https://my-app.example.com", healthCheck="false", hfToken="hf_" + "x" * 37)
     raw.update(secrets)
-    return Settings.from_config(raw, {}, backend.parent)
+    return from_config(raw, {}, backend.parent)
 
 
 def write_bundle(settings: Any, dest: Path) -> dict[str, bytes]:

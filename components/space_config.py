@@ -160,21 +160,26 @@ class SpaceSettingProps(TypedDict):
     """`SpaceSettingArgs.managed_by` (absent when None, and in state written before ownership markers)."""
 
 
-class SpaceSecret(Resource, module="hf", name="SpaceSecret"):
-    """One secret of a Space; its value stays secret in state and output."""
+class _SpaceSetting(Resource):
+    """What a `SpaceSecret` and a `SpaceVariable` declare: one setting of a Space, by key."""
 
     hub_endpoint: pulumi.Output[str]
     """The Hub's base URL."""
     space_id: pulumi.Output[str]
     """The Space's `owner/name`."""
     key: pulumi.Output[str]
-    """The secret's name in the Space."""
+    """The setting's name in the Space."""
     value: pulumi.Output[str]
-    """The secret's value: a secret output (the Hub never returns it, so refresh keeps this one)."""
+    """The setting's value. A secret's is a secret output (the Hub never returns it, so refresh keeps this
+    one); a variable's is public (the Hub shows it; refresh reads it back)."""
     description: pulumi.Output[str | None]
     """The description the Hub shows."""
     managed_by: pulumi.Output[str | None]
     """The ownership marker the setting was written under."""
+
+
+class SpaceSecret(_SpaceSetting, module="hf", name="SpaceSecret"):
+    """One secret of a Space; its value stays secret in state and output."""
 
     def __init__(self, name: str, args: SpaceSettingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         props = {**args.__dict__, "value": pulumi.Output.secret(args.value)}
@@ -182,21 +187,8 @@ class SpaceSecret(Resource, module="hf", name="SpaceSecret"):
         super().__init__(SpaceSecretProvider(), name, props, opts)
 
 
-class SpaceVariable(Resource, module="hf", name="SpaceVariable"):
+class SpaceVariable(_SpaceSetting, module="hf", name="SpaceVariable"):
     """One variable of a Space."""
-
-    hub_endpoint: pulumi.Output[str]
-    """The Hub's base URL."""
-    space_id: pulumi.Output[str]
-    """The Space's `owner/name`."""
-    key: pulumi.Output[str]
-    """The variable's name in the Space."""
-    value: pulumi.Output[str]
-    """The variable's value (public: the Hub shows it; refresh reads it back)."""
-    description: pulumi.Output[str | None]
-    """The description the Hub shows."""
-    managed_by: pulumi.Output[str | None]
-    """The ownership marker the setting was written under."""
 
     def __init__(self, name: str, args: SpaceSettingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(SpaceVariableProvider(), name, dict(args.__dict__), opts)

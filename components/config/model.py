@@ -4,7 +4,6 @@ wraps them in ``Output.secret``) but never appear in ``repr``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -144,19 +143,3 @@ class Settings:
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value (token included), e.g. to make sure none is bundled."""
         return tuple(sorted({self.hf_token, *self.secrets.values()}))
-
-    @classmethod
-    def from_config(
-        cls,
-        cfg: Mapping[str, str | None],
-        env: Mapping[str, str],
-        project_dir: Path,
-        encrypted: Collection[str] | None = None,
-        namespace_keys: Collection[str] | None = None,
-        plaintext_entries: Collection[str] | None = None,
-    ) -> Settings:
-        """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem
-        (`components.config.load.from_config`, which documents the arguments)."""
-        from components.config.load import from_config
-
-        return from_config(cfg, env, project_dir, encrypted, namespace_keys, plaintext_entries)

@@ -9,7 +9,7 @@ import pytest
 from components.bundle.build import bundle_for
 from components.bundle.routes import Route, find_routes
 from components.bundle.templating import render_dockerfile
-from components.config import Settings
+from components.config import Settings, from_config
 from components.errors import BundleError, ConfigError
 from components.rules.dockerfile import check_dockerfile
 from components.rules.entry_point import Entry, detect_entry
@@ -18,7 +18,7 @@ from tests.unit.test_settings import make_cfg
 
 
 def settings_for(root: Path, **overrides: str) -> Settings:
-    return Settings.from_config(make_cfg(root, **overrides), {}, root.parent)
+    return from_config(make_cfg(root, **overrides), {}, root.parent)
 
 
 def files_of(root: Path, **overrides: str) -> dict[str, bytes]:

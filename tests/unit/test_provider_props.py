@@ -82,7 +82,8 @@ def test_the_docstring_check_finds_a_missing_one() -> None:
 def test_the_resource_declares_every_output_and_no_other(resource: type[Resource], args: type[Any],
                                                           provider: type[Any], inputs: type[Any],
                                                           outputs: type[Any]) -> None:
-    declared = set(inspect.get_annotations(resource)) - {"_resource_type_name"}
+    declared = {name for klass in resource.__mro__ if issubclass(klass, Resource) and klass is not Resource
+                for name in inspect.get_annotations(klass)} - {"_resource_type_name"}  # shared bases too
     assert declared == keys(outputs)
     assert {f.name for f in fields(args)} <= keys(inputs)
     assert keys(inputs) - keys(outputs) <= {"planned"}  # only what `check` adds for preview's sake

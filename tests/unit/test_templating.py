@@ -19,7 +19,7 @@ from huggingface_hub.repocard import SpaceCard
 
 from components.bundle.routes import find_routes
 from components.bundle.templating import render, render_dockerfile, render_readme
-from components.config import Settings
+from components.config import Settings, from_config
 from components.errors import ConfigError
 from components.rules.card import SPACE_DESCRIPTION_MAX, is_single_emoji
 
@@ -48,7 +48,7 @@ def settings(**overrides: str) -> Settings:
     }
     cfg |= {"hfOwner": "alice", "spaceName": "rag-chatbot", "backendDir": "examples/rag-backend"}
     cfg |= {"hfToken": "hf_token_for_tests"} | overrides
-    return Settings.from_config(cfg, {}, PROJECT_DIR)
+    return from_config(cfg, {}, PROJECT_DIR)
 
 
 # -- Dockerfile -----------------------------------------------------------------------------

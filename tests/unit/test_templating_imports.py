@@ -21,9 +21,9 @@ def test_rendering_the_readme_does_not_import_huggingface_hub(tmp_path: Path) ->
     code = f"""
 import json, sys
 from pathlib import Path
-from components.config import Settings
+from components.config import Settings, from_config
 from components.bundle.templating import render_readme, render_dockerfile
-settings = Settings.from_config(json.loads({json.dumps(json.dumps(make_cfg(backend)))}), {{}}, Path("."))
+settings = from_config(json.loads({json.dumps(json.dumps(make_cfg(backend)))}), {{}}, Path("."))
 assert render_readme(settings).startswith("---\\ntitle: rag-chatbot\\n")
 render_dockerfile(health_path="/api/health")
 import components.bundle.build
