@@ -253,8 +253,9 @@ def http_client(token: str | None, transport: httpx.BaseTransport | None = None)
                         transport=transport)
 
 
-class _NotServing(Exception):
-    """One failed try of the health GET: a gateway status or a connection error (`why`)."""
+class _NotServing(HealthError):
+    """One failed try of the health GET: a gateway status or a connection error (`why`); never escapes
+    `get_with_retry`, which turns the last one into the HealthError the user sees."""
 
 
 #: The health GET's retries: every failed try, until the deadline; no jitter (one client, one Space).
