@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pulumi
 
-from components.bundle import bundle_for
+from components.bundle.build import bundle_for
+from components.bundle.preflight import preflight
 from components.config import load_settings
 from components.deployment import RagSpaceDeployment
-from components.errors import run_program
 from components.frontend import check_client_file, maybe_frontend
-from components.preflight import preflight
+from components.program import run_program
 
 PROJECT_DIR = Path(__file__).resolve().parent
 

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Series, interleave, machine_summary, shared_note, table
-from components.bundle import build_bundle
-from components.git_ignore import git_ignored
+from components.bundle.build import build_bundle
+from components.bundle.git_ignore import git_ignored
 
 
 def make_backend(root: Path, files: int) -> None:

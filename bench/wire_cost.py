@@ -76,7 +76,7 @@ def change_file(backend: Path, round_no: int) -> None:
 
 def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, str]) -> Any:
     """Settings as the product computes them (Pulumi.yaml defaults + the demo config)."""
-    from components.config import Settings
+    from components.config import from_config
 
     schema = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
     raw: dict[str, str | None] = {}
@@ -91,11 +91,11 @@ def settings_for(backend: Path, endpoint: str, space: str, secrets: dict[str, st
     raw.update(hfOwner=OWNER, spaceName=space, hubEndpoint=endpoint, backendDir=str(backend),
                frontendUrl="https://my-app.example.com", healthCheck="false", hfToken="hf_" + "x" * 37)
     raw.update(secrets)
-    return Settings.from_config(raw, {}, backend.parent)
+    return from_config(raw, {}, backend.parent)
 
 
 def write_bundle(settings: Any, dest: Path) -> dict[str, bytes]:
-    from components.bundle import bundle_for
+    from components.bundle.build import bundle_for
 
     files: dict[str, bytes] = dict(bundle_for(settings).files)
     if dest.exists():
@@ -251,7 +251,7 @@ def _bundle_sizes(stack: Stack) -> dict[str, int]:
     """Bytes of each file of the bundle the stack will deploy (computed like the program does)."""
     backend = stack.workdir / "backend"
     settings = settings_for(backend, "http://127.0.0.1:9", "x", dict(DEMO_SECRETS))  # loopback: http allowed
-    from components.bundle import bundle_for
+    from components.bundle.build import bundle_for
 
     return {p: len(d) for p, d in bundle_for(settings).files.items()}
 

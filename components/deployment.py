@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pulumi
 
-from components.bundle import Bundle
+from components.bundle.build import Bundle
+from components.bundle.templating import purpose
 from components.config import Settings
 from components.health import SpaceHealth, SpaceHealthArgs, config_digest
-from components.ownership import stack_instance, stack_marker
-from components.provenance import Provenance
+from components.hub.provenance import Provenance
+from components.rules.ownership import stack_instance, stack_marker
 from components.space import Space, SpaceArgs
 from components.space_config import SpaceSecret, SpaceSettingArgs, SpaceVariable
 from components.space_files import SpaceFiles, SpaceFilesArgs, stage_blobs
-from components.templating import purpose
 
 
 def _description(key: str) -> str:

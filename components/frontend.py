@@ -68,15 +68,17 @@ class FrontendClientPatch(Resource, module="hf", name="FrontendClientPatch"):
     """URL used on localhost / loopback."""
     space_url: Output[str]
     """URL used on any other host."""
+    optional: Output[bool]
+    """``frontendOptional``: on a machine without the file the patch was skipped (the outputs below None)."""
     path: Output[str]
     """``dir/client_file``, also the resource id."""
-    original: Output[str]
+    original: Output[str | None]
     """The text the managed block replaced (restored on delete)."""
-    managed: Output[str]
+    managed: Output[str | None]
     """The managed block as written (or as found by refresh)."""
-    line: Output[int]
+    line: Output[int | None]
     """Line of the managed block's first marker."""
-    content_sha256: Output[str]
+    content_sha256: Output[str | None]
     """SHA-256 of the whole file as last written by the patch."""
 
     def __init__(self, name: str, args: FrontendClientPatchArgs, opts: ResourceOptions | None = None) -> None:
@@ -109,8 +111,8 @@ class FrontendApiUrl(ComponentResource):
     path: Output[str]
     """The patched client file as configured, ``frontendDir/frontendClientFile`` (the ``frontendClientFile``
     stack output; relative to the project when ``frontendDir`` is, so it is the same on every machine)."""
-    content_sha256: Output[str]
-    """SHA-256 of the patched file (the git-push trigger)."""
+    content_sha256: Output[str | None]
+    """SHA-256 of the patched file (the git-push trigger); None where an optional frontend is not here."""
 
     def __init__(self, name: str, args: FrontendApiUrlArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("hf-rag-space:index:FrontendApiUrl", name, None, opts)

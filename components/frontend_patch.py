@@ -27,7 +27,8 @@ from typing import Literal
 
 import jinja2
 
-from components import templating
+from components.bundle import templating
+from components.errors import PatchError
 
 BEGIN_MARKER = "// >>> hf-rag-space managed: API base URL (edit via pulumi config) >>>"
 """First line of the managed block."""
@@ -47,10 +48,6 @@ _URL_RE = re.compile(r"^https?://[^/\s'\"`\\<>]+(?:/[^\s'\"`\\<>]*)?$")
 _LITERALS_RE = re.compile(r"^\s*\?\s*'((?:[^'\\]|\\.)*)'\s*$\n^\s*:\s*'((?:[^'\\]|\\.)*)';\s*$", re.MULTILINE)
 
 Action = Literal["insert", "unchanged", "update", "rerender"]
-
-
-class PatchError(ValueError):
-    """The client file cannot be patched (or restored) safely; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi.dynamic import (
@@ -23,11 +24,11 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.runtime.rpc import UNKNOWN
 
+from components.errors import TypeScriptError
 from components.frontend_patch import (
     PatchError,
     PatchPlan,
@@ -38,20 +39,16 @@ from components.frontend_patch import (
     restore,
     valid_url,
 )
-from components.provider_base import with_unknowns_as_sentinel
+from components.provider_base import TypedProvider, with_unknowns_as_sentinel
 
 ESBUILD_ENV = "HF_RAG_SPACE_ESBUILD"
 """Environment variable overriding the esbuild binary (default ``tools/node_modules/.bin/esbuild``)."""
 
-INPUTS = ("dir", "client_file", "dev_url", "space_url")
+INPUTS: Final = ("dir", "client_file", "dev_url", "space_url")
 """Input property keys, in the order they are validated. ``check`` adds ``planned``: what up will do."""
 
 _LOADERS = {".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".jsx": "jsx", ".js": "js", ".mjs": "js"}
 _PLACEHOLDER_URL = "https://placeholder.invalid"
-
-
-class TypeScriptError(PatchError):
-    """The patched text does not parse; the message carries esbuild's diagnostics."""
 
 
 # --- file operations (also used directly by tests) --------------------------------------------------
@@ -163,19 +160,66 @@ def restore_file(path: Path, original: str) -> bool:
     return True
 
 
+# --- the props ----------------------------------------------------------------------------------------
+
+
+class FrontendClientPatchInputs(TypedDict):
+    """What the `FrontendClientPatch` resource sends its provider (components.frontend.FrontendClientPatchArgs;
+    the outputs it seeds with None are not sent: the SDK drops None-valued props), and once checked, `planned`."""
+
+    dir: str
+    """`FrontendClientPatchArgs.dir`, as configured; a change replaces the patch."""
+    client_file: str
+    """`FrontendClientPatchArgs.client_file`; a change replaces the patch."""
+    dev_url: str
+    """`FrontendClientPatchArgs.dev_url` (trailing `/` removed by `check`)."""
+    space_url: str
+    """`FrontendClientPatchArgs.space_url` (trailing `/` removed by `check`)."""
+    optional: bool
+    """`FrontendClientPatchArgs.optional`."""
+    planned: NotRequired[str]
+    """Added by `check`: what `up` will do to the file (or `NOT_HERE`), so `pulumi preview --diff` shows it."""
+
+
+class FrontendClientPatchOutputs(TypedDict):
+    """What `create`, `update` and `read` return. On a machine without an optional frontend (`NOT_HERE`) the
+    file's outputs are absent until a machine that has it applies the patch."""
+
+    dir: str
+    """The frontend directory, as configured."""
+    client_file: str
+    """The client file inside `dir`."""
+    dev_url: str
+    """The URL used on localhost / loopback."""
+    space_url: str
+    """The URL used on any other host."""
+    optional: bool
+    """Whether the frontend may be missing on a machine."""
+    path: str
+    """`dir/client_file`, also the resource id."""
+    original: NotRequired[str]
+    """The text the managed block replaced (restored on delete)."""
+    managed: NotRequired[str]
+    """The managed block as written (or as found by refresh)."""
+    line: NotRequired[int]
+    """Line of the managed block's first marker."""
+    content_sha256: NotRequired[str]
+    """SHA-256 of the whole file as last written by the patch."""
+
+
 # --- the provider -------------------------------------------------------------------------------------
 
 
-def _path(props: dict[str, Any]) -> Path:
+def _path(props: Mapping[str, Any]) -> Path:
     return Path(props["dir"]) / props["client_file"]
 
 
-def _differs(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
+def _differs(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> bool:
     """A named input changed, or is unknown (preview)."""
     return bool(news.get(key) == UNKNOWN or news.get(key) != olds.get(key))
 
 
-def _last_urls(olds: dict[str, Any]) -> tuple[str, str] | None:
+def _last_urls(olds: Mapping[str, Any]) -> tuple[str, str] | None:
     """The URLs the previous run rendered (from old inputs or outputs), if any."""
     dev_url, space_url = olds.get("dev_url"), olds.get("space_url")
     if isinstance(dev_url, str) and isinstance(space_url, str) and valid_url(dev_url) and valid_url(space_url):
@@ -192,17 +236,17 @@ NOT_HERE = "not here: skipped"
 """What the patch reports on a machine without the frontend when ``frontendOptional`` allows it."""
 
 
-def _not_here(props: dict[str, Any]) -> bool:
+def _not_here(props: Mapping[str, Any]) -> bool:
     """The frontend is optional (``frontendOptional``) and its client file is not on this machine."""
     return bool(props.get("optional")) and not _path(props).is_file()
 
 
-def _skipped(props: dict[str, Any]) -> None:
+def _skipped(props: Mapping[str, Any]) -> None:
     pulumi.log.info(f"hf-rag-space: {_path(props)}: {NOT_HERE} (frontendOptional: the frontend is not on this "
                     "machine; a machine that has it applies the patch)")
 
 
-def _outs(props: dict[str, Any], result: PatchResult, original: str) -> dict[str, Any]:
+def _outs(props: FrontendClientPatchInputs, result: PatchResult, original: str | None) -> dict[str, Any]:
     managed = result.plan.managed
     return {
         **{key: props[key] for key in INPUTS},
@@ -215,10 +259,10 @@ def _outs(props: dict[str, Any], result: PatchResult, original: str) -> dict[str
     }
 
 
-class FrontendClientPatchProvider(ResourceProvider):
+class FrontendClientPatchProvider(TypedProvider["FrontendClientPatchInputs", "FrontendClientPatchOutputs"]):
     """Patches, re-patches and restores the API base URL of one client file (stateless)."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: FrontendClientPatchInputs, news: FrontendClientPatchInputs) -> CheckResult:
         """Validate known inputs: directory and file exist, URLs are http(s), a unique spot exists."""
         failures: list[CheckFailure] = []
         news = with_unknowns_as_sentinel(news)
@@ -247,7 +291,9 @@ class FrontendClientPatchProvider(ResourceProvider):
                 failures.append(CheckFailure("client_file", f"client file {client_file!r} not found in {directory!r}"))
             else:
                 try:
-                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds), olds.get("original"))
+                    # `original` is an output: check's olds are the old inputs, which do not hold it (None).
+                    original = cast("str | None", olds.get("original"))
+                    inputs["planned"] = self._plan_note(path, inputs, _last_urls(olds), original)
                 except PatchError as e:  # no unique spot: fail at preview, before anything runs
                     failures.append(CheckFailure("client_file", f"{path}: {e}"))
         return CheckResult({**news, **inputs}, failures)
@@ -264,7 +310,7 @@ class FrontendClientPatchProvider(ResourceProvider):
         plan = plan_patch(read_text(path), dev_url, space_url, last_urls, original)
         return plan.note if len(known) == 2 or plan.action == "insert" else UNKNOWN
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: FrontendClientPatchOutputs, news: FrontendClientPatchInputs) -> DiffResult:
         """Replace on a new file; update on new URLs or when the file's managed block differs."""
         news = with_unknowns_as_sentinel(news)
         replaces = [k for k in ("dir", "client_file") if _differs(olds, news, k)]
@@ -291,7 +337,7 @@ class FrontendClientPatchProvider(ResourceProvider):
             delete_before_replace=True,
         )
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: FrontendClientPatchInputs) -> CreateResult:
         """Patch the file; remember the text the managed block replaced (a block already in the file, left by
         an earlier stack, keeps its own copy of it). On a machine without an optional frontend: nothing."""
         path = _path(props)
@@ -304,13 +350,13 @@ class FrontendClientPatchProvider(ResourceProvider):
         kept = embedded_original(result.plan.region) if result.plan.action != "insert" else None
         return CreateResult(str(path), _outs(props, result, kept if kept is not None else result.plan.region))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read(self, id_: str, props: FrontendClientPatchOutputs) -> ReadResult:
         """Refresh: gone if the file or its block is gone; report a hand-edited block as drift."""
         path = _path(props)
         inputs = {key: props[key] for key in INPUTS}
         if _not_here(props):  # another machine's file: keep the state (and its original line) as it is
             _skipped(props)
-            return ReadResult(id_, props, {**inputs, "optional": True})
+            return ReadResult(id_, dict(props), {**inputs, "optional": True})
         try:
             source = read_text(path)
         except OSError as e:
@@ -320,7 +366,7 @@ class FrontendClientPatchProvider(ResourceProvider):
             block = find_managed(source)
         except PatchError as e:  # keep the state (it holds the original text) until fixed by hand
             _note(f"{path}: {e}")
-            return ReadResult(id_, props, inputs)
+            return ReadResult(id_, dict(props), inputs)
         if block is None:
             _note(f"{path}: the managed block is gone; the patch counts as deleted")
             return ReadResult(None, {})
@@ -331,7 +377,7 @@ class FrontendClientPatchProvider(ResourceProvider):
             outs["managed"] = current
         return ReadResult(id_, outs, inputs)
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: FrontendClientPatchOutputs, news: FrontendClientPatchInputs) -> UpdateResult:
         """Re-render the managed block for the new URLs; keep the original text from state."""
         path = _path(news)
         if _not_here(news):
@@ -348,7 +394,7 @@ class FrontendClientPatchProvider(ResourceProvider):
             outs["content_sha256"] = olds["content_sha256"]
         return UpdateResult(outs)
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
+    def delete(self, _id: str, props: FrontendClientPatchOutputs) -> None:
         """Restore the original text (from state, else the block's own copy). A file that is not on this
         machine stays patched: say which, and where its original line is kept."""
         path = Path(props.get("path") or _path(props))

@@ -3,7 +3,7 @@
 Created after the files commit and run again whenever the files revision, the secrets or variables
 (through a digest of their values), the URLs or the expectations change. Create and update:
 1. wait for the Space to build and start the new revision (hub.wait_for_new_build), logging progress and
-   streaming its build and run logs (components/live_logs.py); on BUILD_ERROR / RUNTIME_ERROR /
+   streaming its build and run logs (components/hub/live_logs.py); on BUILD_ERROR / RUNTIME_ERROR /
    CONFIG_ERROR fail with the stage and the last 40 log lines;
 2. GET spaceUrl + healthPath, retrying while the Space wakes up (502/503/504, connection errors);
    the token goes along for a private Space and is never logged;
@@ -25,13 +25,15 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import hub
-from components.live_logs import LiveLogs
+from components import retry
+from components.errors import HealthError, RevisionFailed
+from components.hub import client as hub
+from components.hub.live_logs import LiveLogs
 from components.provider_base import HubProvider, changed, is_unknown
 from components.rules.urls import may_carry_token, redact_url
 
@@ -43,7 +45,8 @@ INPUTS = ("hub_endpoint", "space_id", "space_url", "health_path", "revision", "c
 #: A change of these means the Space rebuilds, so the wait must see a new build.
 REBUILD_INPUTS = ("space_id", "revision", "config_digest")
 CHAT_PATH = "/api/chat"
-RETRY_STATUSES = frozenset({502, 503, 504})
+#: What the Space's URL answers while it wakes up or restarts (its proxy's gateway errors): retried.
+RETRY_STATUSES = retry.GATEWAY_STATUSES
 LOG_TAIL = 40
 #: Run log lines added to a failing health check's message.
 HEALTH_LOG_TAIL = 20
@@ -55,20 +58,6 @@ HINTS = {
     "postgres": "Postgres: check `databaseUrl`: it needs `sslmode=require` and the right password.",
     "gemini": "Gemini: check `geminiApiKey` (the key must be valid for the Generative Language API).",
 }
-
-
-class HealthError(Exception):
-    """The deployed backend is not serving as expected; the message says why and what to do."""
-
-
-class RevisionFailed(HealthError):
-    """The revision waited for did not become healthy, by its own fault: `stage` is BUILD_ERROR,
-    RUNTIME_ERROR or CONFIG_ERROR, TIMEOUT, or HEALTH_CHECK (it runs, but its check failed). Such a
-    revision can be rolled back (components/rollback.py); a paused or stopped Space cannot."""
-
-    def __init__(self, message: str, stage: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 def config_digest(space_id: str, values: Mapping[str, str]) -> str:
@@ -264,29 +253,37 @@ def http_client(token: str | None, transport: httpx.BaseTransport | None = None)
                         transport=transport)
 
 
+class _NotServing(HealthError):
+    """One failed try of the health GET: a gateway status or a connection error (`why`); never escapes
+    `get_with_retry`, which turns the last one into the HealthError the user sees."""
+
+
+#: The health GET's retries: every failed try, until the deadline; no jitter (one client, one Space).
+HEALTH_RETRY = retry.Policy(retry_on=lambda e: isinstance(e, _NotServing), attempts=None, cap=10.0, jitter=0.0)
+
+
 def get_with_retry(client: httpx.Client, url: str, deadline: float, *,
                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
                    on_retry: Callable[[str], None] = lambda _m: None) -> httpx.Response:
     """GET `url`, retrying with capped backoff while the Space answers 502/503/504 or cannot be reached
-    (it may be waking up), until `deadline`."""
+    (it may be waking up), until `deadline` (components/retry.py; each retry logged)."""
     import httpx
 
-    attempt = 0
-    while True:
-        attempt += 1
+    def attempt() -> httpx.Response:
         try:
             response = client.get(url)
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            why = f"HTTP {response.status_code}"
         except httpx.TransportError as exc:
-            why = type(exc).__name__
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
-                              "may still be waking up: run `pulumi up` again, or look at its run logs.")
-        on_retry(f"{url}: {why}, retrying")
-        sleep(min(remaining, hub.backoff_seconds(attempt, 10.0)))
+            raise _NotServing(type(exc).__name__) from exc
+        if response.status_code in RETRY_STATUSES:
+            raise _NotServing(f"HTTP {response.status_code}")
+        return response
+
+    try:
+        return retry.run(url, attempt, HEALTH_RETRY, deadline=deadline, clock=clock, sleep=sleep,
+                         on_retry=on_retry)
+    except _NotServing as why:
+        raise HealthError(f"{url} did not answer ({why}) before `healthTimeoutSeconds` ran out; the Space "
+                          "may still be waking up: run `pulumi up` again, or look at its run logs.") from None
 
 
 def check_http(client: httpx.Client, props: Mapping[str, Any], deadline: float,
@@ -333,12 +330,12 @@ def expect_rebuild(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     return bool(rebuilds)
 
 
-class SpaceHealthProvider(HubProvider):
+class SpaceHealthProvider(HubProvider["SpaceHealthInputs", "SpaceHealthOutputs"]):
     """Waits for the Space and checks its health endpoint and CORS."""
 
     explained_errors = (*HubProvider.explained_errors, HealthError)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, _olds: SpaceHealthInputs, news: SpaceHealthInputs) -> CheckResult:
         failures = []
         require = news.get("require")
         if not is_unknown(require) and require not in ("healthy", "reachable"):
@@ -346,24 +343,24 @@ class SpaceHealthProvider(HubProvider):
         path = news.get("health_path")
         if not is_unknown(path) and not str(path).startswith("/"):
             failures.append(CheckFailure("health_path", "healthPath must start with `/`, e.g. /api/health"))
-        return CheckResult(news, failures)
+        return CheckResult(dict(news), failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: SpaceHealthOutputs, news: SpaceHealthInputs) -> DiffResult:
         return DiffResult(changes=bool(changed(olds, news, INPUTS)), replaces=[])
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: SpaceHealthInputs) -> CreateResult:
         return CreateResult(f"{props['space_id']}/health", self._run(props, expect_rebuild=expect_rebuild({}, props)))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: SpaceHealthOutputs, news: SpaceHealthInputs) -> UpdateResult:
         return UpdateResult(self._run(news, expect_rebuild=expect_rebuild(olds, news)))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)
+    def read(self, id_: str, props: SpaceHealthOutputs) -> ReadResult:
+        return ReadResult(id_, dict(props))
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+    def delete(self, _id: str, _props: SpaceHealthOutputs) -> None:
         """Nothing exists on the Hub for a health check."""
 
-    def _run(self, props: dict[str, Any], *, expect_rebuild: bool) -> dict[str, Any]:
+    def _run(self, props: SpaceHealthInputs, *, expect_rebuild: bool) -> dict[str, Any]:
         summary, verified = verify(self, props, expect_rebuild=expect_rebuild)
         return {**props, "health": summary, "healthy_revision": verified}
 
@@ -402,7 +399,7 @@ def verify(provider: HubProvider, props: Mapping[str, Any], *, expect_rebuild: b
         provider.log(f"{space_id}: {runtime.stage}; checking {props['space_url']}{props['health_path']}")
         with http_client(token) as client:
             try:
-                summary = provider.redactor().value(check_http(client, props, deadline, on_retry=provider.log))
+                summary = provider.redactor().value(check_http(client, props, deadline))
             except HealthError as error:
                 tail = live.tail(build=False, limit=HEALTH_LOG_TAIL)
                 logs = f"\nLast {len(tail)} lines of its run logs:\n{log_tail(tail)}" if tail else ""
@@ -428,29 +425,112 @@ class SpaceHealthArgs:
     """Inputs of SpaceHealth: where to look and what to expect."""
 
     hub_endpoint: pulumi.Input[str]
+    """The Hub's base URL (`hubEndpoint`)."""
     space_id: pulumi.Input[str]
+    """The Space's `owner/name` (the Space's `space_id` output)."""
     space_url: pulumi.Input[str]
+    """Where the Space's app answers (the Space's `host` output)."""
     health_path: str
+    """Path of the app's health endpoint (`healthPath`), starting with `/`."""
     revision: pulumi.Input[str]
+    """The files commit to wait for (SpaceFiles' `revision`): a new one means a new build."""
     config_digest: pulumi.Input[str]
+    """config_digest of the secrets and variables (made secret): a new one means a restart."""
     frontend_origin: str | None
+    """The frontend's origin (`frontendUrl`) the CORS preflight is sent from; None skips the CORS check."""
     require: str
+    """`healthRequire`: `healthy` (every reported service healthy) or `reachable` (any JSON object)."""
     timeout_seconds: int
+    """`healthTimeoutSeconds`: how long the build, the start and the health check may take together."""
     private: bool
+    """Whether the Space is private: the health requests then carry the Hub token."""
     cors_path: str = CHAT_PATH
     """Path of the CORS preflight (config corsCheckPath; default the app's first POST route)."""
     cors_hint: str = ""
-    """What preview found in the app's CORS code (components/preflight.py), added to a CORS failure."""
+    """What preview found in the app's CORS code (components/bundle/preflight.py), added to a CORS failure."""
     cors_variable: str = "ALLOWED_ORIGINS"
     """The variable the stack writes the origins to (config corsOriginsVariable)."""
     settled_revision: pulumi.Input[str | None] | None = None
     """SpaceFiles' `settled_revision` (rollback on): the files revision whose build already ended."""
 
 
+class SpaceHealthInputs(TypedDict):
+    """What the `SpaceHealth` resource sends its provider: the `SpaceHealthArgs` fields (a None one is
+    absent: the SDK drops None-valued props, so are the outputs it seeds with None)."""
+
+    hub_endpoint: str
+    """`SpaceHealthArgs.hub_endpoint`."""
+    space_id: str
+    """`SpaceHealthArgs.space_id`."""
+    space_url: str
+    """`SpaceHealthArgs.space_url`."""
+    health_path: str
+    """`SpaceHealthArgs.health_path`."""
+    revision: str
+    """`SpaceHealthArgs.revision`."""
+    config_digest: str
+    """`SpaceHealthArgs.config_digest` (secret)."""
+    frontend_origin: NotRequired[str]
+    """`SpaceHealthArgs.frontend_origin`."""
+    require: str
+    """`SpaceHealthArgs.require`."""
+    timeout_seconds: int
+    """`SpaceHealthArgs.timeout_seconds`."""
+    private: bool
+    """`SpaceHealthArgs.private`."""
+    cors_path: str
+    """`SpaceHealthArgs.cors_path`."""
+    cors_hint: str
+    """`SpaceHealthArgs.cors_hint`."""
+    cors_variable: str
+    """`SpaceHealthArgs.cors_variable`."""
+    settled_revision: NotRequired[str]
+    """`SpaceHealthArgs.settled_revision`."""
+
+
+class SpaceHealthOutputs(SpaceHealthInputs):
+    """What `create` and `update` return (and `read`, unchanged): the inputs and what the check found."""
+
+    health: dict[str, Any]
+    """`summarize`'s short words: `status`, `services` (name -> status) and `cors`."""
+    healthy_revision: str
+    """The Space commit the passing check verified."""
+
+
 class SpaceHealth(Resource, module="hf", name="SpaceHealth"):
     """The backend's health after the last change. `health` holds the overall and per-service status."""
 
+    hub_endpoint: pulumi.Output[str]
+    """The Hub's base URL."""
+    space_id: pulumi.Output[str]
+    """The Space's `owner/name`."""
+    space_url: pulumi.Output[str]
+    """Where the Space's app answers."""
+    health_path: pulumi.Output[str]
+    """Path of the app's health endpoint."""
+    revision: pulumi.Output[str]
+    """The files commit the check waited for."""
+    config_digest: pulumi.Output[str]
+    """Digest of the secrets and variables (secret)."""
+    frontend_origin: pulumi.Output[str | None]
+    """The origin of the CORS preflight (None: no CORS check)."""
+    require: pulumi.Output[str]
+    """`healthy` or `reachable`."""
+    timeout_seconds: pulumi.Output[int]
+    """How long the wait and the check may take."""
+    private: pulumi.Output[bool]
+    """Whether the health requests carry the Hub token."""
+    cors_path: pulumi.Output[str]
+    """Path of the CORS preflight."""
+    cors_hint: pulumi.Output[str]
+    """What preview found in the app's CORS code."""
+    cors_variable: pulumi.Output[str]
+    """The variable holding the allowed origins."""
+    settled_revision: pulumi.Output[str | None]
+    """SpaceFiles' `settled_revision`: a revision whose build already ended."""
     health: pulumi.Output[dict[str, Any]]
+    """The overall status, each service's status and the CORS result, as short words (the `health` stack
+    output)."""
     healthy_revision: pulumi.Output[str]
     """The Space commit the last passing check verified."""
 

@@ -10,8 +10,9 @@ a rotated token without an `up` first. It reads the stack's other secrets from t
 Every provider method (`check`, `diff`, `create`, `update`, `read`, `delete`) of a subclass is wrapped
 (`__init_subclass__`): an exception leaves it as `ProviderError` carrying the redacted message (or, for a
 programming error, the redacted traceback), raised `from None` so no unredacted cause is printed. Log lines
-go through `log`/`warn`, and the process's `logging` output (huggingface_hub, httpx, gRPC's own report of
-a failed call) through a redacting formatter.
+go through `log`/`warn`, the `components.*` loggers' records (retries) to the CLI through the same redactor
+(components/log_bridge.py), and the rest of the process's `logging` output (huggingface_hub, httpx, gRPC's
+own report of a failed call) to stderr through a redacting formatter.
 
 Imported in the dynamic-provider process (unpickling a provider imports its module), this module makes
 that process exit once the engine is gone (`exit_when_engine_gone`): a killed `pulumi` must not leave
@@ -28,17 +29,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import grpc
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from components import hub, ownership
-from components.errors import ConfigError
-from components.ownership import MARKER_VARIABLE
+from components import log_bridge
+from components.errors import DeployError, OwnershipError, ProviderError
+from components.hub import client as hub
 from components.redact import RedactingFormatter, Redactor, secrets_of_config
+from components.rules import ownership
+from components.rules.ownership import MARKER_VARIABLE
 from components.rules.tokens import resolve_token
 
 if TYPE_CHECKING:
@@ -54,17 +57,36 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_METHODS = ("check", "diff", "create", "update", "read", "delete")
 
 
-class ProviderError(Exception):
-    """What a provider method raises for an error not written for the user: its traceback, redacted."""
 
 
-class HubProvider(ResourceProvider):
+InputsT = TypeVar("InputsT", bound=Mapping[str, Any])
+OutputsT = TypeVar("OutputsT", bound=Mapping[str, Any])
+PropsT = TypeVar("PropsT", bound=Mapping[str, Any])
+
+
+class TypedProvider(ResourceProvider, Generic[InputsT, OutputsT]):
+    """A dynamic provider whose props are described by two TypedDicts, named as its type parameters
+    (`SpaceProvider(HubProvider[SpaceInputs, SpaceOutputs])`); at run time the engine hands plain dicts.
+
+    `InputsT` is what the `Resource` subclass sends: `check` receives it (as `olds` too: the previous inputs,
+    `{}` on a create), `create` and `update` receive it checked. `OutputsT` is what `create`, `update` and
+    `read` return, what the state holds: `diff`, `update`, `read` and `delete` receive it as the old props.
+    Every dict also carries the engine's `__provider` key (the pickled provider), which no TypedDict
+    declares; during preview any value may be unknown (`is_unknown`); state written by an older version
+    may lack keys added since, which the providers read with `.get`.
+
+    The SDK types every method's props as `dict[str, Any]`, so narrowing them breaks mypy's override rule:
+    the provider modules turn that check off (pyproject.toml), and `tests/unit/test_provider_props.py`
+    checks instead that each method is annotated with its class's own two TypedDicts."""
+
+
+class HubProvider(TypedProvider[InputsT, OutputsT]):
     """A dynamic provider that talks to one Hub endpoint named by its `hub_endpoint` input."""
 
     _token_config: str | None = None
     _redactor: Redactor | None = None
     #: Errors whose message is written for the user (shown alone); any other error shows its traceback.
-    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (hub.HubError, ConfigError)
+    explained_errors: ClassVar[tuple[type[BaseException], ...]] = (DeployError,)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,6 +99,7 @@ class HubProvider(ResourceProvider):
         self._token_config = req.config.get(hub.TOKEN_CONFIG_KEY)
         self._redactor = Redactor(secrets_of_config(req.config.get, os.environ))
         install_log_redaction(self._redactor)
+        log_bridge.install(self._redactor)  # components.* records (retries...) to the CLI, redacted
 
     def redactor(self) -> Redactor:
         """This stack's redactor (before `configure`: the HF_TOKEN and the token formats only)."""
@@ -131,6 +154,7 @@ def install_log_redaction(redactor: Callable[[str], str]) -> None:
     if handler is None:
         handler = logging.StreamHandler()
         handler._hf_rag_space = True  # type: ignore[attr-defined]
+        handler.addFilter(log_bridge.not_forwarded)  # already shown by the CLI (components/log_bridge.py)
         root.addHandler(handler)
     handler.setFormatter(RedactingFormatter(redactor))
     logging.captureWarnings(True)  # `warnings.warn` (huggingface_hub's) through the same handler
@@ -145,9 +169,10 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or value == UNKNOWN
 
 
-def with_unknowns_as_sentinel(props: Mapping[str, Any]) -> dict[str, Any]:
-    """`props` with every unknown top-level value spelled as the UNKNOWN sentinel string."""
-    return {k: UNKNOWN if is_unknown(v) else v for k, v in props.items()}
+def with_unknowns_as_sentinel(props: PropsT) -> PropsT:
+    """`props` (a copy, of the same shape) with every unknown top-level value spelled as the UNKNOWN
+    sentinel string."""
+    return cast(PropsT, {k: UNKNOWN if is_unknown(v) else v for k, v in props.items()})
 
 
 def changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
@@ -166,7 +191,7 @@ def check_still_owner(api: HfApi, space_id: str, props: Mapping[str, Any], previ
     marker = hub.space_variable(api, space_id, MARKER_VARIABLE)
     refusal = ownership.update_refusal(space_id, marker, str(this_stack), previous, adopt=False)
     if refusal:
-        raise hub.HubError(refusal)
+        raise OwnershipError(refusal)
 
 
 def engine_address(argv: Sequence[str]) -> str | None:

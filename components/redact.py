@@ -87,10 +87,10 @@ class PatternFormat:
 def known_formats() -> tuple[TokenFormat, ...]:
     """The product's token formats (rules.tokens.TOKEN_FORMATS) and the file scanner's detect-secrets plugins:
     detect-secrets' own (`secret_scan.PLUGINS`) and this project's (`secret_scan.OWN_PLUGINS`, the stack's
-    vendors' key formats in components/secret_plugins.py)."""
-    from components import secret_plugins
+    vendors' key formats in components/rules/secret_plugins.py)."""
+    from components.rules import secret_plugins
+    from components.rules.secret_scan import OWN_PLUGINS, PLUGINS
     from components.rules.tokens import TOKEN_FORMATS
-    from components.secret_scan import OWN_PLUGINS, PLUGINS
 
     formats: list[TokenFormat] = [PatternFormat(kind, pattern) for kind, pattern in TOKEN_FORMATS]
     try:

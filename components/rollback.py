@@ -18,16 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components import health, hub
+from components import health
+from components.errors import DeployError, RollbackError, RollbackFailed, RolledBack
+from components.hub import client as hub
 from components.provider_base import HubProvider
-
-
-class RolledBack(hub.HubError):
-    """The new revision failed; the Space serves the last healthy revision again."""
-
-
-class RollbackFailed(hub.HubError):
-    """The new revision failed, and so did restoring the last healthy one; the Space is left as it is."""
 
 
 def short(commit: str | None) -> str:
@@ -87,7 +81,7 @@ def restore_message(healthy: str, failed: str) -> str:
 
 
 def roll_back(provider: HubProvider, watch: Mapping[str, Any], *, failed: str, healthy: str,
-              failure: health.RevisionFailed, config_changed: bool) -> hub.HubError:
+              failure: health.RevisionFailed, config_changed: bool) -> RollbackError:
     """Restore `healthy`'s files on top and wait until they are healthy; return the error to raise
     (RolledBack, or RollbackFailed with both failures, the Space left as it is)."""
     space_id = str(watch["space_id"])
@@ -100,7 +94,7 @@ def roll_back(provider: HubProvider, watch: Mapping[str, Any], *, failed: str, h
         provider.log(f"{space_id}: restored the files of {short(healthy)} as commit {short(restored)}; waiting "
                      "for it to be healthy")
         health.verify(provider, {**watch, "revision": restored}, expect_rebuild=True)
-    except (health.HealthError, hub.HubError) as second:
+    except DeployError as second:
         return RollbackFailed(rollback_failed_message(space_id, failed, failure, healthy, second, restored,
                                                       config_changed))
     return RolledBack(rolled_back_message(space_id, failed, failure, healthy, str(restored),

@@ -27,19 +27,21 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components import health, hub, provenance, rollback
-from components.globs import Globs
-from components.lazy_files import CHUNK, Files
+from components import health, retry, rollback
+from components.hub import client as hub
+from components.hub import provenance
 from components.provider_base import HubProvider, changed, check_still_owner
+from components.rules.globs import Globs
+from components.rules.lazy_files import CHUNK, Files
 
-IDENTITY = ("hub_endpoint", "space_id")
+IDENTITY: Final = ("hub_endpoint", "space_id")
 #: The Hub's default `.gitattributes` LFS patterns of a new repo (localhub/README.md "2026 behaviours").
 DEFAULT_GITATTRIBUTES = "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in (
     "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*", "*.mlmodel",
@@ -209,10 +211,10 @@ def _staged_blob_id(blob_dir: str, path: str, digest: str) -> str:
     return str(git.hexdigest())
 
 
-class SpaceFilesProvider(HubProvider):
+class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
     """Keeps a Space's tree equal to the manifest."""
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: SpaceFilesOutputs, news: SpaceFilesInputs) -> DiffResult:
         replaces = changed(olds, news, IDENTITY)
         updates = changed(olds, news, ("manifest",))
         if updates and not replaces:  # `source` alone never makes a change: no files differ
@@ -221,11 +223,11 @@ class SpaceFilesProvider(HubProvider):
                 pulumi.log.warn(warning)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: SpaceFilesInputs) -> CreateResult:
         outs, committed = self._sync(props)
         return CreateResult(props["space_id"], self._watch({}, outs, committed))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: SpaceFilesOutputs, news: SpaceFilesInputs) -> UpdateResult:
         outs, committed = self._sync(news, previous=olds.get("managed_by"))
         return UpdateResult(self._watch(olds, outs, committed))
 
@@ -253,7 +255,7 @@ class SpaceFilesProvider(HubProvider):
                                      config_changed=changed_config) from None
         return {**outs, "healthy_revision": revision, "settled_revision": revision}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read(self, id_: str, props: SpaceFilesOutputs) -> ReadResult:
         try:
             remote, head = hub.remote_files(self.api(props), id_)
         except hub.SpaceGone:
@@ -273,7 +275,7 @@ class SpaceFilesProvider(HubProvider):
                 **({"blob_dir": staging.as_posix()} if staging else {})}
         return ReadResult(id_, outs, {k: outs[k] for k in ("hub_endpoint", "space_id", "manifest", "blob_dir")})
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
+    def delete(self, _id: str, props: SpaceFilesOutputs) -> None:
         """No Hub call: the files live and die with their Space, which is deleted right after this
         (a commit deleting every file first would only trigger a useless rebuild). The local staged
         copies of this checkout are removed (every program run stages again what it needs), never another
@@ -282,7 +284,7 @@ class SpaceFilesProvider(HubProvider):
         if staging is not None:
             remove_staging(staging)
 
-    def _sync(self, props: dict[str, Any], sleep: Callable[[float], None] = time.sleep,
+    def _sync(self, props: SpaceFilesInputs, sleep: Callable[[float], None] = time.sleep,
               previous: str | None = None) -> tuple[dict[str, Any], bool]:
         """Commit what differs from the Space's tree; before the first commit, check the Space is still
         this stack's (its marker; read only when there is something to send). Returns the outputs and
@@ -293,7 +295,12 @@ class SpaceFilesProvider(HubProvider):
         manifest: dict[str, str] = props["manifest"]
         blob_dir = props["blob_dir"]
         blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
-        for attempt in range(1, MAX_REPLANS + 1):
+
+        def attempt() -> tuple[dict[str, Any], bool]:
+            # Each attempt re-reads the head and plans again: after a 412 (somebody committed meanwhile), a
+            # 5xx or a lost connection (the commit may have landed), or a short 429 (it did not), nothing is
+            # resent blindly. A long 429 (the commit quota) fails with the wait time (hub.REPLANNED).
+            nonlocal owner_checked
             remote, head = hub.remote_files(api, space_id)
             uploads = {p: _upload(blob_dir, manifest[p]) for p in sorted(manifest)
                        if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
@@ -304,20 +311,12 @@ class SpaceFilesProvider(HubProvider):
                 check_still_owner(api, space_id, props, previous)
                 owner_checked = True
             message = provenance.commit_message(len(uploads), len(deletions), props.get("source"))
-            try:
-                revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
-                                      parent=head, on_progress=self.log)
-            except hub.HubError as error:
-                # 412: somebody committed meanwhile. 5xx or a lost connection: the commit may have landed.
-                # 429 with a short wait: it did not. Either way re-read the head and re-plan after a
-                # backoff, never resend blindly. A long 429 (the commit quota) fails with the wait time.
-                if attempt == MAX_REPLANS or not (error.status == 412 or hub.retryable(error)):
-                    raise
-                self.warn(f"{space_id}: {error} Re-reading the Space and re-planning.")
-                sleep(hub.retry_delay(attempt, error))
-                continue
+            revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
+                                  parent=head, on_progress=self.log)
             return {**props, "revision": revision, "blob_ids": blob_ids}, True
-        raise AssertionError("unreachable")
+
+        return retry.run(f"Committing to {space_id} (re-reading the Space and re-planning)", attempt,
+                         replace(hub.REPLANNED, attempts=MAX_REPLANS), sleep=sleep)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,8 +324,11 @@ class SpaceFilesArgs:
     """Inputs of SpaceFiles: the manifest and where its contents are staged."""
 
     hub_endpoint: pulumi.Input[str]
+    """The Hub's base URL (`hubEndpoint`); a change replaces the resource."""
     space_id: pulumi.Input[str]
+    """The Space's `owner/name` (the Space's `space_id` output); a change replaces the resource."""
     manifest: dict[str, str]
+    """Every file the Space must hold: path -> sha256 of its content (components/bundle/build.py); the diff."""
     blob_dir: str
     """Where the contents are staged, relative to the project directory (`.hf-rag-space/<stack>/blobs`)."""
     managed_by: pulumi.Input[str] | None = None
@@ -340,11 +342,64 @@ class SpaceFilesArgs:
     """health.config_digest of the secrets and variables, to tell whether they changed in a rolled-back run."""
 
 
+class SpaceFilesInputs(TypedDict):
+    """What the `SpaceFiles` resource sends its provider: the `SpaceFilesArgs` fields (a None one is absent:
+    the SDK drops None-valued props, so are the outputs it seeds with None)."""
+
+    hub_endpoint: str
+    """`SpaceFilesArgs.hub_endpoint`."""
+    space_id: str
+    """`SpaceFilesArgs.space_id`: also the resource id."""
+    manifest: dict[str, str]
+    """`SpaceFilesArgs.manifest` (after `read`: a drifted file's digest is `remote:<oid>` or `remote:missing`)."""
+    blob_dir: str
+    """`SpaceFilesArgs.blob_dir`."""
+    managed_by: NotRequired[str]
+    """`SpaceFilesArgs.managed_by`."""
+    source: NotRequired[dict[str, str]]
+    """`SpaceFilesArgs.source`."""
+    watch: NotRequired[dict[str, Any]]
+    """`SpaceFilesArgs.watch` (absent with `rollback` or `healthCheck` off)."""
+    config_digest: NotRequired[str]
+    """`SpaceFilesArgs.config_digest` (secret)."""
+
+
+class SpaceFilesOutputs(SpaceFilesInputs):
+    """What `create`, `update` and `read` return: the inputs and the commit that holds the files."""
+
+    revision: str
+    """The Space's head commit, which holds exactly the manifest's files."""
+    blob_ids: dict[str, str]
+    """path -> git blob id of each staged file (what the Hub's tree lists for a regular file)."""
+    healthy_revision: NotRequired[str]
+    """With `watch`: the commit verified healthy, the one a failed update rolls back to."""
+    settled_revision: NotRequired[str]
+    """With `watch`: the commit whose build this resource waited for to the end."""
+
+
 class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
     """All files of one Space. `revision` is the commit that holds them."""
 
+    hub_endpoint: pulumi.Output[str]
+    """The Hub's base URL."""
+    space_id: pulumi.Output[str]
+    """The Space's `owner/name`."""
+    manifest: pulumi.Output[dict[str, str]]
+    """path -> sha256 of every file the Space holds (refresh marks hand-edited ones `remote:<oid>`)."""
+    blob_dir: pulumi.Output[str]
+    """Where the contents are staged, relative to the project directory."""
+    managed_by: pulumi.Output[str | None]
+    """The ownership marker the files were committed under."""
+    source: pulumi.Output[dict[str, str] | None]
+    """What was deployed (backend revision, stack, actor), as named in the commit message."""
+    watch: pulumi.Output[dict[str, Any] | None]
+    """The health check's inputs when `rollback` is on."""
+    config_digest: pulumi.Output[str | None]
+    """Digest of the secrets and variables (secret)."""
     revision: pulumi.Output[str]
+    """The commit that holds the files (the `filesRevision` stack output)."""
     blob_ids: pulumi.Output[dict[str, str]]
+    """path -> git blob id of each file, as the Hub's tree lists it."""
     healthy_revision: pulumi.Output[str | None]
     """The commit this resource verified healthy (with `watch`), the one a failed update rolls back to."""
     settled_revision: pulumi.Output[str | None]

@@ -1,4 +1,4 @@
-"""Git blob ids computed here, independently of the product (components/hub.py hashes by streaming)."""
+"""Git blob ids computed here, independently of the product (components/hub/client.py hashes by streaming)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ readers by concern (`space`, `urls`, `files`, `names`, `card`, `numbers`, `gener
 the entry points (`load`: `load_settings`, `from_config`), the managed Space secrets and variables
 (`managed`) and the generated docs (`docs`: Pulumi.yaml's config block, the README's table).
 
-Pure checks that are not settings (URLs, token formats, names, card text) live in components/rules/.
+Floor 2 (ARCHITECTURE.md): imports components/rules/ (pure checks) and the foundation only.
 """
 
 from components.config.choices import (

@@ -41,7 +41,7 @@ def backend(r: Reader, key: Key, v: Values) -> None:
     """`backendDir`: a directory with an entry point and requirements.txt or pyproject.toml."""
     raw, path = directory(r, key.name, required=True)
     if path is not None:
-        from components.layout import LOOKED_FOR, has_entry_point
+        from components.rules.entry_point import LOOKED_FOR, has_entry_point
 
         missing = [] if has_entry_point(path, r.optional("appModule")) else [f"entry point ({LOOKED_FOR})"]
         if not any((path / p).is_file() for p in ("requirements.txt", "pyproject.toml")):

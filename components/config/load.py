@@ -122,7 +122,7 @@ def plaintext_map_entries(project_dir: Path, stack: str, key: str) -> list[str]:
     elsewhere: the engine's whole-key check still applies)."""
     import yaml
 
-    from components.ownership import stack_file
+    from components.rules.ownership import stack_file
 
     try:
         document = yaml.safe_load(stack_file(project_dir, stack).read_text()) or {}

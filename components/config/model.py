@@ -4,7 +4,6 @@ wraps them in ``Output.secret``) but never appear in ``repr``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -69,7 +68,7 @@ class Settings:
     max_file_mb: int = MAX_FILE_MB
     """``maxFileSizeMB``: the largest backend file, in MB."""
     app_module: str | None = None
-    """``appModule`` (``module:attribute``); None detects the entry point (components/layout.py)."""
+    """``appModule`` (``module:attribute``); None detects the entry point (components/bundle/dependencies.py)."""
     include: tuple[str, ...] = ()
     """Globs (gitignore syntax) of backend files to upload even though .gitignore/.dockerignore ignore them."""
     exclude: tuple[str, ...] = ()
@@ -144,19 +143,3 @@ class Settings:
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value (token included), e.g. to make sure none is bundled."""
         return tuple(sorted({self.hf_token, *self.secrets.values()}))
-
-    @classmethod
-    def from_config(
-        cls,
-        cfg: Mapping[str, str | None],
-        env: Mapping[str, str],
-        project_dir: Path,
-        encrypted: Collection[str] | None = None,
-        namespace_keys: Collection[str] | None = None,
-        plaintext_entries: Collection[str] | None = None,
-    ) -> Settings:
-        """Build settings from raw Pulumi config strings; raise one ConfigError listing every problem
-        (`components.config.load.from_config`, which documents the arguments)."""
-        from components.config.load import from_config
-
-        return from_config(cfg, env, project_dir, encrypted, namespace_keys, plaintext_entries)

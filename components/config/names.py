@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from components.config.choices import ALLOWED_ORIGINS
 from components.config.reader import Reader, Values, whitespace_fix
-from components.ownership import MARKER_VARIABLE
 from components.rules.names import is_env_name, reserved_env_name, secret_like_name
+from components.rules.ownership import MARKER_VARIABLE
 from components.rules.tokens import token_kind
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from components.config import managed
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
+from tests.typed_props import dynamic_types, state_mismatches
 
 pytestmark = pytest.mark.e2e
 SPACE = f"{OWNER}/rag-chatbot"
@@ -68,6 +69,10 @@ def test_deploy_update_rotate_refresh_destroy(project: Stack, hub: Hub) -> None:
     assert not any(p.startswith("tests/") or "/.env" in p or p.startswith(".env") for p in tree)
     assert b"pytest" not in remote_bytes(hub, "requirements.txt")
     assert b"--chown=user" in remote_bytes(hub, "Dockerfile")
+    # Each resource's state holds exactly its TypedDicts' keys (components/*: SpaceInputs, SpaceOutputs, ...).
+    state = project.resources()
+    assert dynamic_types(state) == {"hf:Space", "hf:SpaceSecret", "hf:SpaceVariable", "hf:SpaceFiles"}
+    assert state_mismatches(state) == [], "\n".join(state_mismatches(state))
     state_files = project.resources(":SpaceFiles")[0]["outputs"]
     assert set(state_files["manifest"]) == set(tree)
     assert hub.stats()["commits"] == {SPACE: 1}

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from components.config import managed
-from components.ownership import MARKER_VARIABLE
+from components.rules.ownership import MARKER_VARIABLE
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
@@ -301,6 +301,25 @@ def test_up_under_injected_faults(project: Stack, hub: Hub, case: str) -> None:
     assert problems == []
 
 
+def test_each_retry_is_shown_in_the_cli_naming_the_call_the_cause_and_the_wait(project: Stack, hub: Hub) -> None:
+    """Two 503s on the Space read: `up` succeeds, and the CLI shows both retries (components/retry.py through
+    components/log_bridge.py), redacted, never on the provider's stderr a second time."""
+    secrets = canaries()
+    configure_secrets(project, secrets)
+    hub.handle.set_faults(next=2, statuses=[503], routes=["GET /api/spaces/*"])
+    result = project.up()
+    printed = result.stdout + result.stderr
+    hub.handle.clear_faults()
+    for number in (1, 2):
+        shown = (rf"Reading Space {SPACE}: the Hub answered 503\. The Hub said: localhub injected fault: HTTP 503 "
+                 rf"\(Hub request id: [0-9a-f-]+\); retry {number} in \d+\.\d s")
+        assert len(re.findall(shown, printed)) == 1, printed[-3000:]
+    assert "components.retry" not in printed  # the bridge's line, not the stderr handler's copy
+    problems = record("two 503s on the Space read: retried, each retry shown", hub, 2, 1, "yes", "n/a", project,
+                      secrets)
+    assert problems == []
+
+
 # --- 2. the commit quota -------------------------------------------------------------------------
 
 def test_commit_quota_429_says_how_long_to_wait_and_a_rerun_finishes(project: Stack, hub: Hub) -> None:
@@ -380,7 +399,7 @@ def leftover_processes(workdir: Path) -> dict[int, str]:
 
 def assert_no_leftover_processes(workdir: Path, within: float = 10.0) -> None:
     """The killed CLI's plugins that run our code exit by themselves: with toolchain/ all of them
-    (parent_watch.py); with Pulumi's, the program (errors.end_quietly_when_interrupted, once its host
+    (parent_watch.py); with Pulumi's, the program (program.end_quietly_when_interrupted, once its host
     signals it) and the dynamic provider (provider_base.exit_when_engine_gone). Pulumi's compiled plugins
     are then stopped here, by pid."""
     def ours() -> dict[int, str]:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from components.ownership import MARKER_VARIABLE, stack_instance, stack_marker
+from components.rules.ownership import MARKER_VARIABLE, stack_instance, stack_marker
 from tests.e2e.conftest import OWNER, Hub, another_stack, copy_project, tree_bytes
 from tests.e2e.pulumi_cli import Stack
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from components.frontend_patch import BEGIN_MARKER
-from components.ownership import MARKER_VARIABLE, stack_instance
+from components.rules.ownership import MARKER_VARIABLE, stack_instance
 from tests.e2e.conftest import OWNER, Hub, copy_project
 from tests.e2e.pulumi_cli import REPO, Stack, toolchain_env
 

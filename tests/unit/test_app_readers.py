@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from components import app_env
-from components.bundle import bundle_for
-from components.config import Settings
-from components.cors_source import find_cors
-from components.dockerfile_check import check_dockerfile
-from components.layout import Entry, detect_entry
-from components.preflight import preflight
-from components.routes import Route, find_routes
+from components.bundle import app_env
+from components.bundle.build import bundle_for
+from components.bundle.cors_source import find_cors
+from components.bundle.preflight import preflight
+from components.bundle.routes import Route, find_routes
+from components.config import Settings, from_config
+from components.rules.dockerfile import check_dockerfile
+from components.rules.entry_point import Entry, detect_entry
 from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg
 
@@ -23,7 +23,7 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 
 
 def settings_for(root: Path, **overrides: str) -> Settings:
-    return Settings.from_config(make_cfg(root, **overrides), {}, root.parent)
+    return from_config(make_cfg(root, **overrides), {}, root.parent)
 
 
 # -- the Dockerfile: port and UID 1000 ------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import (
+from components.bundle.build import (
     Bundle,
     build_bundle,
     scan_for_secrets,

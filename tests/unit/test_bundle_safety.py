@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from components import secret_scan
-from components.bundle import Bundle, build_bundle
-from components.credentials import credential_kind_by_content, credential_kind_by_name, requirement_credentials
+from components.bundle.build import Bundle, build_bundle
 from components.errors import BundleError
+from components.rules import secret_scan
+from components.rules.credentials import credential_kind_by_content, credential_kind_by_name, requirement_credentials
 from components.space_files import STAGED_BY, remove_staging, stage_blobs
 from tests.unit.test_bundle import write
 

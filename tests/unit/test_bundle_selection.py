@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import Bundle, build_bundle, shown
-from components.credentials import requirement_credentials
+from components.bundle.build import Bundle, build_bundle, shown
 from components.errors import BundleError
+from components.rules.credentials import requirement_credentials
 from tests.unit.test_bundle import write
 
 

@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
 
-from components.bundle import Bundle
+from components.bundle.build import Bundle
+from components.bundle.routes import Route
 from components.health import cors_problem
-from components.routes import Route
 
 ORIGIN = "https://app.example.com"
 PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST",

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from components.bundle import build_bundle
+from components.bundle.build import build_bundle
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rag-backend"
 ENV_NAMES = [

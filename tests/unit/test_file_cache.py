@@ -1,4 +1,4 @@
-"""The file cache (components/file_cache.py) reuses a digest only for a file that did not change: a content
+"""The file cache (components/bundle/file_cache.py) reuses a digest only for a file that did not change: a content
 change that keeps size and mtime is still seen (ctime), a racily clean entry is re-read (git's rule), and a
 corrupt or foreign cache is ignored; the bundle then hashes and scans the new content."""
 
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from components import bundle as bundle_module
-from components import file_cache
-from components.bundle import Bundle, build_bundle
+from components.bundle import build as bundle_module
+from components.bundle import file_cache
+from components.bundle.build import Bundle, build_bundle
+from components.bundle.file_cache import Entry, FileCache
 from components.errors import BundleError
-from components.file_cache import Entry, FileCache
 from tests.unit.test_bundle import write
 from tests.unit.test_bundle_safety import github_token
 

@@ -1,4 +1,4 @@
-"""components/globs.py answers exactly as pathspec's GitIgnoreSpec for the product's fixed pattern lists."""
+"""components/rules/globs.py answers exactly as pathspec's GitIgnoreSpec for the product's fixed pattern lists."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import itertools
 import pytest
 from pathspec import GitIgnoreSpec
 
-from components import bundle, credentials, space_files
-from components.globs import Globs
+from components import space_files
+from components.bundle import build as bundle
+from components.rules import credentials
+from components.rules.globs import Globs
 
 NAMES = ["__pycache__", "x.pyc", "tests", "test_app.py", "app_test.py", "conftest.py", "node_modules", ".git",
          ".venv", "build", "dist", "pkg.egg-info", "site-packages", "pyvenv.cfg", "app.log", ".aider.conf",

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from components import hub
 from components.health import (
     HealthError,
     check_http,
@@ -22,6 +21,7 @@ from components.health import (
     log_tail,
     summarize,
 )
+from components.hub import client as hub
 
 HEALTHY = {"status": "healthy", "version": "1.0.0", "services": {
     "fastapi": "running", "qdrant": {"status": "connected"}, "postgres": {"status": "not_configured"},
@@ -323,7 +323,7 @@ def test_private_space_health_check_sends_the_token_only_to_https(monkeypatch: p
 
     monkeypatch.setattr(health, "http_client", client)
     monkeypatch.setattr(health, "check_http", lambda *a, **k: {"status": "healthy", "services": {}, "cors": "skipped"})
-    props = {"space_id": "alice/rag", "timeout_seconds": 5, "private": True, "space_url": url,
+    props: Any = {"space_id": "alice/rag", "timeout_seconds": 5, "private": True, "space_url": url,
              "health_path": "/api/health", "hub_endpoint": "https://hub.example"}
     provider = health.SpaceHealthProvider()
     if reached:

@@ -1,4 +1,4 @@
-"""Unit tests of components/hub.py's error translation and retry policy (no network: fake errors)."""
+"""Unit tests of components/hub/client.py's error translation and retry policy (no network: fake errors)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import httpx2
 import pytest
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-from components import hub
+from components.hub import client as hub
 
 
 def http_error(status: int, headers: dict[str, str] | None = None, server: str = "") -> HfHubHTTPError:

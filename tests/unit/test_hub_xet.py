@@ -15,7 +15,7 @@ import pytest
 from huggingface_hub import HfApi, constants
 from huggingface_hub.utils._xet import abort_xet_session
 
-from components import hub
+from components.hub import client as hub
 from localhub import LocalHub, serve
 
 MIB = 1 << 20
@@ -123,7 +123,7 @@ PathFinder.find_distributions = staticmethod(  # and no hf-xet distribution meta
 '''
 COMMIT_IN_CHILD = '''
 import hashlib, sys
-from components import hub
+from components.hub import client as hub
 from huggingface_hub import HfApi
 from huggingface_hub.utils._runtime import is_xet_available
 assert not is_xet_available()

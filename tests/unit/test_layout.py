@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import bundle_for
-from components.config import Settings
-from components.dockerfile_check import check_dockerfile
+from components.bundle.build import bundle_for
+from components.bundle.routes import Route, find_routes
+from components.bundle.templating import render_dockerfile
+from components.config import Settings, from_config
 from components.errors import BundleError, ConfigError
-from components.layout import Entry, detect_entry
-from components.routes import Route, find_routes
-from components.templating import render_dockerfile
+from components.rules.dockerfile import check_dockerfile
+from components.rules.entry_point import Entry, detect_entry
 from tests.unit.test_bundle import write
 from tests.unit.test_settings import make_cfg
 
 
 def settings_for(root: Path, **overrides: str) -> Settings:
-    return Settings.from_config(make_cfg(root, **overrides), {}, root.parent)
+    return from_config(make_cfg(root, **overrides), {}, root.parent)
 
 
 def files_of(root: Path, **overrides: str) -> Mapping[str, bytes]:

@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-from components import hub
-from components.live_logs import LiveLogs
+from components.hub import client as hub
+from components.hub.live_logs import LiveLogs
 
 
 def runtime(stage: str) -> hub.Runtime:

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi.dynamic import ResourceProvider
 
+from components.bundle.templating import render_readme
 from components.config import CONFIG_KEYS, MANAGED_SECRETS, MANAGED_VARIABLES, SECRET_KEYS, Settings, managed
 from components.deployment import _description
 from components.errors import ConfigError
 from components.rules.names import is_env_name, space_id_of
 from components.rules.tokens import resolve_token
 from components.space_config import SpaceSecretProvider, SpaceVariableProvider
-from components.templating import render_readme
 from localhub.errors import HubError as LocalhubError
 from localhub.spaces_common import check_env_key
 from tests.unit.test_settings import load, minimal_backend
-from tests.unit.test_templates import settings as example_settings
+from tests.unit.test_templating import settings as example_settings
 
 PULUMI_YAML = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
 TOKEN = "hf_" + "T" * 34
@@ -163,7 +164,8 @@ def test_env_name_rule_agrees_with_localhub_and_the_providers(name: str) -> None
     except LocalhubError:
         hub_accepts = False
     assert is_env_name(name) == hub_accepts
-    for provider in (SpaceSecretProvider(), SpaceVariableProvider()):
+    providers: tuple[ResourceProvider, ...] = (SpaceSecretProvider(), SpaceVariableProvider())  # as the engine: dicts
+    for provider in providers:
         failures = provider.check({}, {"key": name, "value": "v"}).failures
         assert (not failures) == hub_accepts, (provider, failures)
     assert hub_accepts == (name in ("GEMINI_API_KEY", "_x", "a1", "A_B_9"))

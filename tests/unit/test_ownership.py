@@ -1,4 +1,4 @@
-"""The ownership rules of components/ownership.py (pure)."""
+"""The ownership rules of components/rules/ownership.py (pure)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.ownership import adoption_refusal, deletion_refusal, stack_instance, stack_marker, update_refusal
+from components.rules.ownership import adoption_refusal, deletion_refusal, stack_instance, stack_marker, update_refusal
 
 SPACE = "alice/rag-chatbot"
 ME = stack_marker("hf-rag-space", "prod")
@@ -109,7 +109,7 @@ def test_same_stack_name_of_another_init_is_another_owner() -> None:
 
 
 def test_the_marker_recorded_in_state_is_kept_whatever_this_checkout_derives() -> None:
-    from components.ownership import kept_marker
+    from components.rules.ownership import kept_marker
 
     recorded, derived = "hf-rag-space/prod#0123456789ab", "hf-rag-space/prod#ba9876543210"
     assert kept_marker(recorded, derived) == recorded  # another checkout, a runner, a new secrets provider

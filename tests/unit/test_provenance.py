@@ -1,4 +1,4 @@
-"""What a deploy commit says and when preview warns of a revert (components/provenance.py), on real git."""
+"""What a deploy commit says and when preview warns of a revert (components/hub/provenance.py), on real git."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.provenance import Provenance, actor, commit_message, revert_warning, source_revision
+from components.hub.provenance import Provenance, actor, commit_message, revert_warning, source_revision
 
 ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from components.redact import RedactingFormatter, Redactor, marker, secrets_of_config, url_secret_parts
+from components.rules.secret_scan import PLUGINS
 from components.rules.tokens import TOKEN_FORMATS
-from components.secret_scan import PLUGINS
 
 
 def google_key() -> str:
@@ -93,15 +93,15 @@ def test_token_formats_come_from_the_scanner_and_the_settings_lists() -> None:
     mapping: dict[str, Any] = get_mapping_from_secret_type_to_class()
     names = {cls.__name__: str(cls.secret_type) for cls in mapping.values()}
     assert {names[p] for p in PLUGINS} <= kinds
-    from components import secret_plugins
-    from components.secret_scan import OWN_PLUGINS
+    from components.rules import secret_plugins
+    from components.rules.secret_scan import OWN_PLUGINS
 
     assert {str(getattr(secret_plugins, p).secret_type) for p in OWN_PLUGINS} <= kinds
 
 
 def test_the_stack_vendors_key_formats_are_redacted_in_what_the_app_prints() -> None:
     """A Groq, Anthropic or Neon secret the stack does not know, echoed by the app, is still replaced:
-    the scanner's own plugins (components/secret_plugins.py) are the redactor's formats too."""
+    the scanner's own plugins (components/rules/secret_plugins.py) are the redactor's formats too."""
     redact = Redactor({})
     groq = "gsk_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(48))
     anthropic = "sk-ant-api03-" + secrets.token_urlsafe(70)[:93] + "AA"
@@ -161,7 +161,7 @@ def test_provider_methods_raise_redacted_errors_without_their_cause() -> None:
     from pulumi.dynamic import ConfigureRequest
     from pulumi.dynamic.config import Config
 
-    from components import hub
+    from components.hub import client as hub
     from components.provider_base import HubProvider, ProviderError
 
     key = google_key()

@@ -12,7 +12,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, constants
 from huggingface_hub.utils._xet import abort_xet_session
 
-from components import hub
+from components.hub import client as hub
 from localhub import LocalHub, serve
 
 SPACE = "alice/demo"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from components.bundle import Bundle, build_bundle
+from components.bundle.build import Bundle, build_bundle
 from components.errors import BundleError
-from components.secret_plugins import is_placeholder_secret, shannon_entropy
+from components.rules.secret_plugins import is_placeholder_secret, shannon_entropy
 from tests.unit.test_bundle import write
 
 

@@ -1,4 +1,4 @@
-"""Settings.from_config: parsing, derived values and every validation rule."""
+"""config.from_config: parsing, derived values and every validation rule."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from huggingface_hub import SpaceHardware
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
-from components.config import CONFIG_KEYS, HARDWARE_FLAVORS, SECRET_KEYS, Settings, load_settings
+from components.config import CONFIG_KEYS, HARDWARE_FLAVORS, SECRET_KEYS, Settings, from_config, load_settings
 from components.errors import ConfigError, ConfigErrors
 from components.rules.names import hub_name_problem
 from components.rules.urls import origin_of
@@ -66,7 +66,7 @@ def make_cfg(backend: Path, **overrides: str | None) -> dict[str, str | None]:
 
 
 def load(backend: Path, env: dict[str, str] | None = None, /, **overrides: str | None) -> Settings:
-    return Settings.from_config(make_cfg(backend, **overrides), env or {}, backend.parent)
+    return from_config(make_cfg(backend, **overrides), env or {}, backend.parent)
 
 
 def problems(backend: Path, env: dict[str, str] | None = None, /, **overrides: str | None) -> list[ConfigError]:
@@ -98,10 +98,10 @@ def test_config_keys_match_pulumi_yaml() -> None:
 def test_secret_keys_stored_in_plaintext_are_refused(backend: Path) -> None:
     cfg = make_cfg(backend, geminiApiKey="plain-but-secret-1234")
     with pytest.raises(ConfigError) as err:
-        Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken"})
+        from_config(cfg, {}, backend.parent, encrypted={"hfToken"})
     assert "hf-rag-space:geminiApiKey" in str(err.value) and "--secret geminiApiKey" in str(err.value)
     assert "plain-but-secret-1234" not in str(err.value)
-    assert Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken", "geminiApiKey"}).gemini_api_key
+    assert from_config(cfg, {}, backend.parent, encrypted={"hfToken", "geminiApiKey"}).gemini_api_key
 
 
 def test_hardware_flavors_match_huggingface_hub() -> None:
@@ -126,7 +126,7 @@ def test_defaults_and_types(backend: Path) -> None:
 
 
 def test_relative_backend_dir_resolves_from_project_dir(backend: Path) -> None:
-    s = Settings.from_config(make_cfg(backend, backendDir="backend"), {}, backend.parent)
+    s = from_config(make_cfg(backend, backendDir="backend"), {}, backend.parent)
     assert s.backend_dir == "backend" and s.backend_path == backend.resolve()
 
 
@@ -250,7 +250,7 @@ def test_missing_defaulted_key_is_an_error_not_a_python_default(backend: Path) -
     cfg = make_cfg(backend)
     del cfg["hardware"]
     with pytest.raises(ConfigError, match="hf-rag-space:hardware"):
-        Settings.from_config(cfg, {}, backend.parent)
+        from_config(cfg, {}, backend.parent)
 
 
 # -- backend and frontend dirs --------------------------------------------------------------
@@ -495,7 +495,7 @@ def test_load_settings_reads_pulumi_config(backend: Path) -> None:
 def test_unknown_key_suggests_the_closest(backend: Path, key: str, suggestion: str) -> None:
     cfg = make_cfg(backend)
     with pytest.raises(ConfigError) as info:
-        Settings.from_config(cfg, {}, backend.parent, namespace_keys={*cfg, key})
+        from_config(cfg, {}, backend.parent, namespace_keys={*cfg, key})
     assert info.value.key == f"hf-rag-space:{key}"
     assert f"did you mean `{suggestion}`" in str(info.value) and f"pulumi config rm {key}" in str(info.value)
 
@@ -503,9 +503,9 @@ def test_unknown_key_suggests_the_closest(backend: Path, key: str, suggestion: s
 def test_unknown_key_without_a_close_match(backend: Path) -> None:
     cfg = make_cfg(backend)
     with pytest.raises(ConfigError) as info:
-        Settings.from_config(cfg, {}, backend.parent, namespace_keys={*cfg, "zzzzzz"})
+        from_config(cfg, {}, backend.parent, namespace_keys={*cfg, "zzzzzz"})
     assert "did you mean" not in str(info.value) and "Pulumi.yaml" in str(info.value)
-    assert Settings.from_config(cfg, {}, backend.parent, namespace_keys=set(cfg)).space_name == "rag-chatbot"
+    assert from_config(cfg, {}, backend.parent, namespace_keys=set(cfg)).space_name == "rag-chatbot"
 
 
 def test_load_settings_sees_unknown_keys_of_its_namespace_only(backend: Path) -> None:

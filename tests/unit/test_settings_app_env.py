@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.config import Settings, plaintext_map_entries
+from components.config import from_config, plaintext_map_entries
 from components.rules.card import card_text_problem
 from components.rules.names import HUB_ENV_NAMES, RUNTIME_ENV_NAMES, reserved_env_name
 from tests.unit.test_settings import TOKEN, load, make_cfg, minimal_backend, problems
@@ -68,14 +68,14 @@ def test_plaintext_extra_secret_entries_fail_with_the_command_to_reset_each(back
     cfg = make_cfg(backend, extraSecrets=json.dumps({"WEBHOOK_SECRET": "w-secret", "PLAIN_ONE": "p-secret"}))
     # Mixed: the engine calls the map secret (one entry is); the stack file shows which entry is plain.
     with pytest.raises(Exception) as err:
-        Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken", "extraSecrets"},
+        from_config(cfg, {}, backend.parent, encrypted={"hfToken", "extraSecrets"},
                              plaintext_entries=["PLAIN_ONE"])
     text = str(err.value)
     assert "pulumi config set --secret --path 'extraSecrets.PLAIN_ONE' <value>" in text
     assert "WEBHOOK_SECRET" not in text and "p-secret" not in text
     # All plain: every entry named with its own command.
     with pytest.raises(Exception) as err:
-        Settings.from_config(cfg, {}, backend.parent, encrypted={"hfToken"})
+        from_config(cfg, {}, backend.parent, encrypted={"hfToken"})
     assert "'extraSecrets.PLAIN_ONE'" in str(err.value) and "'extraSecrets.WEBHOOK_SECRET'" in str(err.value)
     stack = tmp_path / "project"
     stack.mkdir()
@@ -107,7 +107,7 @@ def test_other_values_written_into_the_readme_are_one_line(backend: Path, key: s
 
 
 def test_variable_values_in_the_readme_table_cannot_start_a_line(backend: Path) -> None:
-    from components.templating import render_readme
+    from components.bundle.templating import render_readme
 
     value = "first\nsneaky | x\u2028third"
     readme = render_readme(load(backend, extraVariables=json.dumps({"NOTE": value})))

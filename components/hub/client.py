@@ -1,25 +1,43 @@
 """The only module of the product that talks to the Hub through huggingface_hub.
 
-Providers call the small functions here; each turns the client's exceptions into a `HubError` whose
-message says what went wrong and what to do. Idempotent Space calls that huggingface_hub does not
-retry itself (settings, secrets, variables, runtime reads) are retried with capped exponential
-backoff and jitter, honouring `Retry-After`. Commits are never retried blindly: callers re-read the
-remote head and re-plan (see space_files.py).
+Providers call the small functions here; each turns the client's exceptions into a typed `HubError`
+(components/errors.py: `NotFound`, `Conflict`, `PreconditionFailed`, `RateLimited`, ...) whose message says
+what went wrong and what to do. Idempotent Space calls that huggingface_hub does not retry itself
+(settings, secrets, variables, runtime reads) are retried by components/retry.py (`IDEMPOTENT`: capped
+exponential backoff with jitter, honouring `Retry-After`, each retry logged). Commits are never retried
+blindly: callers re-read the remote head and re-plan (`REPLANNED`; see space_files.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
-import random
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from components import retry as _retry
+from components.errors import (
+    Conflict,
+    HubError,
+    NotFound,
+    PaymentMethodRequired,
+    PermissionDenied,
+    PlanRequired,
+    PreconditionFailed,
+    RateLimited,
+    ServerError,
+    SpaceGone,
+    SpaceTimeout,
+    TokenRejected,
+    Unreachable,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -31,41 +49,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 TOKEN_CONFIG_KEY = "hfToken"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = _retry.RETRY_STATUSES
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_SECONDS = 20.0
 #: A 429 asking for a longer wait than this is not waited out inside `pulumi up` (a commit quota can
 #: ask for most of an hour): the error says how long to wait before running `pulumi up` again.
 MAX_WAIT_SECONDS = 60.0
+#: All the waiting one call (or one re-planned write) may do: 2 minutes, however often the Hub says 60 s.
+MAX_TOTAL_WAIT_SECONDS = 120.0
 #: Files the Hub writes itself into every new repo; we neither upload nor delete them.
 HUB_OWNED_FILES = frozenset({".gitattributes"})
-
-
-class HubError(Exception):
-    """A Hub call failed; the message is meant for the person running `pulumi up`."""
-
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
-                 transient: bool = False, request_id: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-        #: True when the request may not have reached the Hub, or its answer was lost (network error).
-        self.transient = transient
-        #: The Hub's `X-Request-Id` of the failed request (quote it when reporting a Hub problem).
-        self.request_id = request_id
-
-
-class SpaceGone(HubError):
-    """The repository does not exist on the Hub (huggingface_hub's `RepositoryNotFoundError`). Any other 404
-    (a missing revision, file or route) is a plain `HubError` with status 404: it never means "gone"."""
-
-
-class PlanRequired(HubError):
-    """402: the owner's plan does not allow this Space (a Docker Space on free cpu-basic needs PRO/Team)."""
-
-
-class PaymentMethodRequired(HubError):
-    """403 for billed hardware on an account without a payment method."""
 
 
 def client(endpoint: str, token: str) -> HfApi:
@@ -110,11 +103,18 @@ def explain(exc: BaseException, what: str) -> HubError:
     if isinstance(exc, HubError):
         return exc
     error = _explain(exc, what)
+    if error.server_message is None:
+        error.server_message = _server_message(exc)
     request_id = getattr(exc, "request_id", None)
     if request_id:
         error.request_id = str(request_id)
         error.args = (f"{error.args[0]} (Hub request id: {request_id})",)
     return error
+
+
+def _server_message(exc: BaseException) -> str | None:
+    """What the Hub's answer said (huggingface_hub's `server_message`: the body's `error`), or None."""
+    return (getattr(exc, "server_message", None) or "").strip() or None
 
 
 def _explain(exc: BaseException, what: str) -> HubError:
@@ -126,7 +126,7 @@ def _explain(exc: BaseException, what: str) -> HubError:
     if isinstance(exc, HfHubHTTPError):
         response = exc.response
         status = response.status_code if response is not None else None
-        server = (getattr(exc, "server_message", None) or "").strip()
+        server = _server_message(exc) or ""
         detail = f" The Hub said: {server}" if server else ""
         if status == 401:
             return _token_rejected(what, detail)
@@ -144,34 +144,35 @@ def _explain(exc: BaseException, what: str) -> HubError:
             # file or route (RevisionNotFoundError, EntryNotFoundError, a bare 404) must not drop state.
             kind = {"RevisionNotFoundError": "revision", "RemoteEntryNotFoundError": "file",
                     "EntryNotFoundError": "file"}.get(type(exc).__name__, "resource")
-            return HubError(f"{what}: {kind} not found (404); the Space itself exists. Run `pulumi refresh` "
+            return NotFound(f"{what}: {kind} not found (404); the Space itself exists. Run `pulumi refresh` "
                             f"or `pulumi up` again.{detail}", 404)
         if status == 409:
-            return HubError(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
+            return Conflict(f"{what}: the name is already taken (409). Pick another `spaceName`.{detail}", 409)
         if status == 412:
-            return HubError(f"{what}: the Space changed on the Hub while we worked (412). Run `pulumi up` "
-                            f"again: it re-reads the Space and sends only what differs.{detail}", 412)
+            return PreconditionFailed(f"{what}: the Space changed on the Hub while we worked (412). Run `pulumi "
+                                      f"up` again: it re-reads the Space and sends only what differs.{detail}", 412)
         if status == 429:
             wait = _retry_after(response, server)
             when = f"wait {wait_text(wait)}" if wait is not None else "wait a few minutes"
-            return HubError(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again; it "
-                            f"sends only what is still missing (the Hub allows about 128 commits per repo per "
-                            f"hour).{detail}", 429, wait)
-        return HubError(f"{what}: the Hub answered {status}.{detail}", status)
+            return RateLimited(f"{what}: rate limited by the Hub (429): {when}, then run `pulumi up` again; it "
+                               f"sends only what is still missing (the Hub allows about 128 commits per repo per "
+                               f"hour).{detail}", 429, wait)
+        kind_of = ServerError if status in RETRY_STATUSES else HubError
+        return kind_of(f"{what}: the Hub answered {status}.{detail}", status)
     if isinstance(exc, httpx2.TransportError):
-        return HubError(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
-                        "and your network, then run `pulumi up` again.", transient=True)
+        return Unreachable(f"{what}: cannot reach the Hub ({type(exc).__name__}: {exc}). Check `hubEndpoint` "
+                           "and your network, then run `pulumi up` again.")
     return _explain_xet(exc, what) or HubError(f"{what}: {type(exc).__name__}: {exc}")
 
 
 def _token_rejected(what: str, detail: str = "") -> HubError:
-    return HubError(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
-                    f"a valid token for this Hub.{detail}", 401)
+    return TokenRejected(f"{what}: the Hub rejected the token (401). Check `hfToken` / HF_TOKEN: it must be "
+                         f"a valid token for this Hub.{detail}", 401)
 
 
 def _cannot_write(what: str, detail: str = "") -> HubError:
-    return HubError(f"{what}: permission denied (403). Use a token with write access, and an owner "
-                    f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
+    return PermissionDenied(f"{what}: permission denied (403). Use a token with write access, and an owner "
+                            f"(`hfOwner`) that is the token's user or one of its organisations.{detail}", 403)
 
 
 #: hf_xet 1.8 reports an HTTP failure as ``... HTTP status server error (503 Service Unavailable), domain: URL``
@@ -199,14 +200,16 @@ def _explain_xet(exc: BaseException, what: str) -> HubError | None:
             return _cannot_write(what, detail)
         where = "the Hub's Xet token route" if token_route else f"the Hub's Xet storage ({_host(url)})"
         if status == 429:
-            return HubError(f"{what}: rate limited by {where} (429) after hf_xet's retries: wait a few minutes, "
-                            f"then run `pulumi up` again; content already stored is not sent again.{detail}", 429)
-        return HubError(f"{what}: {where} answered {status} after hf_xet's retries.{detail}", status)
+            return RateLimited(f"{what}: rate limited by {where} (429) after hf_xet's retries: wait a few "
+                               f"minutes, then run `pulumi up` again; content already stored is not sent again."
+                               f"{detail}", 429)
+        kind_of = ServerError if status in RETRY_STATUSES else HubError
+        return kind_of(f"{what}: {where} answered {status} after hf_xet's retries.{detail}", status)
     unreachable = _XET_UNREACHABLE.search(text)
     if unreachable:
-        return HubError(f"{what}: cannot reach the Hub's Xet storage at {_host(unreachable.group(1))} (hf_xet: "
-                        f"{text}). Check your network, proxy and firewall for that host, then run `pulumi up` "
-                        "again: content already stored is not sent again.", transient=True)
+        return Unreachable(f"{what}: cannot reach the Hub's Xet storage at {_host(unreachable.group(1))} (hf_xet: "
+                           f"{text}). Check your network, proxy and firewall for that host, then run `pulumi up` "
+                           "again: content already stored is not sent again.")
     return None
 
 
@@ -217,37 +220,49 @@ def _host(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-def retryable(error: HubError) -> bool:
-    """A failure worth retrying now: 5xx, a network error, or a 429 whose wait is short (or unknown)."""
-    if error.status == 429:
+def retryable(error: BaseException) -> bool:
+    """A failure worth retrying now: a 429 whose wait is short (or unknown), a 5xx, a network error."""
+    if not isinstance(error, HubError):
+        return False
+    if isinstance(error, RateLimited):
         return error.retry_after is None or error.retry_after <= MAX_WAIT_SECONDS
-    return error.status in RETRY_STATUSES or error.transient
+    return isinstance(error, (ServerError, Unreachable))
+
+
+#: Idempotent Hub calls: transient failures retried (`retryable`), 6 attempts, waits of 0.5 s to 20 s (or the
+#: Hub's `Retry-After`, up to a minute), 2 minutes of waiting at most.
+IDEMPOTENT = _retry.Policy(retry_on=retryable, attempts=MAX_ATTEMPTS, total_wait=MAX_TOTAL_WAIT_SECONDS,
+                          cap=MAX_BACKOFF_SECONDS, max_wait=MAX_WAIT_SECONDS)
+#: A commit re-planned from a fresh head before each attempt (SpaceFiles, restore_revision): a 412 too,
+#: logged as a warning.
+REPLANNED = _retry.Policy(retry_on=lambda e: isinstance(e, PreconditionFailed) or retryable(e),
+                         attempts=MAX_ATTEMPTS, total_wait=MAX_TOTAL_WAIT_SECONDS, cap=MAX_BACKOFF_SECONDS,
+                         max_wait=MAX_WAIT_SECONDS, level=logging.WARNING)
 
 
 def backoff_seconds(attempt: int, cap: float) -> float:
     """Capped exponential backoff before retry number `attempt` (1-based): 0.5 s, 1 s, 2 s, ... `cap`."""
-    return min(cap, 0.5 * 2 ** (attempt - 1))
+    return _retry.Policy(cap=cap).backoff(attempt)
 
 
 def retry_delay(attempt: int, error: HubError) -> float:
     """Backoff with jitter (half to all of `backoff_seconds`), never shorter than the Hub's `Retry-After`."""
-    jittered = backoff_seconds(attempt, MAX_BACKOFF_SECONDS) * (0.5 + random.random() / 2)
-    return max(jittered, min(error.retry_after or 0.0, MAX_WAIT_SECONDS))
+    return IDEMPOTENT.delay(attempt, error)
 
 
 def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run one Hub call; translate its errors; retry transient failures when `retry` (idempotent calls)."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    """Run one Hub call; translate its errors (raised `from` the client's); retry transient failures when
+    `retry` (idempotent calls), each retry logged (components/retry.py)."""
+    def once() -> T:
         try:
             return fn()
         except Exception as exc:
             error = explain(exc, what)
-            if not retry or not retryable(error) or attempt == MAX_ATTEMPTS:
-                if error is exc:
-                    raise
-                raise error from exc
-            sleep(retry_delay(attempt, error))
-    raise AssertionError("unreachable")
+            if error is exc:
+                raise
+            raise error from exc
+
+    return _retry.run(what, once, IDEMPOTENT if retry else _retry.NEVER, sleep=sleep)
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -312,23 +327,25 @@ def create_space(api: HfApi, space_id: str, *, private: bool, hardware: str, sle
         extra["space_variables"] = [{"key": k, "value": v, "description": d}
                                     for k, (v, d) in space_variables.items()]
     what = f"Creating Space {space_id}"
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            call(what, lambda: api.create_repo(space_id, repo_type="space", space_sdk="docker", private=private,
-                                               **extra), retry=False)
-            return True
-        except HubError as error:
-            if error.status == 409:
-                break
-            if not retryable(error) or attempt == MAX_ATTEMPTS:
-                raise
-            sleep(retry_delay(attempt, error))
-            if get_space(api, space_id) is not None:
-                return False  # the failed request did create it (or an earlier run did): adopt it
+    first = True
+
+    def attempt() -> bool:
+        nonlocal first
+        if not first and get_space(api, space_id) is not None:
+            return False  # the failed request did create it (or an earlier run did): adopt it
+        first = False
+        call(what, lambda: api.create_repo(space_id, repo_type="space", space_sdk="docker", private=private,
+                                           **extra), retry=False)
+        return True
+
+    try:
+        return _retry.run(what, attempt, IDEMPOTENT, sleep=sleep)
+    except Conflict:
+        pass
     # It exists. One we can see goes back to the caller (adopted or refused by its ownership marker);
     # one we cannot see is somebody else's.
     if get_space(api, space_id) is None:
-        raise HubError(f"{what}: the name is taken by a Space you cannot see. Pick another `spaceName`.", 409)
+        raise Conflict(f"{what}: the name is taken by a Space you cannot see. Pick another `spaceName`.", 409)
     return False
 
 
@@ -580,17 +597,9 @@ def set_secret(api: HfApi, space_id: str, key: str, value: str, description: str
          lambda: api.add_space_secret(space_id, key, value, description=description))
 
 
-def _missing_ok(error: HubError) -> None:
-    """Deleting what is not there: a missing Space or key (any 404) is fine; anything else is raised."""
-    if error.status != 404:
-        raise error
-
-
 def delete_secret(api: HfApi, space_id: str, key: str) -> None:
-    try:
+    with suppress(NotFound):  # deleting what is not there: a missing Space or key (any 404) is fine
         call(f"Deleting secret {key} from {space_id}", lambda: api.delete_space_secret(space_id, key))
-    except HubError as error:
-        _missing_ok(error)
 
 
 def variables(api: HfApi, space_id: str) -> dict[str, str]:
@@ -605,10 +614,8 @@ def set_variable(api: HfApi, space_id: str, key: str, value: str, description: s
 
 
 def delete_variable(api: HfApi, space_id: str, key: str) -> None:
-    try:
+    with suppress(NotFound):  # deleting what is not there: a missing Space or key (any 404) is fine
         call(f"Deleting variable {key} from {space_id}", lambda: api.delete_space_variable(space_id, key))
-    except HubError as error:
-        _missing_ok(error)
 
 
 # --- runtime: stages, waiting, logs --------------------------------------------------------------
@@ -629,14 +636,6 @@ class Runtime:
     stage: str
     error_message: str | None
     sha: str | None
-
-
-class SpaceTimeout(HubError):
-    """The Space did not reach a final stage in time; `stage` is where it was stuck."""
-
-    def __init__(self, message: str, stage: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 def space_runtime(api: HfApi, space_id: str) -> Runtime:
@@ -777,7 +776,8 @@ def restore_revision(api: HfApi, space_id: str, revision: str, *, message: str,
     from huggingface_hub import CommitOperationCopy, CommitOperationDelete
 
     target = files_at(api, space_id, revision)
-    for attempt in range(1, RESTORE_ATTEMPTS + 1):
+
+    def attempt() -> str:
         current, head = remote_files(api, space_id)
         operations: list[Any] = [
             CommitOperationCopy(src_path_in_repo=path, path_in_repo=path, src_revision=revision)
@@ -787,16 +787,10 @@ def restore_revision(api: HfApi, space_id: str, revision: str, *, message: str,
                        if path not in target and path not in HUB_OWNED_FILES]
         if not operations:
             return str(head)
-        def send(operations: list[Any] = operations, head: str | None = head) -> Any:
-            return api.create_commit(space_id, operations, commit_message=message, repo_type="space",
-                                     parent_commit=head)
-
-        try:
-            info = call(f"Restoring the files of {revision[:12]} on {space_id}", send, retry=False)
-        except HubError as error:
-            if attempt == RESTORE_ATTEMPTS or not (error.status == 412 or retryable(error)):
-                raise
-            sleep(retry_delay(attempt, error))
-            continue
+        info = call(f"Restoring the files of {revision[:12]} on {space_id}",
+                    lambda: api.create_commit(space_id, operations, commit_message=message, repo_type="space",
+                                              parent_commit=head), retry=False)
         return str(info.oid)
-    raise AssertionError("unreachable")
+
+    return _retry.run(f"Restoring the files of {revision[:12]} on {space_id}", attempt,
+                      replace(REPLANNED, attempts=RESTORE_ATTEMPTS), sleep=sleep)

@@ -15,7 +15,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from components import hub
+from components.hub import client as hub
 from components.provider_base import HubProvider
 from components.space_config import SpaceSecretProvider, SpaceVariableProvider
 

@@ -15,7 +15,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from components.python_ast import keyword_value, parse, string_value
+from components.bundle.python_ast import keyword_value, parse, string_value
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

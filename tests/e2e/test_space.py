@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from components.ownership import MARKER_VARIABLE, stack_instance, stack_marker
+from components.rules.ownership import MARKER_VARIABLE, stack_instance, stack_marker
 from localhub import serve
 from tests.e2e.conftest import OWNER, Hub, copy_project
 from tests.e2e.pulumi_cli import Stack

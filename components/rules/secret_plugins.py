@@ -2,7 +2,7 @@
 
 detect-secrets 1.5.0 lacks these formats; each class below is a detect-secrets ``RegexBasedDetector``
 registered through its own plugin mechanism (``plugins_used`` entries with ``path: file://...``, see
-components/secret_scan.py), so the scanner runs them with its line handling, its transformers (YAML,
+components/rules/secret_scan.py), so the scanner runs them with its line handling, its transformers (YAML,
 INI) and its filters like any built-in plugin. Formats come from gitleaks' maintained rule set
 (github.com/gitleaks/gitleaks, cmd/generate/config/rules/*.go) or the vendor's documentation, cited
 per class; like gitleaks, rules on unprefixed or short values also require a minimum Shannon entropy,

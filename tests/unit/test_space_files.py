@@ -18,11 +18,15 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from pulumi.dynamic import ResourceProvider
 
-from components import hub
-from components.space_files import SpaceFilesProvider, lfs_paths
+from components.hub import client as hub
+from components.space_files import SpaceFilesProvider as _SpaceFilesProvider
+from components.space_files import lfs_paths
 from tests.blobs import git_blob_id
 
+#: Driven as the engine drives it, plain dicts in and out (its methods' TypedDicts are the provider's own view).
+SpaceFilesProvider: type[ResourceProvider] = _SpaceFilesProvider
 URL = "https://hub.example/api/spaces/alice/demo/tree/main"
 
 
@@ -50,7 +54,7 @@ class FakeApi:
         return [SimpleNamespace(path="data.bin", blob_id="f" * 40, lfs=lfs)]  # oid: the pointer's blob id
 
 
-def provider(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> SpaceFilesProvider:
+def provider(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> ResourceProvider:
     monkeypatch.setattr(SpaceFilesProvider, "api", lambda self, props: api)
     return SpaceFilesProvider()
 

@@ -1,13 +1,4 @@
-"""A backend's layout: its FastAPI entry point and its dependencies. Pure; reads only the backend.
-
-Entry point, first found: ``app/main.py`` (``app.main:app``, the seed's layout), ``main.py``
-(``main:app``), ``app.py`` (``app:app``), ``src/main.py`` (``src.main:app``, so its relative imports
-work; ``main:app`` with ``--app-dir src`` when it imports its siblings by absolute name),
-``src/<package>/main.py`` (``<package>.main:app``, served with ``--app-dir src``, or
-``src.<package>.main:app`` when the code imports ``src.``); or the ``appModule`` config key
-(``module:attribute``).
-
-Dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
+"""A backend's dependencies: ``requirements.txt`` (``-r`` includes inside the backend inlined, ``-c`` constraint
 files gathered into one ``constraints.txt``; an included file must pass the upload rules), else
 ``pyproject.toml``'s PEP 621 ``[project] dependencies`` (optional groups such as ``test``/``dev`` are never
 shipped), constrained to the versions ``uv.lock`` pins when there is one.
@@ -15,7 +6,6 @@ shipped), constrained to the versions ``uv.lock`` pins when there is one.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import tomllib
@@ -23,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.credentials import requirement_credentials
 from components.errors import BundleError
+from components.rules.credentials import requirement_credentials
 
 #: Requirements only tests and tooling need (PEP 503 names); ``pytest-*`` plugins go as well.
 TEST_ONLY_PACKAGES = frozenset(
@@ -47,111 +37,12 @@ TEST_ONLY_PACKAGES = frozenset(
 )
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE_OPTION = re.compile(r"\s*(-r|-c|--requirement|--constraint)(\s+|=)?\s*(\S*)")
-_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 #: An include as pip reads it: ``-r FILE``, ``-rFILE``, ``--requirement FILE``, ``--requirement=FILE`` (``-c`` /
 #: ``--constraint`` alike), optionally followed by a `` # comment`` (pip drops ``#`` after whitespace).
 _INCLUDE = re.compile(r"^\s*(?:(?P<short>-r|-c)\s*|(?P<long>--requirement|--constraint)(?:\s+|=))"
                       r"(?P<path>[^\s#=]\S*)(?:\s+#.*)?\s*$")
 _INCLUDE_FORMS = "`-r FILE`, `-rFILE`, `--requirement FILE`, `--requirement=FILE` (or -c/--constraint)"
 _EDITABLE_SELF = re.compile(r"^\s*(-e\s+)?\.(\[.*\])?\s*$")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """Where the ASGI app is: ``module:attribute``, the file that defines it and uvicorn's app dir."""
-
-    module: str
-    attribute: str
-    file: str
-    app_dir: str = ""
-    """Folder put on sys.path first (``src`` for the src layout), "" for the backend root."""
-
-    @property
-    def target(self) -> str:
-        return f"{self.module}:{self.attribute}"
-
-    @property
-    def package(self) -> str | None:
-        """The top package folder (``app``, ``src/pkg``) holding the entry point, None for a top-level module."""
-        if "." not in self.module:
-            return None
-        top = self.module.split(".")[0]
-        return f"{self.app_dir}/{top}" if self.app_dir else top
-
-
-LOOKED_FOR = ("app/main.py (app.main:app), main.py (main:app), app.py (app:app), src/main.py (src.main:app), "
-              "src/<package>/main.py")
-
-
-def detect_entry(root: Path, app_module: str | None = None) -> Entry:
-    """The backend's entry point; ``app_module`` (config ``appModule``) wins when set.
-
-    Raises:
-        BundleError: nothing found (naming what was looked for and the key), or appModule names no file.
-    """
-    if app_module:
-        module, _, attribute = app_module.partition(":")
-        attribute = attribute or "app"
-        if not _MODULE.fullmatch(module) or not attribute.isidentifier():
-            raise BundleError(f"{app_module!r} is not `module:attribute`, e.g. server.api:app", key="appModule")
-        rel = module.replace(".", "/")
-        for app_dir in ("", "src"):
-            for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
-                if (root / app_dir / candidate).is_file():
-                    return Entry(module, attribute, f"{app_dir}/{candidate}".lstrip("/"), app_dir)
-        raise BundleError(f"{app_module!r}: neither {rel}.py nor {rel}/__init__.py exists in backendDir "
-                          "(or its src/ folder)", key="appModule")
-    if (root / "app" / "main.py").is_file():
-        return Entry("app.main", "app", "app/main.py")
-    if (root / "main.py").is_file():
-        return Entry("main", "app", "main.py")
-    if (root / "app.py").is_file():
-        return Entry("app", "app", "app.py")
-    src = root / "src"
-    if (src / "main.py").is_file():
-        relative, tops = _imports(src / "main.py")
-        siblings = {p.stem for p in src.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
-        if not relative and "src" not in tops and tops & siblings:
-            return Entry("main", "app", "src/main.py", "src")
-        return Entry("src.main", "app", "src/main.py")
-    if src.is_dir():
-        packages = sorted(p.name for p in src.iterdir() if (p / "main.py").is_file() and p.name.isidentifier())
-        if len(packages) == 1:
-            if "src" in _imports(src / packages[0] / "main.py")[1]:
-                return Entry(f"src.{packages[0]}.main", "app", f"src/{packages[0]}/main.py")
-            return Entry(f"{packages[0]}.main", "app", f"src/{packages[0]}/main.py", "src")
-        if packages:
-            raise BundleError(f"src/ holds several packages with a main.py ({', '.join(packages)}); choose one "
-                              f"with `pulumi config set appModule {packages[0]}.main:app`", key="appModule")
-    raise BundleError(f"no FastAPI entry point in {str(root)!r}: looked for {LOOKED_FOR}; point backendDir at "
-                      "the backend or set `pulumi config set appModule <module>:<attribute>`")
-
-
-def _imports(path: Path) -> tuple[bool, set[str]]:
-    """(whether ``path`` has relative imports, the top-level names it imports absolutely)."""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return False, set()
-    relative, tops = False, set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                relative = True
-            elif node.module:
-                tops.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Import):
-            tops |= {alias.name.split(".")[0] for alias in node.names}
-    return relative, tops
-
-
-def has_entry_point(root: Path, app_module: str | None = None) -> bool:
-    """Whether `detect_entry` finds an entry point (an invalid appModule counts as found: its own key says why)."""
-    try:
-        detect_entry(root, app_module)
-    except BundleError as error:
-        return error.key.endswith(":appModule") and bool(app_module)
-    return True
 
 
 @dataclass(frozen=True)
@@ -166,7 +57,7 @@ class Dependencies:
     """What preview says about the choice (requirements.txt and pyproject.toml disagreeing)."""
 
 
-#: Why a file may not be uploaded (bundle.py's ignore/deny/credential/symlink rules), or None.
+#: Why a file may not be uploaded (build.py's ignore/deny/credential/symlink rules), or None.
 Check = Callable[[str], str | None]
 
 

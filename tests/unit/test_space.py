@@ -16,11 +16,16 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from pulumi.dynamic import ResourceProvider
 
-from components import hub, plans
-from components.ownership import MARKER_VARIABLE
-from components.space import SpaceProvider, settings_changes, sleep_as_configured
+from components.hub import client as hub
+from components.hub import plans
+from components.rules.ownership import MARKER_VARIABLE
+from components.space import SpaceProvider as _SpaceProvider
+from components.space import settings_changes, sleep_as_configured
 
+#: Driven as the engine drives it, plain dicts in and out (its methods' TypedDicts are the provider's own view).
+SpaceProvider: type[ResourceProvider] = _SpaceProvider
 SPACE = "alice/rag-chatbot"
 ME = "hf-rag-space/test"
 

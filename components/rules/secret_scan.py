@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.lazy_files import STREAM_BYTES, Files, chunks, printable_runs
+from components.rules.lazy_files import STREAM_BYTES, Files, chunks, printable_runs
 
 SCANNER = "detect-secrets==1.5.0"
 PLUGINS = (
@@ -53,7 +53,7 @@ PLUGINS = (
     "TelegramBotTokenDetector",
     "TwilioKeyDetector",
 )
-#: This project's detect-secrets plugins (components/secret_plugins.py): the stack's vendors' key formats.
+#: This project's detect-secrets plugins (components/rules/secret_plugins.py): the stack's vendors' key formats.
 PLUGIN_FILE = Path(__file__).with_name("secret_plugins.py")
 BINARY_STRINGS_SUFFIX = ".hf-rag-space-strings"  # as in secret_plugins.py, which imports nothing of ours
 OWN_PLUGINS = (
@@ -78,7 +78,7 @@ FILTERS = (
     "detect_secrets.filters.heuristic.is_templated_secret",
     "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
     "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
-    "components.secret_plugins.is_placeholder_secret",  # imported once (a file:// filter is re-read per use)
+    "components.rules.secret_plugins.is_placeholder_secret",  # imported once (a file:// filter is re-read per use)
 )
 #: detect-secrets' default filter that drops every line shaped like ``x = call(...)`` for every plugin, meant
 #: for its keyword plugin (off here): it hid ``os.getenv("GEMINI_API_KEY", "AIza...")`` and
@@ -210,7 +210,7 @@ def _patterns() -> list[re.Pattern[str]]:
     if not set(OWN_PLUGINS) <= set(plugins):  # called outside the scan's settings
         own: list[Any] = list(get_plugins_from_file(str(PLUGIN_FILE)))
         plugins |= {cls.__name__: cls for cls in own}
-    from components.secret_plugins import unbounded
+    from components.rules.secret_plugins import unbounded
 
     return [re.compile(unbounded(p).pattern, p.flags | re.MULTILINE)
             for name in (*PLUGINS, *OWN_PLUGINS) for p in plugins[name].denylist]

@@ -17,11 +17,11 @@ import yaml
 from fastapi.testclient import TestClient
 from huggingface_hub.repocard import SpaceCard
 
-from components.config import Settings
+from components.bundle.routes import find_routes
+from components.bundle.templating import render, render_dockerfile, render_readme
+from components.config import Settings, from_config
 from components.errors import ConfigError
-from components.routes import find_routes
 from components.rules.card import SPACE_DESCRIPTION_MAX, is_single_emoji
-from components.templating import render, render_dockerfile, render_readme
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRET_VALUES = {
@@ -48,7 +48,7 @@ def settings(**overrides: str) -> Settings:
     }
     cfg |= {"hfOwner": "alice", "spaceName": "rag-chatbot", "backendDir": "examples/rag-backend"}
     cfg |= {"hfToken": "hf_token_for_tests"} | overrides
-    return Settings.from_config(cfg, {}, PROJECT_DIR)
+    return from_config(cfg, {}, PROJECT_DIR)
 
 
 # -- Dockerfile -----------------------------------------------------------------------------
@@ -190,8 +190,8 @@ def test_readme_without_origins_says_so() -> None:
 
 RENDER_SCRIPT = """
 import json, sys
-from tests.unit.test_templates import EXAMPLE_ROUTES, SECRET_VALUES, settings
-from components.templating import render_dockerfile, render_readme
+from tests.unit.test_templating import EXAMPLE_ROUTES, SECRET_VALUES, settings
+from components.bundle.templating import render_dockerfile, render_readme
 s = settings(**SECRET_VALUES, extraVariables=json.dumps({"B_VAR": "2", "A_VAR": "1", "C_VAR": "3"}),
              allowedOrigins="http://localhost:3000,https://b.example.com,https://a.example.com")
 sys.stdout.write(render_readme(s, routes=EXAMPLE_ROUTES))

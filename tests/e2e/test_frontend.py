@@ -17,6 +17,7 @@ from components.frontend import COMMIT_MESSAGE
 from components.frontend_patch import BEGIN_MARKER, END_MARKER, ORIGINAL_PREFIX
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
+from tests.typed_props import dynamic_types, state_mismatches
 
 pytestmark = pytest.mark.e2e
 
@@ -97,6 +98,9 @@ def test_patch_noop_repatch_on_new_space_and_restore_on_destroy(project: Stack, 
     # As configured, relative to the project: the same output in every checkout of the stack.
     assert outputs["frontendClientFile"] == f"{os.path.relpath(clone, project.workdir)}/{CLIENT}"
     assert (project.workdir / outputs["frontendClientFile"]).resolve() == client.resolve()
+    # The patch's state holds exactly its TypedDicts' keys (FrontendClientPatchInputs / Outputs).
+    state = project.resources()
+    assert "hf:FrontendClientPatch" in dynamic_types(state) and state_mismatches(state) == []
     # Only the client file changed in the checkout.
     assert git("status", "--porcelain", cwd=clone).split() == ["M", CLIENT]
 

@@ -1,7 +1,7 @@
 """Credential files and credentialed requirement lines: things that never leave the machine.
 
 Pure and fast (names first, then a look at the content of files that would be uploaded). The
-content scan for secrets *inside* ordinary files is ``components/secret_scan.py``.
+content scan for secrets *inside* ordinary files is ``components/rules/secret_scan.py``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from components.globs import Globs
+from components.rules.globs import Globs
 
 #: Credential files by name (gitignore syntax, any folder), with the kind named in messages.
 _NAMED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -125,7 +125,7 @@ _CREDENTIALED_GIT_URL = re.compile(
 def _compose_secrets(data: bytes) -> list[str]:
     """Names of ``*_PASSWORD``/``*_SECRET``/``*_KEY``/``*_TOKEN`` entries of a compose file set to a literal
     value: not empty, not a ``${VAR}`` reference, not a placeholder (secret_plugins.is_placeholder_secret)."""
-    from components.secret_plugins import is_placeholder_secret
+    from components.rules.secret_plugins import is_placeholder_secret
 
     names = []
     for match in _COMPOSE_SECRET.finditer(data):

@@ -10,7 +10,7 @@ to the backend folder, NUL-separated (no quoting, any byte in a name survives).
 
 Outside a work tree, or without a usable git (not installed, a repository git refuses such as
 "dubious ownership"), `git_ignored` answers None and the bundle reads the backend's ``.gitignore`` files
-with pathspec, as before (components/bundle.py).
+with pathspec, as before (components/bundle/build.py).
 """
 
 from __future__ import annotations

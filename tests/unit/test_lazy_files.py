@@ -1,6 +1,7 @@
-"""The bundle streams: a large file is hashed, checked, scanned and staged in chunks (memory stays bounded),
-and a no-change rebuild with a warm file cache opens no unchanged file that no reader reads (seen from
-outside, through Python's audit hook on ``open``); a secret rotation still re-checks the cached files."""
+"""rules/lazy_files.py and the bundle built on it stream: a large file is hashed, checked, scanned and staged
+in chunks (memory stays bounded), and a no-change rebuild with a warm file cache opens no unchanged file that
+no reader reads (seen from outside, through Python's audit hook on ``open``); a secret rotation still
+re-checks the cached files."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from components.bundle import _secret_problem, build_bundle
+from components.bundle.build import _secret_problem, build_bundle
 from components.errors import BundleError
-from components.lazy_files import printable_runs, windows
-from components.secret_scan import _PRINTABLE_RUN, printable_strings
+from components.rules.lazy_files import printable_runs, windows
+from components.rules.secret_scan import _PRINTABLE_RUN, printable_strings
 from components.space_files import stage_blobs
 from tests.unit.test_bundle import write
 
@@ -129,7 +130,7 @@ def test_secret_checks_see_values_cut_by_chunk_boundaries() -> None:
     data = b"\0" * 1000 + b"supersecretvalue123" + b"\0" * 1000 + b"hf_" + b"a" * 34 + b"\0"
     for size in (5, 1009, 1010, 2030):
         pieces = [data[i:i + size] for i in range(0, len(data), size)]
-        assert _secret_problem("f", pieces, {"X": b"supersecretvalue123"}, True) == \
+        assert str(_secret_problem("f", pieces, {"X": b"supersecretvalue123"}, True)) == \
             "f contains the value of X; remove it from the file"
         assert "Hugging Face token" in str(_secret_problem("f", pieces, {}, True))
     assert all(len(w) <= 10 + 3 for w in windows([b"abc"] * 5, 10))

@@ -6,7 +6,7 @@ A name is *required* when the code cannot start without it, in the shapes the ru
 - ``os.environ["X"]`` (not inside a ``try`` that catches ``KeyError``, nor guarded by ``"X" in os.environ``);
 - ``os.getenv("X")`` / ``os.environ.get("X")`` without a default whose result is tested by an ``if`` that
   raises (``if not key: raise RuntimeError(...)``).
-Names written in the backend's environment files (``.env``, ``.env.example``, ...: components/credentials.py
+Names written in the backend's environment files (``.env``, ``.env.example``, ...: components/rules/credentials.py
 ``is_environment_file``; those files are never uploaded) are read too, names only: values are never kept.
 
 These are warnings, never errors (README "Bring your own backend"): the reader sees code, not the running
@@ -22,9 +22,9 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.bundle.python_ast import keyword_value, parse, string_value
 from components.config import MANAGED_SECRETS, MANAGED_VARIABLES
-from components.credentials import is_environment_file
-from components.python_ast import keyword_value, parse, string_value
+from components.rules.credentials import is_environment_file
 from components.rules.names import ENV_NAME
 
 #: Variables the Hub sets in every Space's environment (hub-docs ``spaces-overview.md``, "Helper environment

@@ -3,13 +3,13 @@
 The bundle holds the whole backend directory, like ``upload_folder`` would send it, minus what
 .gitignore, .dockerignore, config ``exclude`` and the deny list (tests, caches, virtualenvs, tooling)
 leave out (config ``include`` forces ignored files in); ``__init__.py`` is added inside the entry
-point's package; ``requirements.txt`` comes from the dependencies (layout.py), test-only packages
+point's package; ``requirements.txt`` comes from the dependencies (dependencies.py), test-only packages
 stripped; the backend's own ``Dockerfile`` is kept once it meets the Spaces rules
-(dockerfile_check.py), else one is rendered; ``README.md`` is always rendered (the product's front
+(rules/dockerfile.py), else one is rendered; ``README.md`` is always rendered (the product's front
 matter over the backend's own README body, or the generated sections).
 Nothing leaves the machine that should not: symlinks are resolved and must stay inside the backend
-without landing on anything excluded; credential files (components/credentials.py) and files holding
-secrets (components/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
+without landing on anything excluded; credential files (components/rules/credentials.py) and files holding
+secrets (components/rules/secret_scan.py, plus the stack's own secret values) are refused, naming the file.
 Nothing here talks to the network; the result is deterministic (sorted paths).
 """
 
@@ -28,27 +28,28 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-from components import credentials as _credentials
+from components.bundle.dependencies import Dependencies, read_dependencies
+from components.bundle.dependencies import strip_test_requirements as strip_test_requirements  # re-exported
+from components.bundle.file_cache import Entry as Known
+from components.bundle.file_cache import FileCache, stat_key
+from components.bundle.git_ignore import git_ignored
+from components.bundle.routes import Route, find_routes
+from components.bundle.templating import render_dockerfile, render_readme
 from components.config import MAX_FILE_MB, Settings
-from components.credentials import (
+from components.errors import BundleError, Problem
+from components.rules import credentials as _credentials
+from components.rules.credentials import (
     credential_kind_by_content,
     credential_kind_by_name,
     credential_kind_by_windows,
     is_environment_file,
     needs_whole_file,
 )
-from components.dockerfile_check import DEFAULT_APP_PORT, check_dockerfile
-from components.errors import BundleError
-from components.file_cache import Entry as Known
-from components.file_cache import FileCache, stat_key
-from components.git_ignore import git_ignored
-from components.globs import Globs
-from components.layout import Dependencies, Entry, detect_entry, read_dependencies
-from components.layout import strip_test_requirements as strip_test_requirements  # re-exported
-from components.lazy_files import STREAM_BYTES, Files, chunks, windows
-from components.routes import Route, find_routes
-from components.secret_scan import bom_encoding, scan
-from components.templating import render_dockerfile, render_readme
+from components.rules.dockerfile import DEFAULT_APP_PORT, check_dockerfile
+from components.rules.entry_point import Entry, detect_entry
+from components.rules.globs import Globs
+from components.rules.lazy_files import STREAM_BYTES, Files, chunks, kept, windows
+from components.rules.secret_scan import bom_encoding, scan
 
 MIN_SECRET_LENGTH = 8
 #: What the file cache's verdicts depend on besides a file's content: the credential rules (their source).
@@ -104,8 +105,8 @@ _DOCS_SUFFIXES = (".md", ".markdown", ".mdx")
 #: pyvenv.cfg: ``bin/activate``, ``Scripts/activate``/``activate.bat``/``python.exe``.
 _VENV_MARKERS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat", "Scripts/python.exe",
                  "Scripts/pip.exe")
-#: Reasons listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
-LISTED_REASONS = ("an environment file", "left out by default")
+#: Kinds of `Reason` listed under "skipped" in preview (the rest, deny list and ignore files, are expected).
+LISTED_KINDS = frozenset({"environment", "noise"})
 #: Characters that make a path print as something else: C0/C1 controls (newline, escape), Unicode line and
 #: paragraph separators, and the bidirectional formatting characters (U+202E "RIGHT-TO-LEFT OVERRIDE" and
 #: its kin, as in CVE-2021-42574 "Trojan Source").
@@ -116,15 +117,15 @@ class Bundle:
     """The Space's files: repo path -> content, with a content manifest."""
 
     files: Mapping[str, bytes] = field(repr=False)
-    """A lazy_files.Files (a plain mapping given is wrapped): generated files and those the app readers read
-    hold their bytes, the rest are read on demand; iterate over `kept` (lazy_files) to read contents."""
+    """A rules.lazy_files.Files (a plain mapping given is wrapped): generated files and those the app readers
+    read hold their bytes, the rest are read on demand; iterate over `kept` (lazy_files) to read contents."""
     routes: tuple[Route, ...] = ()
-    """The app's routes, read from its code (components/routes.py)."""
+    """The app's routes, read from its code (components/bundle/routes.py)."""
     skipped: tuple[tuple[str, str], ...] = ()
     """(path, why) of what is left out that a user may not expect: environment files and the default
-    noise (`LISTED_REASONS`); folders end with ``/``, names are printable (`shown`)."""
+    noise (`LISTED_KINDS`); folders end with ``/``, names are printable (`shown`)."""
     app_port: int = DEFAULT_APP_PORT
-    """The Space card's ``app_port`` (components/dockerfile_check.py)."""
+    """The Space card's ``app_port`` (components/rules/dockerfile.py)."""
     warnings: tuple[str, ...] = ()
     """What may fail at run time, each with its fix (shown by preview, never blocking)."""
     facts: tuple[str, ...] = ()
@@ -221,7 +222,7 @@ def build_bundle(
     """Select and check the backend's files and add the generated ones.
 
     Args:
-        backend_dir: the backend: an entry point (layout.py) and requirements.txt or pyproject.toml.
+        backend_dir: the backend: an entry point (rules/entry_point.py) and requirements.txt or pyproject.toml.
         dockerfile: the generated Dockerfile (or a function of the layout rendering it), used when the
             backend has no Dockerfile of its own; its own is kept after the Spaces rules are checked.
         readme: README.md (or a function of the layout rendering it).
@@ -230,7 +231,7 @@ def build_bundle(
             positives (config ``allowSecretsIn``); the stack's own secret values are refused anyway.
         scan_cache: file remembering contents found clean by the scanner.
         file_cache: file remembering each unchanged file's sha256 and credential verdict by its stat
-            (components/file_cache.py), so they are not recomputed.
+            (components/bundle/file_cache.py), so they are not recomputed.
         app_module: config ``appModule`` (``module:attribute``), None to detect the entry point.
         include, exclude: config globs (gitignore syntax) forcing in what .gitignore/.dockerignore leave
             out, and leaving out more.
@@ -247,7 +248,7 @@ def build_bundle(
         raise BundleError(f"{str(root)!r} is not a directory; point backendDir at the backend")
     entry = detect_entry(root, app_module)
 
-    problems: list[str] = []
+    problems: list[Problem] = []
     rules = _Rules(root, problems, include=include, exclude=exclude)
     files = Files()
     skipped: list[tuple[str, str]] = []
@@ -255,15 +256,16 @@ def build_bundle(
     values = _secret_values(secrets or {})
     mark = _secrets_mark(values)
     digests: dict[str, str] = {}
-    checked: dict[str, tuple[bytes | str, str | None]] = {}  # rel -> (content checked, its secret-value problem)
+    checked: dict[str, tuple[bytes | str, Problem | None]] = {}  # rel -> (content checked, its secret-value problem)
     for rel in _select(root, "", rules, problems, skipped):
         seen = _look(root, rel, problems, max_file_mb, cache, values, f"{mark}:{int(rel in allow_secrets_in)}",
                      check_token=rel not in allow_secrets_in)
         if seen is None:
             continue
         if seen.credential:
-            problems.append(f"{rel} holds a {seen.credential}; credential files are never uploaded: delete it, move it "
-                            "out of the backend or list it in .gitignore (secrets belong in Space secrets)")
+            problems.append(Problem(rel, "credential", f"{rel} holds a {seen.credential}; credential files are never "
+                                    "uploaded: delete it, move it out of the backend or list it in .gitignore "
+                                    "(secrets belong in Space secrets)"))
             continue
         content: bytes | str = seen.data if seen.data is not None else os.path.join(root, rel)
         if isinstance(content, bytes):
@@ -273,7 +275,8 @@ def build_bundle(
         digests[rel] = seen.sha256
         checked[rel] = (content, seen.secret_problem)
     if entry.file not in files and not problems:
-        problems.append(f"the entry point {entry.file} is left out by the ignore rules; include it")
+        problems.append(Problem(entry.file, "entry", f"the entry point {entry.file} is left out by the ignore rules; "
+                                "include it"))
     package = entry.package
     if package is not None:
         for rel in [r for r in files if r.endswith(".py") and r.startswith(f"{package}/")]:
@@ -282,28 +285,31 @@ def build_bundle(
                 files.setdefault(f"{'/'.join(parts)}/__init__.py", b"")
                 parts.pop()
     dependencies = None
-    if not [p for p in problems if p.startswith("requirements.txt is a symlink")]:
+    if not any(p.kind == "symlink" and p.path == "requirements.txt" for p in problems):
+        found: list[str] = []
         dependencies = read_dependencies(
-            root, problems, check=lambda rel: _include_problem(root, rel, rules, max_file_mb))
+            root, found, check=lambda rel: _include_problem(root, rel, rules, max_file_mb))
+        problems += [Problem("", "dependencies", text) for text in found]
     if dependencies is not None:
         files["requirements.txt"] = dependencies.requirements.encode()
         if dependencies.constraints is not None:
             files["constraints.txt"] = dependencies.constraints.encode()
     own_readme = files["README.md"].decode("utf-8", "replace") if "README.md" in files else None
-    routes = tuple(find_routes(files.kept(), entry.module, entry.app_dir, entry.attribute))
+    routes = tuple(find_routes(kept(files), entry.module, entry.app_dir, entry.attribute))
     warnings = list(dependencies.notes) if dependencies is not None else []
     facts: list[str] = []
     port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})
     own = "Dockerfile" in files and dockerfile_mode != "generated"
     if own:
-        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files.kept(), app_port)
-        problems += report.problems
+        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), kept(files), app_port)
+        problems += [Problem("Dockerfile", "dockerfile", text) for text in report.problems]
         warnings += report.warnings
         port, dockerfile_env = report.port, report.env
         facts.append(f"Dockerfile: the backend's own; app_port {port} ({report.port_source})")
     elif dockerfile_mode == "own":
-        problems.append("config dockerfile is `own`, but backendDir has no Dockerfile: add one, or let the product "
-                        "write it: `pulumi config set dockerfile auto`")
+        problems.append(Problem("Dockerfile", "dockerfile", "config dockerfile is `own`, but backendDir has no "
+                                "Dockerfile: add one, or let the product write it: "
+                                "`pulumi config set dockerfile auto`"))
     else:
         why = " (config dockerfile is `generated`: the backend's own is not uploaded)" if "Dockerfile" in files else ""
         facts.append(f"Dockerfile: generated{why}; app_port {port}"
@@ -320,28 +326,35 @@ def build_bundle(
              if (files.in_memory(rel) if isinstance(content, bytes) else files.source(rel) if rel in files else None)
              is content}
     digests = {rel: digest for rel, digest in digests.items() if rel in still}
-    value_problems = [(rel, problem) for rel, (_, problem) in checked.items() if rel in still and problem]
+    value_problems = [problem for rel, (_, problem) in checked.items() if rel in still and problem]
     value_problems += _secret_value_problems({rel: files[rel] for rel in files if rel not in still}, values,
                                              allow_secrets_in)
-    problems += [problem for _, problem in sorted(value_problems)]
+    problems += sorted(value_problems, key=lambda problem: problem.path)
     for finding in scan(files, skip=allow_secrets_in, cache_file=scan_cache, digests=digests):
         if finding.path == "requirements.txt" and finding.kind in ("Basic Auth Credentials", "Token in a URL"):
             continue  # reported above by line, with the fix for requirement files
-        problems.append(
+        problems.append(Problem(finding.path, "secret", (
             f"{shown(finding.path)} {finding.where} holds a secret ({finding.kind}); remove it (set it as a Space "
             "secret and read it from the environment), list the file in .gitignore, or, for a known false "
-            f"positive, allow this one file: `pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")
+            "positive, allow this one file: "
+            f"`pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")))
     if problems:
-        raise BundleError(_summary(problems))
+        raise BundleError(problems)
     return Bundle(files.sorted(), routes, skipped=tuple(skipped), app_port=port,
                   warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
 
 
 def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
                      allow_secrets_in: Collection[str] = ()) -> list[str]:
-    """Return one problem per file that holds a secret value or a Hugging Face token (the token shape
-    is not checked in ``allow_secrets_in``; the secret values are checked everywhere)."""
-    return [problem for _, problem in _secret_value_problems(files, _secret_values(secrets), allow_secrets_in)]
+    """The text of `secret_problems`."""
+    return [str(problem) for problem in secret_problems(files, secrets, allow_secrets_in)]
+
+
+def secret_problems(files: Mapping[str, bytes], secrets: Mapping[str, str],
+                    allow_secrets_in: Collection[str] = ()) -> list[Problem]:
+    """One problem per file that holds a secret value or a Hugging Face token (the token shape is not
+    checked in ``allow_secrets_in``; the secret values are checked everywhere)."""
+    return _secret_value_problems(files, _secret_values(secrets), allow_secrets_in)
 
 
 def _secret_values(secrets: Mapping[str, str]) -> dict[str, bytes]:
@@ -357,13 +370,14 @@ def _secrets_mark(values: Mapping[str, bytes]) -> str:
 
 
 def _secret_value_problems(files: Mapping[str, bytes], values: Mapping[str, bytes],
-                           allow_secrets_in: Collection[str]) -> list[tuple[str, str]]:
-    found = ((path, _secret_problem(path, (data,), values, path not in allow_secrets_in))
+                           allow_secrets_in: Collection[str]) -> list[Problem]:
+    found = (_secret_problem(path, (data,), values, path not in allow_secrets_in)
              for path, data in sorted(files.items()))
-    return [(path, problem) for path, problem in found if problem]
+    return [problem for problem in found if problem is not None]
 
 
-def _secret_problem(path: str, pieces: Iterable[bytes], values: Mapping[str, bytes], check_token: bool) -> str | None:
+def _secret_problem(path: str, pieces: Iterable[bytes], values: Mapping[str, bytes],
+                    check_token: bool) -> Problem | None:
     """The problem of a file (given in consecutive pieces) holding a secret value, or (``check_token``) a
     Hugging Face token shape: in its raw bytes and, for a UTF-16/32 file, in its text as UTF-8."""
     overlap = max([len(v) for v in values.values()] + [64])
@@ -383,19 +397,33 @@ def _secret_problem(path: str, pieces: Iterable[bytes], values: Mapping[str, byt
         found |= {name for name, value in values.items() if any(value in form for form in forms)}
         token = token or (check_token and any(HF_TOKEN_PATTERN.search(form) for form in forms))
     if found:
-        return f"{path} contains the value of {', '.join(sorted(found))}; remove it from the file"
+        return Problem(path, "secret", f"{path} contains the value of {', '.join(sorted(found))}; remove it from "
+                       "the file")
     if token:
-        return f"{path} contains something shaped like a Hugging Face token (hf_...); remove it"
+        return Problem(path, "secret", f"{path} contains something shaped like a Hugging Face token (hf_...); "
+                       "remove it")
     return None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a path is left out: `kind` (``deny``, ``environment``, ``noise``, ``credential``, ``ignored``) for
+    the code, `text` for the person (what `str` gives)."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class _Rules:
     """What the backend excludes, for any path relative to the backend root: the deny list, environment
-    files, the default noise, virtualenvs, credential files, and what git ignores (components/git_ignore.py:
+    files, the default noise, virtualenvs, credential files, and what git ignores (components/bundle/git_ignore.py:
     git's own rules when the backend is in a git work tree, else every .gitignore inside the backend read
     with pathspec), .dockerignore and config ``exclude``; config ``include`` forces in the ignored and noise."""
 
-    def __init__(self, root: Path, problems: list[str], include: Sequence[str] = (),
+    def __init__(self, root: Path, problems: list[Problem], include: Sequence[str] = (),
                  exclude: Sequence[str] = ()) -> None:
         self.root = root
         self.problems = problems
@@ -465,21 +493,22 @@ class _Rules:
                     verdict = result.include
         return verdict
 
-    def leaf(self, rel: str, is_dir: bool) -> str | None:
+    def leaf(self, rel: str, is_dir: bool) -> Reason | None:
         """Why ``rel`` itself (not its parents) is left out, or None."""
         if DENY.match_file(f"{rel}/" if is_dir else rel):
-            return "on the deny list"
+            return Reason("deny", "on the deny list")
         if not is_dir and is_environment_file(rel):
-            return "an environment file (the Space gets its settings from Space secrets and variables)"
+            return Reason("environment",
+                          "an environment file (the Space gets its settings from Space secrets and variables)")
         noise = None if self.names(rel, is_dir) else self.noise(rel, is_dir)
         if noise:
-            return (f"left out by default ({noise}; upload it with "
-                    f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
+            return Reason("noise", f"left out by default ({noise}; upload it with "
+                                   f"`pulumi config set --plaintext --path 'include[0]' {shown(rel)}`)")
         kind = credential_kind_by_name(f"{rel}/" if is_dir else rel)
         if kind:
-            return f"a credential file ({kind})"
+            return Reason("credential", f"a credential file ({kind})")
         if self.gitignored(rel, is_dir):
-            return "ignored by .gitignore"
+            return Reason("ignored", "ignored by .gitignore")
         return None
 
     def noise(self, rel: str, is_dir: bool) -> str | None:
@@ -497,7 +526,7 @@ class _Rules:
             return "an agent's markdown folder"
         return None
 
-    def excluded(self, rel: str, is_dir: bool) -> str | None:
+    def excluded(self, rel: str, is_dir: bool) -> Reason | None:
         """Why ``rel`` or one of its parent folders is left out, or None."""
         parts = rel.split("/")
         for depth in range(1, len(parts) + 1):
@@ -543,12 +572,12 @@ def _join(rel_dir: str, name: str) -> str:
     return f"{rel_dir}/{name}" if rel_dir else name
 
 
-def _outside(rel: str, real: Path) -> str:
-    return (f"{shown(rel)} is a symlink to {shown(str(real))}, outside backendDir; nothing outside the backend is "
-            "uploaded: copy what it needs into the backend instead of linking")
+def _outside(rel: str, real: Path) -> Problem:
+    return Problem(rel, "symlink", f"{shown(rel)} is a symlink to {shown(str(real))}, outside backendDir; nothing "
+                   "outside the backend is uploaded: copy what it needs into the backend instead of linking")
 
 
-def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[str | None, Path | None]:
+def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[Problem | None, Path | None]:
     """Check the symlink ``root/rel`` (whose folder's real path is ``real_dir``): a problem, or its real path."""
     link = os.path.join(real_dir, os.path.basename(rel))
     target = os.readlink(link)
@@ -556,25 +585,27 @@ def _link_problem(root: Path, rel: str, real_dir: Path, rules: _Rules) -> tuple[
         real = Path(os.path.realpath(link, strict=True))
     except OSError as error:
         if error.errno == errno.ELOOP:
-            return f"{shown(rel)} is a symlink cycle ({shown(rel)} -> {shown(target)}); remove the link", None
+            return Problem(rel, "symlink", f"{shown(rel)} is a symlink cycle ({shown(rel)} -> {shown(target)}); "
+                           "remove the link"), None
         return None, None  # a broken link: nothing to upload
     if not real.is_relative_to(root):
         return _outside(rel, real), None
     if real == root:
-        return f"{shown(rel)} is a symlink to the backend root ({shown(target)}); remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink to the backend root ({shown(target)}); remove "
+                       "the link"), None
     is_dir = real.is_dir()
     if is_dir and real_dir.is_relative_to(real):
-        return f"{shown(rel)} is a symlink cycle: it links to {shown(real.relative_to(root).as_posix())}, a " \
-            "folder holding it; " \
-            "remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink cycle: it links to "
+                       f"{shown(real.relative_to(root).as_posix())}, a folder holding it; remove the link"), None
     real_rel = real.relative_to(root).as_posix()
     why = rules.excluded(real_rel, is_dir)
     if why:
-        return f"{shown(rel)} is a symlink to {shown(real_rel)}, which is {why}; remove the link", None
+        return Problem(rel, "symlink", f"{shown(rel)} is a symlink to {shown(real_rel)}, which is {why}; remove "
+                       "the link"), None
     return None, real
 
 
-def _select(root: Path, top: str, rules: _Rules, problems: list[str],
+def _select(root: Path, top: str, rules: _Rules, problems: list[Problem],
             skipped: list[tuple[str, str]] | None = None) -> list[str]:
     """Paths (relative to root, posix) of the files to bundle under ``root/top``.
 
@@ -603,22 +634,22 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str],
                         problems.append(problem)
                 continue
             why = rules.leaf(rel, is_dir)
-            if why and why.startswith("a credential file"):
+            if why and why.kind == "credential":
                 verdict = rules.gitignored(rel, is_dir)
                 if verdict is not True:
                     forced = " and .gitignore re-includes it" if verdict is False else ""
-                    problems.append(f"{shown(rel)} is {why}{forced}; credential files are never uploaded: delete it, "
-                                    "move it out of the backend or list it in .gitignore (secrets belong in "
-                                    "Space secrets)")
+                    problems.append(Problem(rel, "credential", f"{shown(rel)} is {why}{forced}; credential files are "
+                                            "never uploaded: delete it, move it out of the backend or list it in "
+                                            ".gitignore (secrets belong in Space secrets)"))
                 continue
             if why:
-                if skipped is not None and why.startswith(LISTED_REASONS):
-                    skipped.append((shown(f"{rel}/" if is_dir else rel), why))
+                if skipped is not None and why.kind in LISTED_KINDS:
+                    skipped.append((shown(f"{rel}/" if is_dir else rel), str(why)))
                 continue
             if unprintable(entry.name):
-                problems.append(f"{shown(rel)} has a name with a control character, line separator or "
-                                "bidirectional override (shown escaped); rename it: the name would print as "
-                                "something else in `pulumi preview --diff` and on the Hub")
+                problems.append(Problem(rel, "name", f"{shown(rel)} has a name with a control character, line "
+                                        "separator or bidirectional override (shown escaped); rename it: the name "
+                                        "would print as something else in `pulumi preview --diff` and on the Hub"))
                 continue
             real = Path(real_dir, entry.name)
             if entry.is_symlink():
@@ -631,8 +662,9 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[str],
             elif linked:
                 why = rules.excluded(real.relative_to(root).as_posix(), is_dir)
                 if why:
-                    problems.append(f"{shown(rel)} is {shown(real.relative_to(root).as_posix())} through a symlink, "
-                                    f"which is {why}; remove the link")
+                    real_rel = shown(real.relative_to(root).as_posix())
+                    problems.append(Problem(rel, "linked", f"{shown(rel)} is {real_rel} through a symlink, which is "
+                                            f"{why}; remove the link"))
                     continue
             if is_dir:
                 walk(rel, real, linked or entry.is_symlink())
@@ -649,7 +681,7 @@ def _include_problem(root: Path, rel: str, rules: _Rules, max_file_mb: int) -> s
     credential names, symlinks onto excluded paths, credential content), or None."""
     why = rules.excluded(rel, False)
     if why:
-        return why
+        return str(why)
     path = os.path.join(root, rel)
     real = Path(os.path.realpath(path))
     if real.is_relative_to(root) and real != Path(root, rel):
@@ -661,7 +693,7 @@ def _include_problem(root: Path, rel: str, rules: _Rules, max_file_mb: int) -> s
         with open(path, "rb") as handle:
             kind = credential_kind_by_content(rel, handle.read(max_file_mb * 1024 * 1024))
     except OSError:
-        return None  # missing or outside: layout.py names it
+        return None  # missing or outside: dependencies.py names it
     return f"a credential file ({kind})" if kind else None
 
 
@@ -679,12 +711,12 @@ def _read_by_readers(rel: str) -> bool:
 class _Seen:
     sha256: str
     credential: str | None
-    secret_problem: str | None
+    secret_problem: Problem | None
     data: bytes | None
     """The bytes, kept only for a file the readers read."""
 
 
-def _look(root: Path, rel: str, problems: list[str], max_file_mb: int, cache: FileCache,
+def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache: FileCache,
           values: Mapping[str, bytes], mark: str, check_token: bool) -> _Seen | None:
     """What the bundle needs of one file: its sha256, credential verdict and secret-value problem, and its bytes
     if the readers read it. An unchanged file (the file cache's stat key) that no reader reads is not even
@@ -700,10 +732,10 @@ def _look(root: Path, rel: str, problems: list[str], max_file_mb: int, cache: Fi
     with open(path, "rb") as handle:  # one open: size and content of the same file
         st = os.fstat(handle.fileno())
         if st.st_size > limit:
-            problems.append(
-                f"{shown(rel)} is {st.st_size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per file (raise "
-                f"it with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a dataset repo, "
-                "or Qdrant)")
+            problems.append(Problem(
+                rel, "size", f"{shown(rel)} is {st.st_size / 1024 / 1024:.1f} MB, over the {max_file_mb} MB limit per "
+                "file (raise it with `pulumi config set maxFileSizeMB <MB>`); keep large data out of the app (a "
+                "dataset repo, or Qdrant)"))
             return None
         known = cache.get(rel, st)
         data = None
@@ -726,9 +758,3 @@ def _look(root: Path, rel: str, problems: list[str], max_file_mb: int, cache: Fi
         if size == st.st_size and stat_key(os.fstat(handle.fileno())) == stat_key(st):  # did not change while read
             cache.put(rel, st, Known(known.sha256, known.credential, mark if problem is None else None))
     return _Seen(known.sha256, known.credential, problem, data if keep else None)
-
-
-def _summary(problems: list[str]) -> str:
-    if len(problems) == 1:
-        return problems[0]
-    return f"{len(problems)} problems with the backend:\n" + "\n".join(f"  - {p}" for p in problems)

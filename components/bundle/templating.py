@@ -15,10 +15,10 @@ from typing import Any
 import jinja2
 import yaml
 
+from components.bundle.routes import Route
 from components.config import Settings, managed
-from components.routes import Route
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 APP_PORT = 7860
 
 #: README front matter constants (Space card metadata; title, emoji and short_description come from config).
@@ -91,10 +91,10 @@ def render_readme(settings: Settings, routes: Sequence[Route] | None = None, bod
     Lists secret names and purposes, never values. The front matter is the Space card's YAML
     (the keys and order huggingface_hub's ``SpaceCardData.to_yaml`` writes), dumped with PyYAML and
     parsed back, so a malformed header fails here rather than on the Hub. huggingface_hub is not
-    imported: it would cost every program run about 0.2 s (ARCHITECTURE.md: only hub.py imports
-    it, when the Hub is called); tests/unit/test_templates.py checks its ``SpaceCard`` reads it back.
+    imported: it would cost every program run about 0.2 s (ARCHITECTURE.md: only hub/client.py imports
+    it, when the Hub is called); tests/unit/test_templating.py checks its ``SpaceCard`` reads it back.
 
-    ``routes`` fill the generated API table (the app's real routes, components/routes.py). ``body``,
+    ``routes`` fill the generated API table (the app's real routes, components/bundle/routes.py). ``body``,
     the backend's own README.md, replaces the generated sections (its own front matter is dropped:
     the Space card is always the product's). ``app_port`` is where the Hub sends requests (hub-docs
     ``spaces-config-reference.md``: default 7860), read from the backend's Dockerfile or config ``appPort``.

@@ -1,18 +1,18 @@
 """What preview says about the backend before anything is built: the bundle's choices and risks
 (Dockerfile, app_port, dependencies), the environment names the app needs that the stack does not set
-(components/app_env.py), and CORS origins the app does not read from the stack's variable
-(components/cors_source.py). Warnings never block: each names its file and line, or key, and the fix.
+(components/bundle/app_env.py), and CORS origins the app does not read from the stack's variable
+(components/bundle/cors_source.py). Warnings never block: each names its file and line, or key, and the fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components import app_env
-from components.bundle import Bundle
+from components.bundle import app_env
+from components.bundle.build import Bundle
+from components.bundle.cors_source import find_cors
 from components.config import ALLOWED_ORIGINS, Settings
-from components.cors_source import find_cors
-from components.lazy_files import kept
+from components.rules.lazy_files import kept
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from components import hub
+from components.hub import client as hub
 
 BUILD_STAGES = frozenset({"BUILDING", "RUNNING_BUILDING", "BUILD_ERROR", "CONFIG_ERROR"})
 RUN_STAGES = frozenset({"APP_STARTING", "RUNNING_APP_STARTING", "RUNNING", "RUNTIME_ERROR"})

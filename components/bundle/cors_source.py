@@ -4,7 +4,7 @@ app does not read the variable the stack writes (``corsOriginsVariable``, defaul
 Found: ``<app>.add_middleware(CORSMiddleware, allow_origins=...)`` and ``Middleware(CORSMiddleware,
 allow_origins=...)``. The ``allow_origins`` expression is followed through names assigned in any module
 (``origins = os.getenv("CORS_ORIGINS", "").split(",")``, ``from .config import ORIGINS``) and settings
-attributes (``settings.cors_origins`` -> the pydantic field's environment name, components/app_env.py's
+attributes (``settings.cors_origins`` -> the pydantic field's environment name, components/bundle/app_env.py's
 rules): it is a list of literals (hard-coded), reads one or more environment variables, or is unknown.
 """
 
@@ -14,8 +14,8 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.app_env import class_defs, env_prefix, field_default, settings_classes
-from components.python_ast import parse, string_value
+from components.bundle.app_env import class_defs, env_prefix, field_default, settings_classes
+from components.bundle.python_ast import parse, string_value
 
 _ENV_CALLS = ("getenv", "get")
 

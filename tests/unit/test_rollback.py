@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import health, hub, rollback
+from components import health, rollback
+from components.hub import client as hub
 
 FAILED, HEALTHY, RESTORED = "f" * 40, "a" * 40, "b" * 40
 
