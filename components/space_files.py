@@ -66,12 +66,13 @@ def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_di
         if folder.stat().st_mode & 0o777 != 0o700:
             folder.chmod(0o700)
     wanted = set(manifest.values())
+    staged = os.fspath(blob_dir)
     for path in files:
         digest = manifest[path]
-        target = blob_dir / digest
+        target = os.path.join(staged, digest)
         try:
-            if target.stat().st_mode & 0o077:
-                target.chmod(0o600)  # staged by an older version
+            if os.stat(target).st_mode & 0o077:
+                os.chmod(target, 0o600)  # staged by an older version
             continue
         except FileNotFoundError:
             pass
@@ -170,15 +171,16 @@ def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes 
         if "filter=lfs" in line.split()[1:]
     )
     out = []
+    folder = os.fspath(blob_dir)
     for path, digest in sorted(manifest.items()):
-        blob = blob_dir / digest
-        if not blob.exists():
+        try:
+            size = os.stat(os.path.join(folder, digest)).st_size
+        except FileNotFoundError:
             continue
-        size = blob.stat().st_size
         if size == 0:
             continue
         if spec.match_file(path) or spec.match_file(path.rsplit("/", 1)[-1]) or size > LARGE_BYTES or (
-                size > BINARY_BYTES and _binary(blob)):  # only a file the size alone does not decide is opened
+                size > BINARY_BYTES and _binary(blob_dir / digest)):  # opened only when path and size leave it open
             out.append(path)
     return out
 

@@ -724,9 +724,9 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
     path = os.path.join(root, rel)
     limit = max_file_mb * 1024 * 1024
     keep = _read_by_readers(rel)
-    st = os.stat(path)
-    if st.st_size <= limit and not keep:
-        known = cache.get(rel, st)
+    if not keep:  # a stat, not an open: an unchanged file nobody reads is taken from the cache
+        st = os.stat(path)
+        known = cache.get(rel, st) if st.st_size <= limit else None
         if known is not None and known.clean_of == mark:
             return _Seen(known.sha256, known.credential, None, None)
     with open(path, "rb") as handle:  # one open: size and content of the same file
