@@ -151,3 +151,33 @@ def test_staged_file_changed_while_deploying_is_not_sent(tmp_path: Path, monkeyp
     with pytest.raises(hub.HubError, match="changed while deploying"):
         hub.commit(SlowCommitApi(), "alice/demo", uploads={"f": staged}, deletions=[], message="m",  # type: ignore[arg-type]
                    parent=None)
+
+
+class RecordingCommitApi:
+    """create_commit keeps the operations it was given."""
+
+    operations: list[Any] = []
+
+    def create_commit(self, _space_id: str, operations: list[Any], **_k: Any) -> Any:
+        self.operations = operations
+        return SimpleNamespace(oid="d" * 40)
+
+
+@pytest.mark.parametrize("xet", [True, False])
+def test_every_file_is_sent_from_its_staged_copy_by_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         xet: bool) -> None:
+    """The provider holds no file's bytes: small files too go to huggingface_hub as staged paths."""
+    from components.space_files import _upload
+
+    monkeypatch.setattr(hub, "_xet_available", lambda: xet)
+    uploads = {}
+    for i in range(300):  # more than a low open-file limit would allow as open readers
+        data = f"print({i})\n".encode()
+        digest = hashlib.sha256(data).hexdigest()
+        (tmp_path / digest).write_bytes(data)
+        uploads[f"app/m{i}.py"] = _upload(str(tmp_path), digest)
+    assert all(isinstance(upload, hub.StagedFile) for upload in uploads.values())
+    api = RecordingCommitApi()
+    hub.commit(api, "alice/demo", uploads=uploads, deletions=[], message="m", parent=None)  # type: ignore[arg-type]
+    sources = [op.path_or_fileobj for op in api.operations]
+    assert sources == [str(tmp_path / upload.sha256) for upload in uploads.values()]
