@@ -24,7 +24,7 @@ test-fast: setup
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/mypy components localhub toolchain __main__.py tests bench
+	.venv/bin/mypy components localhub toolchain __main__.py tests bench scripts/config_docs.py
 
 config-docs:
 	$(PY) scripts/config_docs.py
