@@ -96,6 +96,7 @@ def test_settings_reaching_the_app_environment_or_card_fail_preview_and_write_no
     project.config_set("databaseUrl", f"postgresql://app:pw-{secrets.token_hex(8)}@db.example.com/rag?sslmode=require",
                        secret=True)
     rows = []
+    outputs: dict[str, str] = {}
     for case in cases():
         case.apply(project, hub)
         hub.reset_stats()
@@ -104,9 +105,11 @@ def test_settings_reaching_the_app_environment_or_card_fail_preview_and_write_no
         leaked = case.canary is not None and case.canary in out
         rows.append((case.what, result.returncode, [e for e in case.expected if e not in out],
                      hub.stats()["write_requests"], leaked, "Traceback" in out or "duplicate" in out.lower()))
+        outputs[case.what] = out[-3000:]  # shown when the case fails: what the CLI printed
         project.run(*case.undo)
     failing = [row for row in rows if row[1] == 0 or row[2] or row[3] or row[4] or row[5]]
-    assert failing == [], failing
+    assert failing == [], (failing, {what: noise for what, noise in outputs.items()
+                                     if any(row[0] == what for row in failing)})
     assert hub.token not in project.everything_printed()
     # Opting in shares the token on purpose; the good configuration then deploys.
     deploy_token(project, hub)
