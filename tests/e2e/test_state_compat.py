@@ -28,19 +28,11 @@ from localhub import serve
 from tests.e2e.conftest import OWNER, copy_project, tree_bytes
 from tests.e2e.pulumi_cli import REPO, Stack
 from tests.fixtures.state_compat.capture import CLIENT_FILE, ESBUILD, PASSPHRASE, REDACTED, SPACE, STACK
+from tests.provider_paths import PICKLED_PROVIDERS
 
 pytestmark = pytest.mark.e2e
 PROJECT = "hf-rag-space"
 FIXTURE = REPO / "tests" / "fixtures" / "state_compat"
-#: Resource type -> the provider class its state references (HELPER_GUIDE/ARCHITECTURE: never moved).
-PROVIDERS = {
-    "Space": "components.space.SpaceProvider",
-    "SpaceSecret": "components.space_config.SpaceSecretProvider",
-    "SpaceVariable": "components.space_config.SpaceVariableProvider",
-    "SpaceFiles": "components.space_files.SpaceFilesProvider",
-    "SpaceHealth": "components.health.SpaceHealthProvider",
-    "FrontendClientPatch": "components.frontend_patch_provider.FrontendClientPatchProvider",
-}
 COUNTS = {"Space": 1, "SpaceSecret": 5, "SpaceVariable": 4, "SpaceFiles": 1, "SpaceHealth": 1,
           "FrontendClientPatch": 1}
 
@@ -143,7 +135,7 @@ def test_fixture_holds_every_secret_only_as_ciphertext(tmp_path: Path) -> None:
     resources = json.loads((FIXTURE / "stack-export.json").read_text())["deployment"]["resources"]
     for resource in resources:
         outputs = resource.get("outputs") or {}
-        if hf_type(resource) in PROVIDERS:
+        if hf_type(resource) in PICKLED_PROVIDERS:
             assert "ciphertext" in outputs["__provider"], resource["urn"]
         if hf_type(resource) == "SpaceSecret":
             assert "ciphertext" in outputs["value"] and "ciphertext" in resource["inputs"]["value"], resource["urn"]
@@ -160,9 +152,9 @@ def test_released_state_refreshes_previews_clean_and_destroys_with_the_current_c
     resources = stack.export(show_secrets=True)["deployment"]["resources"]
     found: dict[str, list[str]] = {}
     for resource in resources:
-        if hf_type(resource) in PROVIDERS:
+        if hf_type(resource) in PICKLED_PROVIDERS:
             found.setdefault(hf_type(resource), []).append(provider_reference(resource["outputs"]["__provider"]))
-    assert found == {kind: [ref] * COUNTS[kind] for kind, ref in PROVIDERS.items()}
+    assert found == {kind: [ref] * COUNTS[kind] for kind, ref in PICKLED_PROVIDERS.items()}
     before = {r["urn"]: r.get("outputs") or {} for r in resources}
 
     # refresh: every provider's read runs (the engine unpickles each provider) and nothing changes.

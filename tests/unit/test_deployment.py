@@ -28,6 +28,7 @@ from pulumi.runtime.config import _SECRET_KEYS, CONFIG
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
 from components.config import managed
+from tests.provider_paths import PICKLED_PROVIDERS
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "hf-rag-space"
@@ -38,14 +39,6 @@ HOST = f"https://{OWNER}-{NAME}.hf.space"
 REVISION = "a" * 40
 HEALTH = {"status": "healthy", "services": {"fastapi": "running"}}
 PREFIX = "pulumi-python:dynamic/hf:"
-PROVIDERS = {
-    "Space": "components.space.SpaceProvider",
-    "SpaceSecret": "components.space_config.SpaceSecretProvider",
-    "SpaceVariable": "components.space_config.SpaceVariableProvider",
-    "SpaceFiles": "components.space_files.SpaceFilesProvider",
-    "SpaceHealth": "components.health.SpaceHealthProvider",
-    "FrontendClientPatch": "components.frontend_patch_provider.FrontendClientPatchProvider",
-}
 
 
 @dataclass
@@ -241,8 +234,8 @@ def test_program_registers_the_whole_graph_in_order_and_exports_its_outputs(proj
     for name, r in reg.items():
         assert str(project) not in json.dumps(r.inputs, default=str), f"{name} has a machine path in its inputs"
         kind = r.type.removeprefix(PREFIX)
-        if kind in PROVIDERS:
-            assert provider_of(r.inputs) == PROVIDERS[kind], name
+        if kind in PICKLED_PROVIDERS:
+            assert provider_of(r.inputs) == PICKLED_PROVIDERS[kind], name
 
     assert run.outputs == {
         "spaceId": f"{OWNER}/{NAME}", "repoUrl": f"{ENDPOINT}/spaces/{OWNER}/{NAME}", "spaceUrl": HOST,
