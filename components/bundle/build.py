@@ -344,12 +344,6 @@ def build_bundle(
                   warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
 
 
-def scan_for_secrets(files: Mapping[str, bytes], secrets: Mapping[str, str],
-                     allow_secrets_in: Collection[str] = ()) -> list[str]:
-    """The text of `secret_problems`."""
-    return [str(problem) for problem in secret_problems(files, secrets, allow_secrets_in)]
-
-
 def secret_problems(files: Mapping[str, bytes], secrets: Mapping[str, str],
                     allow_secrets_in: Collection[str] = ()) -> list[Problem]:
     """One problem per file that holds a secret value or a Hugging Face token (the token shape is not

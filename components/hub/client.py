@@ -240,16 +240,6 @@ REPLANNED = _retry.Policy(retry_on=lambda e: isinstance(e, PreconditionFailed) o
                          max_wait=MAX_WAIT_SECONDS, level=logging.WARNING)
 
 
-def backoff_seconds(attempt: int, cap: float) -> float:
-    """Capped exponential backoff before retry number `attempt` (1-based): 0.5 s, 1 s, 2 s, ... `cap`."""
-    return _retry.Policy(cap=cap).backoff(attempt)
-
-
-def retry_delay(attempt: int, error: HubError) -> float:
-    """Backoff with jitter (half to all of `backoff_seconds`), never shorter than the Hub's `Retry-After`."""
-    return IDEMPOTENT.delay(attempt, error)
-
-
 def call(what: str, fn: Callable[[], T], *, retry: bool = True, sleep: Callable[[float], None] = time.sleep) -> T:
     """Run one Hub call; translate its errors (raised `from` the client's); retry transient failures when
     `retry` (idempotent calls), each retry logged (components/retry.py)."""

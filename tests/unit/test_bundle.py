@@ -11,7 +11,7 @@ import pytest
 from components.bundle.build import (
     Bundle,
     build_bundle,
-    scan_for_secrets,
+    secret_problems,
     strip_test_requirements,
 )
 from components.errors import BundleError, ConfigError
@@ -212,7 +212,8 @@ def test_hf_token_shaped_string_is_refused(root: Path) -> None:
 
 
 def test_generated_files_are_scanned_too() -> None:
-    problems = scan_for_secrets({"README.md": b"key: AIzaSuperSecretKey"}, {"GEMINI_API_KEY": "AIzaSuperSecretKey"})
+    problems = [str(p) for p in secret_problems({"README.md": b"key: AIzaSuperSecretKey"},
+                                                 {"GEMINI_API_KEY": "AIzaSuperSecretKey"})]
     assert problems == ["README.md contains the value of GEMINI_API_KEY; remove it from the file"]
 
 
