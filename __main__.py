@@ -4,12 +4,17 @@ from pathlib import Path
 
 import pulumi
 
-from components.bundle.build import bundle_for
-from components.bundle.preflight import preflight
-from components.config import load_settings
-from components.deployment import RagSpaceDeployment
-from components.frontend import check_client_file, maybe_frontend
-from components.program import run_program
+from components.provider_start import start_dynamic_provider
+
+# First of all: the engine starts the dynamic provider while the modules below load and the bundle is built.
+start_dynamic_provider()
+
+from components.bundle.build import bundle_for  # noqa: E402
+from components.bundle.preflight import preflight  # noqa: E402
+from components.config import load_settings  # noqa: E402
+from components.deployment import RagSpaceDeployment  # noqa: E402
+from components.frontend import check_client_file, maybe_frontend  # noqa: E402
+from components.program import run_program  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
