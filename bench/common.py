@@ -155,6 +155,10 @@ def toolchain_env() -> dict[str, str]:
         env = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
         if not shutil.which("pulumi", path=env["PATH"]):
             raise SystemExit("pulumi is not installed: run `make setup` first")
+        # A user's default: Python writes bytecode, so our modules load from __pycache__ after the first
+        # run. This machine's environment sets PYTHONDONTWRITEBYTECODE, which made every timed run compile
+        # the project's ~60 modules again (the empty program's SDK was byte-compiled by pip: not even).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         _ENV_CACHE = env
     return dict(_ENV_CACHE)
 

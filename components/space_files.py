@@ -2,7 +2,11 @@
 
 State holds only the manifest (path -> sha256) and the Hub's blob ids, never file contents: the
 program stages the contents in a content-addressed directory (`stage_blobs`), and the provider reads
-them from there when it has something to send. `pulumi preview --diff` shows exactly which paths change.
+them from there when it has something to send. Each map travels as ONE value, a JSON object in a string
+(`encode_paths`): a map is marshalled by the SDK value by value (at 5,000 files that was most of a no-change
+run), a string at once; state written before holds maps, read as well (`paths_map`). `pulumi preview --diff`
+still shows exactly which paths change: the CLI shows a JSON string's change as the object diff
+(`printEncodedValueDiff`, pkg/backend/display/object_diff.go).
 
 An update sends ONE commit with the added, changed and deleted files, planned against the Space's
 current tree (so hand edits on the Hub are undone and an interrupted run is finished, never repeated).
@@ -23,6 +27,7 @@ POST /api/spaces/{id}/commit/main.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -54,6 +59,26 @@ LARGE_BYTES = 10 * 1024 * 1024
 #: twice: one whose outcome is unknown (5xx, lost connection) shows up in the tree if it landed.
 MAX_REPLANS = 6
 DRIFT_PREFIX = "remote:"
+
+
+def encode_paths(paths: Mapping[str, str]) -> str:
+    """A path map (the manifest, the blob ids) as the state holds it: a JSON object, sorted by path."""
+    return json.dumps(dict(sorted(paths.items())), separators=(",", ":"))
+
+
+def paths_map(value: str | Mapping[str, str] | None) -> dict[str, str]:
+    """A path map from the state: `encode_paths`' JSON, or a map (state written before it; empty: None)."""
+    if isinstance(value, str):
+        decoded = json.loads(value) if value else {}
+        if not isinstance(decoded, dict):
+            raise ValueError("a path map in the state is not a JSON object")
+        return {str(path): str(digest) for path, digest in decoded.items()}
+    return dict(value or {})
+
+
+def _same_form(given: str | Mapping[str, str] | None, paths: Mapping[str, str]) -> str | dict[str, str]:
+    """`paths` in the form `given` had, so a refresh of state written before never shows a change of form."""
+    return dict(paths) if isinstance(given, Mapping) else encode_paths(paths)
 
 
 def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_dir: Path) -> Path:
@@ -218,7 +243,7 @@ class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
 
     def diff(self, _id: str, olds: SpaceFilesOutputs, news: SpaceFilesInputs) -> DiffResult:
         replaces = changed(olds, news, IDENTITY)
-        updates = changed(olds, news, ("manifest",))
+        updates = [] if paths_map(olds.get("manifest")) == paths_map(news.get("manifest")) else ["manifest"]
         if updates and not replaces:  # `source` alone never makes a change: no files differ
             warning = provenance.revert_warning(olds.get("source"), news.get("source"), str(news.get("space_id")))
             if warning:
@@ -262,8 +287,8 @@ class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
             remote, head = hub.remote_files(self.api(props), id_)
         except hub.SpaceGone:
             return ReadResult(None, {})
-        known: dict[str, str] = props.get("blob_ids") or {}
-        manifest = dict(props.get("manifest") or {})
+        known = paths_map(props.get("blob_ids"))
+        manifest = paths_map(props.get("manifest"))
         for path in list(manifest):
             # An LFS/Xet file is compared by its sha256 (the manifest's digest), never by its pointer's oid.
             if not hub.same_content(remote.get(path), known.get(path), manifest[path]):
@@ -273,7 +298,7 @@ class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
             if path not in manifest and path not in hub.HUB_OWNED_FILES:
                 manifest[path] = f"{DRIFT_PREFIX}{oid}"
         staging = local_staging(str(props.get("blob_dir") or ""))
-        outs = {**props, "manifest": manifest, "revision": head,
+        outs = {**props, "manifest": _same_form(props.get("manifest"), manifest), "revision": head,
                 **({"blob_dir": staging.as_posix()} if staging else {})}
         return ReadResult(id_, outs, {k: outs[k] for k in ("hub_endpoint", "space_id", "manifest", "blob_dir")})
 
@@ -294,9 +319,10 @@ class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
         api = self.api(props)
         owner_checked = False
         space_id = props["space_id"]
-        manifest: dict[str, str] = props["manifest"]
+        manifest = paths_map(props["manifest"])
         blob_dir = props["blob_dir"]
         blob_ids = {path: _staged_blob_id(blob_dir, path, digest) for path, digest in manifest.items()}
+        encoded_ids = encode_paths(blob_ids)
 
         def attempt() -> tuple[dict[str, Any], bool]:
             # Each attempt re-reads the head and plans again: after a 412 (somebody committed meanwhile), a
@@ -308,14 +334,14 @@ class SpaceFilesProvider(HubProvider["SpaceFilesInputs", "SpaceFilesOutputs"]):
                        if not hub.same_content(remote.get(p), blob_ids[p], manifest[p])}
             deletions = sorted(p for p in remote if p not in manifest and p not in hub.HUB_OWNED_FILES)
             if not uploads and not deletions:
-                return {**props, "revision": head, "blob_ids": blob_ids}, False
+                return {**props, "revision": head, "blob_ids": encoded_ids}, False
             if not owner_checked:
                 check_still_owner(api, space_id, props, previous)
                 owner_checked = True
             message = provenance.commit_message(len(uploads), len(deletions), props.get("source"))
             revision = hub.commit(api, space_id, uploads=uploads, deletions=deletions, message=message,
                                   parent=head, on_progress=self.log)
-            return {**props, "revision": revision, "blob_ids": blob_ids}, True
+            return {**props, "revision": revision, "blob_ids": encoded_ids}, True
 
         return retry.run(f"Committing to {space_id} (re-reading the Space and re-planning)", attempt,
                          replace(hub.REPLANNED, attempts=MAX_REPLANS), sleep=sleep)
@@ -352,8 +378,9 @@ class SpaceFilesInputs(TypedDict):
     """`SpaceFilesArgs.hub_endpoint`."""
     space_id: str
     """`SpaceFilesArgs.space_id`: also the resource id."""
-    manifest: dict[str, str]
-    """`SpaceFilesArgs.manifest` (after `read`: a drifted file's digest is `remote:<oid>` or `remote:missing`)."""
+    manifest: str
+    """`SpaceFilesArgs.manifest` as `encode_paths` JSON (a map in state written before: `paths_map` reads
+    both); after `read`, a drifted file's digest is `remote:<oid>` or `remote:missing`."""
     blob_dir: str
     """`SpaceFilesArgs.blob_dir`."""
     managed_by: NotRequired[str]
@@ -371,8 +398,9 @@ class SpaceFilesOutputs(SpaceFilesInputs):
 
     revision: str
     """The Space's head commit, which holds exactly the manifest's files."""
-    blob_ids: dict[str, str]
-    """path -> git blob id of each staged file (what the Hub's tree lists for a regular file)."""
+    blob_ids: str
+    """path -> git blob id of each staged file (what the Hub's tree lists for a regular file), as
+    `encode_paths` JSON (a map in state written before)."""
     healthy_revision: NotRequired[str]
     """With `watch`: the commit verified healthy, the one a failed update rolls back to."""
     settled_revision: NotRequired[str]
@@ -386,8 +414,10 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
     """The Hub's base URL."""
     space_id: pulumi.Output[str]
     """The Space's `owner/name`."""
-    manifest: pulumi.Output[dict[str, str]]
-    """path -> sha256 of every file the Space holds (refresh marks hand-edited ones `remote:<oid>`)."""
+    manifest: pulumi.Output[Any]
+    """path -> sha256 of every file the Space holds, as JSON (a map in state written before: `paths_map` reads
+    both; typed Any since the SDK checks outputs against the annotation and reads a union as its first type);
+    refresh marks hand-edited ones `remote:<oid>`."""
     blob_dir: pulumi.Output[str]
     """Where the contents are staged, relative to the project directory."""
     managed_by: pulumi.Output[str | None]
@@ -400,16 +430,16 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
     """Digest of the secrets and variables (secret)."""
     revision: pulumi.Output[str]
     """The commit that holds the files (the `filesRevision` stack output)."""
-    blob_ids: pulumi.Output[dict[str, str]]
-    """path -> git blob id of each file, as the Hub's tree lists it."""
+    blob_ids: pulumi.Output[Any]
+    """path -> git blob id of each file, as the Hub's tree lists it, as JSON (a map in state written before)."""
     healthy_revision: pulumi.Output[str | None]
     """The commit this resource verified healthy (with `watch`), the one a failed update rolls back to."""
     settled_revision: pulumi.Output[str | None]
     """The commit whose build this resource waited for to the end (with `watch`): SpaceHealth need not."""
 
     def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {**args.__dict__, "revision": None, "blob_ids": None, "healthy_revision": None,
-                 "settled_revision": None}
+        props = {**args.__dict__, "manifest": encode_paths(args.manifest), "revision": None, "blob_ids": None,
+                 "healthy_revision": None, "settled_revision": None}
         if args.config_digest is not None:
             props["config_digest"] = pulumi.Output.secret(args.config_digest)
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(

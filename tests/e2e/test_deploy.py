@@ -10,6 +10,7 @@ import pytest
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from components.config import managed
+from components.space_files import paths_map
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
@@ -74,7 +75,9 @@ def test_deploy_update_rotate_refresh_destroy(project: Stack, hub: Hub) -> None:
     assert dynamic_types(state) == {"hf:Space", "hf:SpaceSecret", "hf:SpaceVariable", "hf:SpaceFiles"}
     assert state_mismatches(state) == [], "\n".join(state_mismatches(state))
     state_files = project.resources(":SpaceFiles")[0]["outputs"]
-    assert set(state_files["manifest"]) == set(tree)
+    # The path maps are one JSON string each for the engine to pass, not one value per file.
+    assert isinstance(state_files["manifest"], str) and isinstance(state_files["blob_ids"], str)
+    assert set(paths_map(state_files["manifest"])) == set(tree) == set(paths_map(state_files["blob_ids"]))
     assert hub.stats()["commits"] == {SPACE: 1}
     assert set(api.get_space_secrets(SPACE)) == {"GEMINI_API_KEY", "QDRANT_URL", "QDRANT_API_KEY", "DATABASE_URL"}
     variables = {k: v.value for k, v in api.get_space_variables(SPACE).items()}
@@ -98,7 +101,10 @@ def test_deploy_update_rotate_refresh_destroy(project: Stack, hub: Hub) -> None:
     main_py = backend / "app" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# tuned\n")
     assert project.plan() == {"rag-files": "update"}
-    assert "app/main.py" in project.preview().stdout
+    # The manifest is one JSON string in state; the CLI shows its change as an object diff, path by path.
+    changed_lines = [line.split(":")[0].strip() for line in project.preview().stdout.splitlines()
+                     if line.lstrip().startswith("~ ") and "=>" in line]
+    assert changed_lines == ["~ app/main.py"], changed_lines
     before = remote_tree(hub)
     hub.reset_stats()
     project.up()

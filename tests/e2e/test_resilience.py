@@ -23,6 +23,7 @@ import pytest
 
 from components.config import managed
 from components.rules.ownership import MARKER_VARIABLE
+from components.space_files import paths_map
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import REPO, Stack
@@ -134,8 +135,9 @@ def differences(stack: Stack, hub: Hub, secrets: dict[str, str], space: str = SP
         return [f"{len(files)} SpaceFiles resources in state"]
     state = files[0]["outputs"]
     staged = stack.workdir / state["blob_dir"]  # relative to the project: no machine path in state
-    wanted = {path: git_blob_id((staged / digest).read_bytes()) for path, digest in state["manifest"].items()}
-    if state.get("blob_ids") != wanted:
+    manifest = paths_map(state["manifest"])
+    wanted = {path: git_blob_id((staged / digest).read_bytes()) for path, digest in manifest.items()}
+    if paths_map(state.get("blob_ids")) != wanted:
         problems.append("state blob_ids differ from the staged manifest")
     backend_main = stack.workdir / "backend" / "app" / "main.py"
     if wanted.get("app/main.py") != git_blob_id(backend_main.read_bytes()):

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from components.space_files import paths_map
 from tests.blobs import git_blob_id
 from tests.e2e.conftest import OWNER, Hub
 from tests.e2e.pulumi_cli import Stack
@@ -174,7 +175,7 @@ def test_up_killed_during_the_rollback_converges_on_rerun(project: Stack, hub: H
     assert deploy_commits(hub) == commits + 3  # v2, the restore, v3: nothing sent twice
     assert remote_main(hub) == v3.encode() and serves_healthy(project)
     state = project.resources(":SpaceFiles")[0]["outputs"]
-    assert state["blob_ids"]["app/main.py"] == git_blob_id(v3.encode())
+    assert paths_map(state["blob_ids"])["app/main.py"] == git_blob_id(v3.encode())
     assert state["healthy_revision"] == head(hub)
     project.preview("--expect-no-changes")
 

@@ -68,7 +68,8 @@ def test_create_and_read_return_the_outputs_typed_dicts(hub: LocalHub, monkeypat
     manifest = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
     blob_dir = stage_blobs(files, manifest, tmp_path / ".hf-rag-space" / "test" / "blobs")
     the_files = created(space_files.SpaceFilesProvider(), {
-        "hub_endpoint": hub.endpoint, "space_id": space_id, "manifest": manifest, "blob_dir": str(blob_dir),
+        "hub_endpoint": hub.endpoint, "space_id": space_id, "manifest": space_files.encode_paths(manifest),
+        "blob_dir": str(blob_dir),
         "managed_by": MARKER, "source": {"revision": "abc"}, "watch": {}, "config_digest": "digest",
     }, space_files.SpaceFilesInputs, space_files.SpaceFilesOutputs)
 

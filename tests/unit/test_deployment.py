@@ -65,7 +65,7 @@ class Mocks(pulumi.runtime.Mocks):
             outputs.update(space_id=f"{args.inputs['owner']}/{args.inputs['name']}", host=HOST,
                            subdomain=f"{OWNER}-{NAME}")
         elif kind == "SpaceFiles":
-            outputs.update(revision=REVISION, blob_ids={}, healthy_revision=REVISION, settled_revision=REVISION)
+            outputs.update(revision=REVISION, blob_ids="{}", healthy_revision=REVISION, settled_revision=REVISION)
         elif kind == "SpaceHealth":
             outputs.update(health=HEALTH, healthy_revision=REVISION)
         elif kind == "FrontendClientPatch":
@@ -226,7 +226,7 @@ def test_program_registers_the_whole_graph_in_order_and_exports_its_outputs(proj
     assert {k: reg["rag-space"].inputs.get(k) for k in expected} == expected
     assert reg["rag-space"].inputs["managed_by"].startswith(f"{PROJECT}/{STACK}#")
     files = reg["rag-files"].inputs
-    assert {"README.md", "Dockerfile", "requirements.txt", "app/main.py"} <= set(files["manifest"])
+    assert {"README.md", "Dockerfile", "requirements.txt", "app/main.py"} <= set(json.loads(files["manifest"]))
     assert files["watch"]["space_url"] == HOST  # rollback (default on) makes the files commit check itself
     assert files["blob_dir"] == f".hf-rag-space/{STACK}/blobs" and files["space_id"] == f"{OWNER}/{NAME}"
     assert reg["rag-health"].inputs["space_url"] == HOST and reg["rag-health"].inputs["require"] == "healthy"

@@ -22,7 +22,7 @@ from pulumi.dynamic import ResourceProvider
 
 from components.hub import client as hub
 from components.space_files import SpaceFilesProvider as _SpaceFilesProvider
-from components.space_files import lfs_paths
+from components.space_files import encode_paths, lfs_paths, paths_map
 from tests.blobs import git_blob_id
 
 #: Driven as the engine drives it, plain dicts in and out (its methods' TypedDicts are the provider's own view).
@@ -92,6 +92,40 @@ def test_lfs_file_with_other_content_is_drift(monkeypatch: pytest.MonkeyPatch) -
     props = {**PROPS, "manifest": {"data.bin": hashlib.sha256(b"other").hexdigest()}}
     result = provider(FakeApi(), monkeypatch).read("alice/demo", props)
     assert result.outs is not None and result.outs["manifest"]["data.bin"].startswith("remote:sha256:")
+
+
+#: The state's two forms of a path map: JSON in one string (written now), a map (state written before).
+FORMS = {"json": encode_paths, "map": dict}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_refresh_keeps_the_form_the_state_has(monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    encode = FORMS[form]
+    props = {**PROPS, "manifest": encode(PROPS["manifest"]), "blob_ids": encode(PROPS["blob_ids"])}
+    result = provider(FakeApi(), monkeypatch).read("alice/demo", props)
+    assert result.outs is not None and result.outs["manifest"] == props["manifest"]  # no change of form shown
+    drifted = {**props, "manifest": encode({"data.bin": hashlib.sha256(b"other").hexdigest()})}
+    outs = provider(FakeApi(), monkeypatch).read("alice/demo", drifted).outs
+    assert outs is not None and type(outs["manifest"]) is type(props["manifest"])
+    assert paths_map(outs["manifest"])["data.bin"].startswith("remote:sha256:")
+
+
+@pytest.mark.parametrize("old_form", FORMS)
+def test_the_diff_compares_the_files_whatever_form_the_state_has(old_form: str) -> None:
+    old = {**PROPS, "manifest": FORMS[old_form](PROPS["manifest"])}
+    same = {**PROPS, "manifest": encode_paths(PROPS["manifest"])}
+    edited = {**PROPS, "manifest": encode_paths({"data.bin": "0" * 64})}
+    assert not SpaceFilesProvider().diff("alice/demo", old, same).changes  # an upgrade alone changes nothing
+    assert SpaceFilesProvider().diff("alice/demo", old, edited).changes
+
+
+def test_a_path_map_is_one_sorted_json_object() -> None:
+    paths = {"b.py": "2" * 64, "a/x.py": "1" * 64}
+    encoded = encode_paths(paths)
+    assert encoded == '{"a/x.py":"' + "1" * 64 + '","b.py":"' + "2" * 64 + '"}'
+    assert paths_map(encoded) == paths == paths_map(paths) and paths_map(None) == {} == paths_map("")
+    with pytest.raises(ValueError, match="not a JSON object"):
+        paths_map('["a.py"]')
 
 
 def test_preview_names_the_files_stored_as_lfs(tmp_path: Path) -> None:
