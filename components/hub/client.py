@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from components import retry as _retry
-from components.hub.allocator import return_big_buffers_to_the_system
+from components.hub.xet_memory import bound_xet_upload_memory
 from components.errors import (
     Conflict,
     HubError,
@@ -540,7 +540,7 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
     via_xet = _xet_available()
     if via_xet:
         _give_hf_xet_our_retry_budget()
-        return_big_buffers_to_the_system()  # glibc: hf_xet's freed xorb buffers not kept (hub/allocator.py)
+        bound_xet_upload_memory()  # one xorb in flight, freed buffers not kept (hub/xet_memory.py)
     readers: list[_CountingReader] = []
     operations: list[Any] = []
     try:

@@ -2,12 +2,14 @@
 hf_xet to localhub, in a fresh process (as the provider is), whose RSS is read from /proc.
 
 hf_xet's own pipeline holds about three 64 MiB xorbs at once (bench/README.md, "Memory"); the rest of what a
-big file used to add was glibc keeping the buffers hf_xet freed (hub/allocator.py). The child first frees one
-30 MiB block, as a provider does before it commits (any big Python buffer, e.g. a commit body): that raises
-glibc's dynamic mmap threshold, so without the fix hf_xet's freed blocks stay in the process."""
+big file used to add was more xorbs in flight and glibc keeping the buffers hf_xet freed (hub/xet_memory.py).
+The child first frees one 30 MiB block, as a provider may before it commits (any big Python buffer, e.g. a
+commit body): that raises glibc's dynamic mmap threshold, so without the fix hf_xet's freed blocks stay in
+the process."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -29,7 +31,7 @@ LEFT_LIMIT_MIB = 32
 REPO = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
-import ctypes, hashlib, json, sys
+import ctypes, json, os, sys
 from huggingface_hub import HfApi
 from components.hub import client as hub
 
@@ -46,7 +48,6 @@ libc.free(libc.malloc(30 << 20))
 api = HfApi(endpoint=endpoint, token="alice-token")
 hub.commit(api, space, uploads={"app/__init__.py": b""}, deletions=[], message="warm", parent=None)
 before = status()
-import os
 staged = hub.StagedFile(path, sha, os.path.getsize(path))
 hub.commit(api, space, uploads={"model.bin": staged}, deletions=[], message="big", parent=None)
 after = status()
@@ -63,7 +64,8 @@ def test_a_big_file_through_xet_adds_a_bounded_peak_and_leaves_nothing_behind(
         for _ in range(FILE_MIB):
             handle.write(os.urandom(MIB))
     sha = _sha256(blob)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES" and not k.endswith("UPLOAD_CONCURRENCY")}
     env.update(HF_HOME=str(tmp_path / "hf-home"), PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-c", CHILD, hub.endpoint, space_id, str(blob), sha], env=env,
                           capture_output=True, text=True, timeout=120, cwd=REPO)
@@ -74,8 +76,6 @@ def test_a_big_file_through_xet_adds_a_bounded_peak_and_leaves_nothing_behind(
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(MIB), b""):
