@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from components import retry as _retry
-from components.hub.xet_memory import bound_xet_upload_memory
 from components.errors import (
     Conflict,
     HubError,
@@ -39,6 +38,7 @@ from components.errors import (
     TokenRejected,
     Unreachable,
 )
+from components.hub.xet_memory import bound_xet_upload_memory
 
 if TYPE_CHECKING:
     import httpx2
