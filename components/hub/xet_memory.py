@@ -66,7 +66,7 @@ def limit_upload_concurrency() -> bool:
         return False
     for name in CONCURRENCY_SETTINGS:
         os.environ[name] = str(UPLOAD_CONCURRENCY)
-    log.info("hf_xet uploads %d xorb(s) of 64 MiB at a time (memory bounded; %s to change)", UPLOAD_CONCURRENCY,
+    log.debug("hf_xet uploads %d xorb(s) of 64 MiB at a time (memory bounded; %s to change)", UPLOAD_CONCURRENCY,
              "HF_XET_FIXED_UPLOAD_CONCURRENCY")
     return True
 
@@ -116,7 +116,7 @@ def _apply() -> bool:
         return False
     user = _user_tuned()
     if user is not None:
-        log.info("%s is set: glibc's mmap threshold is left as the environment says", user)
+        log.debug("%s is set: glibc's mmap threshold is left as the environment says", user)
         return False
     if libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) != 1 \
             or libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) != 1:
@@ -124,6 +124,6 @@ def _apply() -> bool:
                     "more memory")
         return False
     libc.malloc_trim(0)  # what the arenas hold free already, from before
-    log.info("glibc's mmap threshold fixed at %d MiB: buffers freed by hf_xet go back to the system",
+    log.debug("glibc's mmap threshold fixed at %d MiB: buffers freed by hf_xet go back to the system",
              MMAP_THRESHOLD_BYTES >> 20)
     return True

@@ -44,7 +44,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> _FakeLibc:
 
 
 def test_the_threshold_is_set_once_per_process(fake: _FakeLibc, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger=xet_memory.__name__):
+    with caplog.at_level(logging.DEBUG, logger=xet_memory.__name__):
         assert xet_memory.return_big_buffers_to_the_system() is True
         assert xet_memory.return_big_buffers_to_the_system() is True
     assert fake.calls == [(xet_memory.M_MMAP_THRESHOLD, 1 << 20), (xet_memory.M_TRIM_THRESHOLD, 2 << 20)]
@@ -61,7 +61,7 @@ def test_a_threshold_the_user_set_is_left_alone(fake: _FakeLibc, monkeypatch: py
                                                  caplog: pytest.LogCaptureFixture, name: str, value: str,
                                                  said: str) -> None:
     monkeypatch.setenv(name, value)
-    with caplog.at_level(logging.INFO, logger=xet_memory.__name__):
+    with caplog.at_level(logging.DEBUG, logger=xet_memory.__name__):
         assert xet_memory.return_big_buffers_to_the_system() is False
     assert fake.calls == [] and fake.trims == []
     assert f"{said} is set" in caplog.text
@@ -134,7 +134,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_one_xorb_upload_at_a_time_for_the_next_session(clean_env: None, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger=xet_memory.__name__):
+    with caplog.at_level(logging.DEBUG, logger=xet_memory.__name__):
         assert xet_memory.limit_upload_concurrency() is True
         assert xet_memory.limit_upload_concurrency() is True
     assert os.environ["HF_XET_CLIENT_AC_INITIAL_UPLOAD_CONCURRENCY"] == "1"
