@@ -38,6 +38,7 @@ from components.errors import (
     TokenRejected,
     Unreachable,
 )
+from components.hub.xet_memory import bound_xet_upload_memory
 
 if TYPE_CHECKING:
     import httpx2
@@ -539,6 +540,7 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
     via_xet = _xet_available()
     if via_xet:
         _give_hf_xet_our_retry_budget()
+        bound_xet_upload_memory()  # one xorb in flight, freed buffers not kept (hub/xet_memory.py)
     readers: list[_CountingReader] = []
     operations: list[Any] = []
     try:
