@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -59,7 +60,7 @@ def provider(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> ResourceProvider:
     return SpaceFilesProvider()
 
 
-PROPS = {"hub_endpoint": "https://hub.example", "space_id": "alice/demo", "blob_dir": "/nowhere",
+PROPS: dict[str, Any] = {"hub_endpoint": "https://hub.example", "space_id": "alice/demo", "blob_dir": "/nowhere",
          "manifest": {"data.bin": hashlib.sha256(b"big").hexdigest()},
          "blob_ids": {"data.bin": git_blob_id(b"big")}}
 
@@ -95,7 +96,7 @@ def test_lfs_file_with_other_content_is_drift(monkeypatch: pytest.MonkeyPatch) -
 
 
 #: The state's two forms of a path map: JSON in one string (written now), a map (state written before).
-FORMS = {"json": encode_paths, "map": dict}
+FORMS: dict[str, Callable[[Mapping[str, str]], str | dict[str, str]]] = {"json": encode_paths, "map": dict}
 
 
 @pytest.mark.parametrize("form", FORMS)
