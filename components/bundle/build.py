@@ -538,6 +538,8 @@ def _only_docs(path: str) -> bool:
 
 def unprintable(name: str) -> bool:
     """Whether a file name holds a control character, a line separator or a bidirectional override."""
+    if name.isascii():  # the usual name: only the C0 controls and DEL are not printable in ASCII
+        return not name.isprintable()
     return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI for c in name)
 
 
@@ -644,6 +646,9 @@ def _select(root: Path, top: str, rules: _Rules, problems: list[Problem],
                 problems.append(Problem(rel, "name", f"{shown(rel)} has a name with a control character, line "
                                         "separator or bidirectional override (shown escaped); rename it: the name "
                                         "would print as something else in `pulumi preview --diff` and on the Hub"))
+                continue
+            if not is_dir and not linked and not entry.is_symlink():
+                selected.append(rel)  # the common case: a plain file reached without a link, no Path built
                 continue
             real = Path(real_dir, entry.name)
             if entry.is_symlink():
