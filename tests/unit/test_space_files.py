@@ -60,9 +60,10 @@ def provider(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> ResourceProvider:
     return SpaceFilesProvider()
 
 
-PROPS: dict[str, Any] = {"hub_endpoint": "https://hub.example", "space_id": "alice/demo", "blob_dir": "/nowhere",
-         "manifest": {"data.bin": hashlib.sha256(b"big").hexdigest()},
-         "blob_ids": {"data.bin": git_blob_id(b"big")}}
+PROPS: dict[str, Any] = {
+    "hub_endpoint": "https://hub.example", "space_id": "alice/demo", "blob_dir": "/nowhere",
+    "manifest": {"data.bin": hashlib.sha256(b"big").hexdigest()},  # the map form: state written before
+    "blob_ids": {"data.bin": git_blob_id(b"big")}}
 
 
 def test_missing_repository_drops_the_resource(monkeypatch: pytest.MonkeyPatch) -> None:
