@@ -31,6 +31,9 @@ from components.rules.names import ENV_NAME
 #: variables"; ``SPACE_HOST``/``SPACE_CREATOR_USER_ID``: shared/reference hub-2026.md) and Docker's own.
 HUB_VARIABLES = frozenset({"SPACE_ID", "SPACE_HOST", "SPACE_AUTHOR_NAME", "SPACE_REPO_NAME", "SPACE_TITLE",
                            "SPACE_CREATOR_USER_ID", "SYSTEM", "HOME", "PATH", "HOSTNAME"})
+#: A Python file is parsed only when it holds one of these (components/bundle/build.py leaves a file holding
+#: none of any reader's words unread).
+WORDS = (b"environ", b"getenv", b"Settings")
 _PRUNE = frozenset({".git", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox"})
 
 
@@ -50,7 +53,7 @@ def required_names(files: Mapping[str, bytes]) -> list[Need]:
     """The environment names the Python files in ``files`` cannot start without, sorted."""
     trees: dict[str, ast.Module] = {}
     for rel, data in files.items():
-        if rel.endswith(".py") and (b"environ" in data or b"getenv" in data or b"Settings" in data):
+        if rel.endswith(".py") and any(word in data for word in WORDS):
             tree = parse(data)
             if tree is not None:
                 trees[rel] = tree

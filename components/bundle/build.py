@@ -22,12 +22,13 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from components.bundle import app_env, cors_source, routes
 from components.bundle.dependencies import Dependencies, read_dependencies
 from components.bundle.dependencies import strip_test_requirements as strip_test_requirements  # re-exported
 from components.bundle.file_cache import Entry as Known
@@ -52,8 +53,13 @@ from components.rules.lazy_files import STREAM_BYTES, Files, chunks, kept, windo
 from components.rules.secret_scan import bom_encoding, scan
 
 MIN_SECRET_LENGTH = 8
-#: What the file cache's verdicts depend on besides a file's content: the credential rules (their source).
-CACHE_RULES = hashlib.sha256(Path(_credentials.__file__).read_bytes()).hexdigest()
+#: The words an app reader parses a Python file for (routes, app_env, cors_source: each skips a file holding
+#: none of its own): an unchanged Python file holding none of them is not even read (the file cache's
+#: ``for_readers``), except the entry point, which the routes reader always parses.
+READER_WORDS = tuple(dict.fromkeys(routes.WORDS + app_env.WORDS + cors_source.WORDS))
+#: What the file cache's verdicts depend on besides a file's content: the credential rules (their source)
+#: and the readers' words.
+CACHE_RULES = hashlib.sha256(Path(_credentials.__file__).read_bytes() + repr(READER_WORDS).encode()).hexdigest()
 HF_TOKEN_PATTERN = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
 #: Never bundled, whatever .gitignore says: generated files, caches, tooling, tests.
@@ -259,7 +265,7 @@ def build_bundle(
     checked: dict[str, tuple[bytes | str, Problem | None]] = {}  # rel -> (content checked, its secret-value problem)
     for rel in _select(root, "", rules, problems, skipped):
         seen = _look(root, rel, problems, max_file_mb, cache, values, f"{mark}:{int(rel in allow_secrets_in)}",
-                     check_token=rel not in allow_secrets_in)
+                     check_token=rel not in allow_secrets_in, parsed_anyway=rel == entry.file)
         if seen is None:
             continue
         if seen.credential:
@@ -301,7 +307,7 @@ def build_bundle(
     port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})
     own = "Dockerfile" in files and dockerfile_mode != "generated"
     if own:
-        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), kept(files), app_port)
+        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files, app_port)  # reads its script
         problems += [Problem("Dockerfile", "dockerfile", text) for text in report.problems]
         warnings += report.warnings
         port, dockerfile_env = report.port, report.env
@@ -716,17 +722,19 @@ class _Seen:
 
 
 def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache: FileCache,
-          values: Mapping[str, bytes], mark: str, check_token: bool) -> _Seen | None:
+          values: Mapping[str, bytes], mark: str, check_token: bool, parsed_anyway: bool = False) -> _Seen | None:
     """What the bundle needs of one file: its sha256, credential verdict and secret-value problem, and its bytes
     if the readers read it. An unchanged file (the file cache's stat key) that no reader reads is not even
-    opened; a large one is read in chunks, never whole. None (with a problem) when it is over the size limit."""
+    opened, nor an unchanged Python file holding none of the readers' words (`READER_WORDS`) unless
+    ``parsed_anyway`` (the entry point); a large one is read in chunks, never whole. None (with a problem)
+    when it is over the size limit."""
     path = os.path.join(root, rel)
     limit = max_file_mb * 1024 * 1024
     keep = _read_by_readers(rel)
-    if not keep:  # a stat, not an open: an unchanged file nobody reads is taken from the cache
+    if not keep or (rel.endswith(".py") and not parsed_anyway):  # a stat, not an open: from the cache
         st = os.stat(path)
         known = cache.get(rel, st) if st.st_size <= limit else None
-        if known is not None and known.clean_of == mark:
+        if known is not None and known.clean_of == mark and not (keep and known.for_readers is not False):
             return _Seen(known.sha256, known.credential, None, None)
     with open(path, "rb") as handle:  # one open: size and content of the same file
         st = os.fstat(handle.fileno())
@@ -743,6 +751,8 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
             size = len(data)
             if known is None:
                 known = Known(hashlib.sha256(data).hexdigest(), credential_kind_by_content(rel, data))
+            if keep:
+                known = replace(known, for_readers=any(word in data for word in READER_WORDS))
             problem = None if known.clean_of == mark else _secret_problem(rel, (data,), values, check_token)
         else:
             digest, size = hashlib.sha256(), 0
@@ -755,5 +765,5 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
             handle.seek(0)
             problem = None if known.clean_of == mark else _secret_problem(rel, chunks(handle), values, check_token)
         if size == st.st_size and stat_key(os.fstat(handle.fileno())) == stat_key(st):  # did not change while read
-            cache.put(rel, st, Known(known.sha256, known.credential, mark if problem is None else None))
+            cache.put(rel, st, replace(known, clean_of=mark if problem is None else None))
     return _Seen(known.sha256, known.credential, problem, data if keep else None)

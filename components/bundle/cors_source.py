@@ -18,6 +18,9 @@ from components.bundle.app_env import class_defs, env_prefix, field_default, set
 from components.bundle.python_ast import parse, string_value
 
 _ENV_CALLS = ("getenv", "get")
+#: A Python file is parsed only when it holds one of these: the middleware, its origins or a settings class
+#: (components/bundle/build.py leaves a file holding none of any reader's words unread).
+WORDS = (b"CORSMiddleware", b"rigin", b"RIGIN", b"Settings")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def find_cors(files: Mapping[str, bytes]) -> list[CorsSource]:
         return []
     trees = {}
     for rel, data in files.items():  # only what can hold the middleware, its origins or a settings class
-        if rel.endswith(".py") and any(word in data for word in (b"CORSMiddleware", b"rigin", b"RIGIN", b"Settings")):
+        if rel.endswith(".py") and any(word in data for word in WORDS):
             tree = parse(data)
             if tree is not None:
                 trees[rel] = tree

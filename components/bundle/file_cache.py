@@ -29,7 +29,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-VERSION = "hf-rag-space file cache 2"
+VERSION = "hf-rag-space file cache 3"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class Entry:
     clean_of: str | None = None
     """The mark (bundle.py's `_secrets_mark`: a slow salted hash of the stack's secret values, never the values)
     under which the content was found free of those values and of Hugging Face token shapes; None: not checked."""
+    for_readers: bool | None = None
+    """Whether the content holds a word an app reader parses for (build.py's `READER_WORDS`): a Python file
+    holding none is left unread on the next runs while it is unchanged; None: not known (not a reader's file)."""
 
 
 def stat_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -81,9 +84,9 @@ class FileCache:
     def get(self, rel: str, st: os.stat_result) -> Entry | None:
         """The entry of ``rel`` if its stat key is unchanged and not racily clean, else None."""
         row = self._old.get(rel)
-        if not (isinstance(row, list) and len(row) == 8):
+        if not (isinstance(row, list) and len(row) == 9):
             return None
-        size, mtime_ns, ctime_ns, ino, dev, sha256, credential, clean_of = row
+        size, mtime_ns, ctime_ns, ino, dev, sha256, credential, clean_of, for_readers = row
         if [size, mtime_ns, ctime_ns, ino, dev] != list(stat_key(st)):
             return None
         if not (isinstance(mtime_ns, int) and isinstance(ctime_ns, int) and mtime_ns < self._written_ns
@@ -91,15 +94,16 @@ class FileCache:
             self._racy = True  # rewrite the cache, so that the entry is older than it next time (as git does)
             return None  # racily clean: it may have changed in the tick the cache was written
         if not (isinstance(sha256, str) and len(sha256) == 64 and (credential is None or isinstance(credential, str))
-                and (clean_of is None or isinstance(clean_of, str))):
+                and (clean_of is None or isinstance(clean_of, str))
+                and (for_readers is None or isinstance(for_readers, bool))):
             return None
-        entry = Entry(sha256, credential, clean_of)
+        entry = Entry(sha256, credential, clean_of, for_readers)
         self._new[rel] = row
         return entry
 
     def put(self, rel: str, st: os.stat_result, entry: Entry) -> None:
         """Remember ``entry`` for ``rel`` as ``st`` describes it (written by `save`)."""
-        self._new[rel] = [*stat_key(st), entry.sha256, entry.credential, entry.clean_of]
+        self._new[rel] = [*stat_key(st), entry.sha256, entry.credential, entry.clean_of, entry.for_readers]
 
     def save(self) -> None:
         """Write the entries seen this run (files no longer there are dropped); no change and no racily

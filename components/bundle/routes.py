@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from components.bundle.python_ast import keyword_value, parse, string_value
 
 METHODS = ("get", "post", "put", "patch", "delete")
+#: A module other than the entry point is parsed only when it holds one of these (it may define an app, a
+#: router or its routes); components/bundle/build.py leaves a file holding none of any reader's words unread.
+WORDS = (b"fastapi", b"FastAPI", b"APIRouter", b"router")
 
 
 @dataclass(frozen=True, order=True)
@@ -60,8 +63,7 @@ def find_routes(files: Mapping[str, bytes], entry_module: str, app_dir: str = ""
     modules: dict[str, _Module] = {}
     for rel, data in files.items():
         name = module_name(rel, app_dir)
-        if name is None or (name != entry_module and not any(
-                word in data for word in (b"fastapi", b"FastAPI", b"APIRouter", b"router"))):
+        if name is None or (name != entry_module and not any(word in data for word in WORDS)):
             continue  # cheap: only modules that can define an app, a router or its routes are parsed
         tree = parse(data)
         if tree is None:

@@ -89,6 +89,31 @@ def test_no_change_rebuild_opens_no_unchanged_file_the_readers_do_not_read(tmp_p
     assert any(p.endswith(os.path.join("data", "notes.txt")) for p in opened)  # a changed one is
 
 
+def test_an_unchanged_python_file_no_reader_parses_is_not_read_again(tmp_path: Path) -> None:
+    root, cache = tmp_path / "backend", tmp_path / "stack"
+    write(root, {"main.py": "from fastapi import FastAPI\nfrom lib import helper\napp = FastAPI()\n",
+                 "requirements.txt": "fastapi\nuvicorn\n", "lib.py": "def helper():\n    return 42\n",
+                 "views.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+                 "serve.py": "import uvicorn\nuvicorn.run('main:app', host='0.0.0.0', port=8123)\n",
+                 "Dockerfile": "FROM python:3.11-slim\nCOPY . .\nCMD python serve.py\n"})
+    age(root)
+    first = build(root, cache)
+    with opened_files() as opened:
+        again = build(root, cache)
+    names = {os.path.basename(p) for p in opened}
+    assert again.manifest == first.manifest
+    assert "lib.py" not in names  # none of the readers' words: taken from the cache, content left on disk
+    assert {"main.py", "views.py"} <= names  # the entry point, and a file that may define routes
+    # The Dockerfile check still reads the script its CMD runs (on demand), so the port stays the same.
+    assert again.app_port == first.app_port == 8123 and "serve.py" in names
+    (root / "lib.py").write_text("from fastapi import APIRouter\nrouter = APIRouter()\n\n\n"
+                                 "@router.get('/api/extra')\ndef extra():\n    return 1\n")
+    (root / "main.py").write_text("from fastapi import FastAPI\nfrom lib import router\napp = FastAPI()\n"
+                                  "app.include_router(router)\n")
+    changed = build(root, cache)
+    assert "/api/extra" in [route.path for route in changed.routes]  # a changed file is read and parsed
+
+
 def test_a_rotated_secret_value_is_found_in_a_cached_unchanged_file(tmp_path: Path) -> None:
     root, cache = backend(tmp_path), tmp_path / "stack"
     build(root, cache, {"X": "othervalue99999"})
