@@ -79,7 +79,7 @@ class RagSpaceDeployment(pulumi.ComponentResource):
             blob_dir=blob_dir.as_posix(), managed_by=self.space.managed_by,
             source=source.as_input(settings.backend_dir), watch=watch,
             config_digest=digest if watch is not None else None,
-        ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]))
+        ), pulumi.ResourceOptions(parent=self, depends_on=[self.space, *config]), sizes=bundle.sizes)
         self.health = None
         if settings.health_check:
             self.health = SpaceHealth(f"{name}-health", SpaceHealthArgs(

@@ -26,6 +26,7 @@ POST /api/spaces/{id}/commit/main.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,15 +93,16 @@ def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_di
             folder.chmod(0o700)
     wanted = set(manifest.values())
     staged = os.fspath(blob_dir)
+    present = set(os.listdir(staged))  # one listing, not a stat per file
+    # Blobs staged before the marker existed may be 0644 (the 0600 rule came first, so a marked folder's are not).
+    modes_checked = STAGED_BY in present
     for path in files:
         digest = manifest[path]
         target = os.path.join(staged, digest)
-        try:
-            if os.stat(target).st_mode & 0o077:
+        if digest in present:
+            if not modes_checked and os.stat(target).st_mode & 0o077:
                 os.chmod(target, 0o600)  # staged by an older version
             continue
-        except FileNotFoundError:
-            pass
         partial = blob_dir / f".{digest}.{os.getpid()}.tmp"
         source = files.source(path) if isinstance(files, Files) else None
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
@@ -110,9 +112,11 @@ def stage_blobs(files: Mapping[str, bytes], manifest: Mapping[str, str], blob_di
                 with open(source, "rb") as original:
                     shutil.copyfileobj(original, handle, CHUNK)
         partial.replace(target)
-    for stale in blob_dir.iterdir():
-        if stale.name not in wanted and not stale.name.startswith("."):
-            stale.unlink(missing_ok=True)
+        present.add(digest)
+    for name in present - wanted:
+        if not name.startswith("."):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(staged, name))
     with open(os.open(blob_dir / STAGED_BY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
         handle.write(f"{os.getpid()}\n")
     return blob_dir
@@ -187,10 +191,12 @@ def _upload(blob_dir: str, digest: str) -> hub.StagedFile:
     return hub.StagedFile(str(blob), digest, blob.stat().st_size)
 
 
-def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None) -> list[str]:
+def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes | None = None,
+              sizes: Mapping[str, int] | None = None) -> list[str]:
     """The files the Hub will store as LFS/Xet, by its rules (localhub/README.md, mirrored by localhub/lfs.py):
     a path matching the default `.gitattributes` LFS patterns, binary content over 1 MiB, any file over
-    10 MiB. Reads 512 bytes of a staged file only when its path and size leave the verdict open."""
+    10 MiB. Reads 512 bytes of a staged file only when its path and size leave the verdict open; ``sizes``
+    (the bundle's, path -> bytes) spares a `stat` of each staged file."""
     spec = Globs(
         line.split()[0] for line in (gitattributes or DEFAULT_GITATTRIBUTES).decode().splitlines()
         if "filter=lfs" in line.split()[1:]
@@ -198,10 +204,12 @@ def lfs_paths(blob_dir: Path, manifest: Mapping[str, str], gitattributes: bytes 
     out = []
     folder = os.fspath(blob_dir)
     for path, digest in sorted(manifest.items()):
-        try:
-            size = os.stat(os.path.join(folder, digest)).st_size
-        except FileNotFoundError:
-            continue
+        size = sizes.get(path) if sizes is not None else None
+        if size is None:
+            try:
+                size = os.stat(os.path.join(folder, digest)).st_size
+            except FileNotFoundError:
+                continue
         if size == 0:
             continue
         if spec.match_file(path) or spec.match_file(path.rsplit("/", 1)[-1]) or size > LARGE_BYTES or (
@@ -437,14 +445,17 @@ class SpaceFiles(Resource, module="hf", name="SpaceFiles"):
     settled_revision: pulumi.Output[str | None]
     """The commit whose build this resource waited for to the end (with `watch`): SpaceHealth need not."""
 
-    def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: SpaceFilesArgs, opts: pulumi.ResourceOptions | None = None,
+                 sizes: Mapping[str, int] | None = None) -> None:
+        """``sizes``: the bundle's file sizes (path -> bytes), so the LFS listing need not stat each staged file."""
         props = {**args.__dict__, "manifest": encode_paths(args.manifest), "revision": None, "blob_ids": None,
                  "healthy_revision": None, "settled_revision": None}
         if args.config_digest is not None:
             props["config_digest"] = pulumi.Output.secret(args.config_digest)
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                 additional_secret_outputs=["config_digest"]))
-        stored_as_lfs = lfs_paths(Path(pulumi.get_root_directory() or ".") / args.blob_dir, args.manifest)
+        stored_as_lfs = lfs_paths(Path(pulumi.get_root_directory() or ".") / args.blob_dir, args.manifest,
+                                  sizes=sizes)
         if stored_as_lfs:  # shown by `pulumi preview` and `up`
             pulumi.log.info(f"{len(stored_as_lfs)} file(s) will be stored as LFS/Xet on the Hub (binary or large): "
                             + ", ".join(stored_as_lfs))

@@ -103,6 +103,7 @@ NOISE: tuple[tuple[str, tuple[str, ...]], ...] = (
         ".kiro/", ".codex/", ".aider*", ".ipynb_checkpoints/")),
 )
 _NOISE_SPECS = tuple((why, Globs(patterns)) for why, patterns in NOISE)
+_ANY_NOISE = Globs(pattern for _, patterns in NOISE for pattern in patterns)  # one search for the usual answer
 #: Folders that agent tooling (spec-kit and its kin) fills with markdown: left out when they hold nothing
 #: else, so an app's own ``history/`` package (chat history, say) is still uploaded.
 DOCS_ONLY_FOLDERS = frozenset({"history", "specs"})
@@ -140,6 +141,8 @@ class Bundle:
     """Names the Space's Dockerfile sets with ENV."""
     digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """sha256 of files already known (computed while reading, or from the file cache); the rest are hashed."""
+    sizes: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """Byte size of each file, as read (or stat'ed, when taken from the file cache); may be empty (not known)."""
 
     @cached_property
     def manifest(self) -> dict[str, str]:
@@ -262,6 +265,7 @@ def build_bundle(
     values = _secret_values(secrets or {})
     mark = _secrets_mark(values)
     digests: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     checked: dict[str, tuple[bytes | str, Problem | None]] = {}  # rel -> (content checked, its secret-value problem)
     for rel in _select(root, "", rules, problems, skipped):
         seen = _look(root, rel, problems, max_file_mb, cache, values, f"{mark}:{int(rel in allow_secrets_in)}",
@@ -279,6 +283,7 @@ def build_bundle(
         else:
             files.put_source(rel, content)
         digests[rel] = seen.sha256
+        sizes[rel] = seen.size
         checked[rel] = (content, seen.secret_problem)
     if entry.file not in files and not problems:
         problems.append(Problem(entry.file, "entry", f"the entry point {entry.file} is left out by the ignore rules; "
@@ -346,8 +351,10 @@ def build_bundle(
             f"`pulumi config set --plaintext --path 'allowSecretsIn[0]' {finding.path}`")))
     if problems:
         raise BundleError(problems)
-    return Bundle(files.sorted(), routes, skipped=tuple(skipped), app_port=port,
-                  warnings=tuple(warnings), facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests)
+    sizes = {rel: size for rel, size in sizes.items() if rel in still}
+    sizes.update((rel, len(data)) for rel, data in files.kept().items() if rel not in sizes)
+    return Bundle(files.sorted(), routes, skipped=tuple(skipped), app_port=port, warnings=tuple(warnings),
+                  facts=tuple(facts), dockerfile_env=dockerfile_env, digests=digests, sizes=sizes)
 
 
 def secret_problems(files: Mapping[str, bytes], secrets: Mapping[str, str],
@@ -514,9 +521,10 @@ class _Rules:
     def noise(self, rel: str, is_dir: bool) -> str | None:
         """Which default noise ``rel`` is (`NOISE`, a virtualenv, a docs-only agent folder), or None."""
         probe = f"{rel}/" if is_dir else rel
-        for why, spec in _NOISE_SPECS:
-            if spec.match_file(probe):
-                return why
+        if _ANY_NOISE.match_file(probe):
+            for why, spec in _NOISE_SPECS:
+                if spec.match_file(probe):
+                    return why
         if not is_dir:
             return None
         path = os.path.join(self.root, rel)
@@ -719,6 +727,7 @@ class _Seen:
     secret_problem: Problem | None
     data: bytes | None
     """The bytes, kept only for a file the readers read."""
+    size: int
 
 
 def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache: FileCache,
@@ -735,7 +744,7 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
         st = os.stat(path)
         known = cache.get(rel, st) if st.st_size <= limit else None
         if known is not None and known.clean_of == mark and not (keep and known.for_readers is not False):
-            return _Seen(known.sha256, known.credential, None, None)
+            return _Seen(known.sha256, known.credential, None, None, st.st_size)
     with open(path, "rb") as handle:  # one open: size and content of the same file
         st = os.fstat(handle.fileno())
         if st.st_size > limit:
@@ -766,4 +775,4 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
             problem = None if known.clean_of == mark else _secret_problem(rel, chunks(handle), values, check_token)
         if size == st.st_size and stat_key(os.fstat(handle.fileno())) == stat_key(st):  # did not change while read
             cache.put(rel, st, replace(known, clean_of=mark if problem is None else None))
-    return _Seen(known.sha256, known.credential, problem, data if keep else None)
+    return _Seen(known.sha256, known.credential, problem, data if keep else None, size)

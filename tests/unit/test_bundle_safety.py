@@ -384,6 +384,19 @@ def test_staged_copies_are_private_and_removed(tmp_path: Path) -> None:
     assert not (tmp_path / "project" / ".hf-rag-space").exists() and (tmp_path / "project").exists()
 
 
+def test_copies_staged_by_an_older_version_are_made_private_and_stale_ones_dropped(tmp_path: Path) -> None:
+    blob_dir = tmp_path / ".hf-rag-space" / "dev" / "blobs"
+    old = Bundle({"app/main.py": b"x = 1\n", "app/gone.py": b"y = 2\n"})
+    stage_blobs(old.files, old.manifest, blob_dir)
+    (blob_dir / STAGED_BY).unlink()  # as staged before the marker existed: blobs were written 0644 then
+    for blob in blob_dir.iterdir():
+        blob.chmod(0o644)
+    new = Bundle({"app/main.py": b"x = 1\n", "app/copy.py": b"x = 1\n", "app/new.py": b"z = 3\n"})
+    stage_blobs(new.files, new.manifest, blob_dir)
+    blobs = {blob.name: stat.S_IMODE(blob.stat().st_mode) for blob in blob_dir.iterdir() if blob.name != STAGED_BY}
+    assert blobs == {digest: 0o600 for digest in set(new.manifest.values())}
+
+
 def test_prefilter_keeps_every_file_a_plugin_pattern_matches_and_config_files() -> None:
     kinds = secret_kinds()
     files = {f"app/{k.replace(' ', '_')}.py": (line + "\n").encode() for k, (line, _) in kinds.items()}

@@ -22,7 +22,7 @@ from components.bundle.build import _secret_problem, build_bundle
 from components.errors import BundleError
 from components.rules.lazy_files import printable_runs, windows
 from components.rules.secret_scan import _PRINTABLE_RUN, printable_strings
-from components.space_files import stage_blobs
+from components.space_files import lfs_paths, stage_blobs
 from tests.unit.test_bundle import write
 
 GENERATED = {"dockerfile": "FROM python:3.11-slim\n", "readme": "---\nsdk: docker\n---\n"}
@@ -112,6 +112,19 @@ def test_an_unchanged_python_file_no_reader_parses_is_not_read_again(tmp_path: P
                                   "app.include_router(router)\n")
     changed = build(root, cache)
     assert "/api/extra" in [route.path for route in changed.routes]  # a changed file is read and parsed
+
+
+def test_the_bundle_sizes_are_those_of_the_staged_files(tmp_path: Path) -> None:
+    root, cache = backend(tmp_path), tmp_path / "stack"
+    (root / "pkg").mkdir()
+    (root / "pkg" / "model.bin").write_bytes(b"\0\1" * (600 * 1024))  # binary over 1 MiB: stored as LFS
+    age(root)
+    for _ in range(2):  # read, then taken from the file cache
+        bundle = build(root, cache)
+        staged = {path: (cache / "blobs" / digest).stat().st_size for path, digest in bundle.manifest.items()}
+        assert dict(bundle.sizes) == staged  # generated (Dockerfile, README.md, requirements.txt) ones too
+        assert lfs_paths(cache / "blobs", bundle.manifest, sizes=bundle.sizes) == \
+            lfs_paths(cache / "blobs", bundle.manifest) == ["data/table.bin", "pkg/model.bin"]
 
 
 def test_a_rotated_secret_value_is_found_in_a_cached_unchanged_file(tmp_path: Path) -> None:
