@@ -379,6 +379,11 @@ STREAM_FILE_BYTES = 8 * 1024 * 1024
 COUNTED_FILE_BYTES = 1024 * 1024
 #: How often a commit on its way logs the bytes sent.
 UPLOAD_PROGRESS_SECONDS = 10.0
+#: Through Xet, a commit's staged files are pre-uploaded in batches of about this many bytes, each its own hf_xet
+#: session (huggingface_hub's public `HfApi.preupload_lfs_files`, before the one `create_commit`): hf_xet keeps
+#: a session's chunks in xorbs of up to 64 MiB until it ends, so one session for 42 MiB of small binaries held
+#: them all (twice: buffer and serialized copy). A file larger than this is a batch of its own.
+XET_BATCH_BYTES = 16 * 1024 * 1024
 
 
 def remote_identity(entry: Any) -> str:
@@ -565,6 +570,8 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
                                         on_progress)
         try:
             with _progress_through(via_xet):
+                if via_xet:
+                    _preupload_in_batches(api, space_id, operations, uploads)
                 info = call(f"Committing {len(uploads)} file(s) and {len(deletions)} deletion(s) to {space_id}",
                             lambda: api.create_commit(space_id, operations, commit_message=message,
                                                       repo_type="space", parent_commit=parent), retry=False)
@@ -575,6 +582,31 @@ def commit(api: HfApi, space_id: str, *, uploads: Mapping[str, bytes | StagedFil
     finally:
         for reader in readers:
             reader.close()
+
+
+def _preupload_in_batches(api: HfApi, space_id: str, operations: list[Any],
+                          uploads: Mapping[str, bytes | StagedFile]) -> None:
+    """Pre-upload the LFS files of all but the last `XET_BATCH_BYTES` batch of staged files, one Xet session per
+    batch; `create_commit` then uploads the last batch and commits them all at once (an uploaded file is not
+    sent again: huggingface_hub skips an addition it marked ``_is_uploaded``). Nothing is done for a commit of
+    one batch or less (the usual one), so its requests are exactly `create_commit`'s own."""
+    def preupload(batch: list[Any], size: int) -> None:
+        logging.getLogger(__name__).debug("Uploading a batch of %d file(s) (%.1f MiB) to %s", len(batch),
+                                          size / 2**20, space_id)
+        call(f"Uploading {len(batch)} file(s) to {space_id}", lambda: api.preupload_lfs_files(
+            space_id, additions=batch, repo_type="space", free_memory=False), retry=False)
+
+    batch: list[Any] = []
+    size = 0
+    for operation in operations:
+        staged = uploads.get(getattr(operation, "path_in_repo", ""))
+        if not isinstance(staged, StagedFile):
+            continue
+        if batch and size + staged.size > XET_BATCH_BYTES:
+            preupload(batch, size)
+            batch, size = [], 0
+        batch.append(operation)
+        size += staged.size
 
 
 # --- secrets and variables -----------------------------------------------------------------------
