@@ -312,7 +312,8 @@ def build_bundle(
     port, dockerfile_env = app_port or DEFAULT_APP_PORT, frozenset({"HOME", "PATH"})
     own = "Dockerfile" in files and dockerfile_mode != "generated"
     if own:
-        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), files, app_port)  # reads its script
+        scripts = files.subset(rel for rel in files if rel.endswith(".py") or files.in_memory(rel) is not None)
+        report = check_dockerfile(files["Dockerfile"].decode("utf-8", "replace"), scripts, app_port)  # read on demand
         problems += [Problem("Dockerfile", "dockerfile", text) for text in report.problems]
         warnings += report.warnings
         port, dockerfile_env = report.port, report.env
