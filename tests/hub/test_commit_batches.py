@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.hf_api import RepoFile
 
 from components.hub import client as hub
 from localhub import LocalHub
@@ -52,7 +53,7 @@ def test_a_commit_through_xet_uploads_in_batches_and_commits_once(
     assert shard_uploads(fresh_hub) == sessions  # each Xet session ends with its shard
     for path, staged in uploads.items():
         (entry,) = api.get_paths_info(space_id, [path], repo_type="space", revision=revision)
-        assert entry.lfs is not None and entry.lfs.sha256 == staged.sha256
+        assert isinstance(entry, RepoFile) and entry.lfs is not None and entry.lfs.sha256 == staged.sha256
         got = hf_hub_download(space_id, path, repo_type="space", revision=revision, endpoint=fresh_hub.endpoint,
                               token="alice-token", cache_dir=str(tmp_path / "dl"))
         assert Path(got).read_bytes() == Path(staged.path).read_bytes()
