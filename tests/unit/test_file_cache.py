@@ -81,6 +81,22 @@ def test_a_change_keeping_size_and_mtime_is_still_detected(root: Path, tmp_path:
     assert bundle(root, cache).manifest["app/data.py"] == sha(new)
 
 
+def test_a_route_written_with_the_same_size_and_mtime_into_an_unread_file_is_found(tmp_path: Path) -> None:
+    """A Python file holding none of the readers' words is left unread while unchanged (its cached
+    ``for_readers``); rewritten in place to define a route, same size and mtime, it is read and parsed."""
+    root, cache = tmp_path / "backend", tmp_path / "stack" / "file-cache"
+    routed = "from fastapi import APIRouter\nrouter = APIRouter()\n@router.get('/api/x')\ndef x():\n    return 1\n"
+    plain = "x = 1\n" + "#" * (len(routed) - 7) + "\n"
+    main = "from fastapi import FastAPI\nimport lib\napp = FastAPI()\napp.include_router(lib.router)\n"
+    write(root, {"main.py": main, "lib.py": plain, "requirements.txt": "fastapi\n"})
+    old = time.time_ns() - 10 * 10**9
+    for path in root.rglob("*.py"):
+        os.utime(path, ns=(old, old))
+    assert bundle(root, cache).routes == bundle(root, cache).routes == ()  # the second from the cache
+    rewrite_keeping_size_and_mtime(root / "lib.py", routed.encode())
+    assert [route.path for route in bundle(root, cache).routes] == ["/api/x"]
+
+
 def test_a_secret_written_with_the_same_size_and_mtime_is_still_found(root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "stack" / "file-cache"
     bundle(root, cache)
