@@ -744,7 +744,7 @@ def _look(root: Path, rel: str, problems: list[Problem], max_file_mb: int, cache
     if not keep or (rel.endswith(".py") and not parsed_anyway):  # a stat, not an open: from the cache
         st = os.stat(path)
         known = cache.get(rel, st) if st.st_size <= limit else None
-        if known is not None and known.clean_of == mark and not (keep and known.for_readers is not False):
+        if known is not None and known.clean_of == mark and (not keep or known.for_readers is False):
             return _Seen(known.sha256, known.credential, None, None, st.st_size)
     with open(path, "rb") as handle:  # one open: size and content of the same file
         st = os.fstat(handle.fileno())
